@@ -1,0 +1,3 @@
+//! Flourish External API v1: typed client, models and webhook signatures.
+
+pub mod webhook;

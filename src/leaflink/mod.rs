@@ -1,0 +1,3 @@
+//! LeafLink Marketplace V2: typed client, models and webhook signatures.
+
+pub mod webhook;

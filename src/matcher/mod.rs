@@ -1,0 +1,1 @@
+//! Pure matching rules: keys, normalisation, plans and outcomes. No I/O.

@@ -1,0 +1,215 @@
+//! HTTP plumbing shared by the platform clients: timeouts, rate limiting, quick retries and the
+//! classification of failures into retryable and permanent ones for the job layer.
+
+use std::num::NonZeroU32;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
+use reqwest::StatusCode;
+
+/// Longest `Retry-After` the client sleeps through itself; longer waits go back to the job layer.
+pub const MAX_INLINE_RETRY_AFTER: Duration = Duration::from_secs(10);
+
+/// How a client reaches its platform.
+#[derive(Clone, Debug)]
+pub struct TransportConfig {
+    pub connect_timeout: Duration,
+    pub request_timeout: Duration,
+    /// Sustained requests per minute.
+    pub requests_per_minute: u32,
+    /// Requests that may go out at once before the sustained rate applies.
+    pub burst: u32,
+    /// Extra attempts after the first for transport errors, 502/503/504 and 429.
+    pub max_retries: u32,
+    /// First backoff between quick retries; doubles each time.
+    pub retry_backoff: Duration,
+}
+
+impl TransportConfig {
+    /// LeafLink: 300 requests/minute sustained, with bursts.
+    pub fn leaflink_default() -> Self {
+        Self { requests_per_minute: 300, burst: 50, ..Self::base() }
+    }
+
+    /// Flourish: 10 requests/second.
+    pub fn flourish_default() -> Self {
+        Self { requests_per_minute: 600, burst: 10, ..Self::base() }
+    }
+
+    fn base() -> Self {
+        Self {
+            connect_timeout: Duration::from_secs(5),
+            request_timeout: Duration::from_secs(30),
+            requests_per_minute: 600,
+            burst: 10,
+            max_retries: 3,
+            retry_backoff: Duration::from_millis(200),
+        }
+    }
+}
+
+/// Why a platform call failed, classified for the retry policy.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    #[error("transport error: {0}")]
+    Transport(String),
+    #[error("rate limited by the platform (retry after {retry_after:?})")]
+    RateLimited { retry_after: Option<Duration> },
+    #[error("platform error {status}: {message}")]
+    Server { status: u16, message: String },
+    #[error("rejected by the platform ({status}): {message}")]
+    BadRequest { status: u16, message: String },
+    #[error("credentials refused ({status}): {message}")]
+    Unauthorized { status: u16, message: String },
+    #[error("not found: {message}")]
+    NotFound { message: String },
+    #[error("unexpected response body: {0}")]
+    Decode(String),
+}
+
+impl ClientError {
+    /// Transport failures, 429 and 5xx are worth retrying later; everything else is permanent.
+    pub fn is_retryable(&self) -> bool {
+        matches!(self, Self::Transport(_) | Self::RateLimited { .. } | Self::Server { .. })
+    }
+
+    /// The wait the platform asked for, if any.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Self::RateLimited { retry_after } => *retry_after,
+            _ => None,
+        }
+    }
+
+    /// Classifies a non-success status with the body the platform sent.
+    pub fn from_status(status: StatusCode, retry_after: Option<Duration>, body: &[u8]) -> Self {
+        let message = error_message(body);
+        let code = status.as_u16();
+        match code {
+            429 => Self::RateLimited { retry_after },
+            401 | 403 => Self::Unauthorized { status: code, message },
+            404 => Self::NotFound { message },
+            500..=599 => Self::Server { status: code, message },
+            _ => Self::BadRequest { status: code, message },
+        }
+    }
+}
+
+/// The platform's own words from an error body, shortened for logs and outcomes.
+fn error_message(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(body);
+    let text = text.trim();
+    let mut message: String = text.chars().take(500).collect();
+    if message.is_empty() {
+        message = "(empty body)".to_owned();
+    }
+    message
+}
+
+/// A successful response, read in full.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub body: Bytes,
+}
+
+impl Reply {
+    /// Deserialises the body, naming the target type on failure.
+    pub fn json<T: serde::de::DeserializeOwned>(&self) -> Result<T, ClientError> {
+        serde_json::from_slice(&self.body).map_err(|e| {
+            ClientError::Decode(format!("{} ({e})", std::any::type_name::<T>()))
+        })
+    }
+}
+
+/// A rate-limited HTTP client with quick retries.
+#[derive(Clone)]
+pub struct Transport {
+    http: reqwest::Client,
+    limiter: Arc<DefaultDirectRateLimiter>,
+    config: TransportConfig,
+}
+
+impl std::fmt::Debug for Transport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Transport").field("config", &self.config).finish_non_exhaustive()
+    }
+}
+
+impl Transport {
+    pub fn new(config: TransportConfig) -> Result<Self, ClientError> {
+        let http = reqwest::Client::builder()
+            .user_agent(concat!("leafbridge/", env!("CARGO_PKG_VERSION")))
+            .connect_timeout(config.connect_timeout)
+            .timeout(config.request_timeout)
+            .build()
+            .map_err(|e| ClientError::Transport(e.to_string()))?;
+        let per_minute = NonZeroU32::new(config.requests_per_minute.max(1)).expect("nonzero");
+        let burst = NonZeroU32::new(config.burst.max(1)).expect("nonzero");
+        let limiter = RateLimiter::direct(Quota::per_minute(per_minute).allow_burst(burst));
+        Ok(Self { http, limiter: Arc::new(limiter), config })
+    }
+
+    /// The underlying client, for building requests.
+    pub fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+
+    /// Sends the request `build` makes, waiting for the rate limiter. Transport errors and
+    /// 502/503/504 are retried only when `idempotent`; 429 is always retried (the platform did
+    /// not act on it), sleeping `Retry-After` when it is short.
+    pub async fn send(
+        &self,
+        idempotent: bool,
+        build: impl Fn(&reqwest::Client) -> reqwest::RequestBuilder,
+    ) -> Result<Reply, ClientError> {
+        let mut attempt = 0;
+        loop {
+            self.limiter.until_ready().await;
+            let result = self.attempt(build(&self.http)).await;
+            let error = match result {
+                Ok(reply) => return Ok(reply),
+                Err(error) => error,
+            };
+            let again = attempt < self.config.max_retries
+                && match &error {
+                    ClientError::RateLimited { retry_after } => {
+                        retry_after.is_none_or(|d| d <= MAX_INLINE_RETRY_AFTER)
+                    }
+                    ClientError::Transport(_) => idempotent,
+                    ClientError::Server { status, .. } => {
+                        idempotent && matches!(status, 502..=504)
+                    }
+                    _ => false,
+                };
+            if !again {
+                return Err(error);
+            }
+            let wait = error
+                .retry_after()
+                .unwrap_or(self.config.retry_backoff * 2u32.saturating_pow(attempt));
+            tracing::debug!(attempt, wait_ms = wait.as_millis() as u64, %error, "retrying platform call");
+            tokio::time::sleep(wait).await;
+            attempt += 1;
+        }
+    }
+
+    async fn attempt(&self, request: reqwest::RequestBuilder) -> Result<Reply, ClientError> {
+        let response = request.send().await.map_err(|e| ClientError::Transport(e.to_string()))?;
+        let status = response.status();
+        let retry_after = response
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .map(Duration::from_secs);
+        let body = response.bytes().await.map_err(|e| ClientError::Transport(e.to_string()))?;
+        if status.is_success() {
+            Ok(Reply { status, body })
+        } else {
+            Err(ClientError::from_status(status, retry_after, &body))
+        }
+    }
+}

@@ -1,0 +1,4 @@
+//! Simulators of LeafLink and Flourish: real axum servers with in-memory state, request logs,
+//! fault injection and signed outgoing webhooks. Tests, benchmarks and the demo run against them.
+
+pub mod common;
