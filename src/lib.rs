@@ -1,12 +1,22 @@
 //! leafbridge keeps LeafLink (wholesale marketplace) and Flourish Software (ERP) in sync.
 //!
-//! Data flow: signed webhooks and pollers store events durably (`http`, `store`), workers claim
-//! them with leases (`jobs`), the flows in `sync` read the source record, ask the pure `matcher`
-//! for a plan and apply it through the typed platform clients (`leaflink`, `flourish`).
+//! Data flow: signed webhooks and pollers store events durably (`http`, `ingest`, `store`),
+//! workers claim them with leases (`jobs`), the flows read the source record, ask the pure
+//! `matcher` for a plan and apply it through the typed platform clients (`leaflink`, `flourish`).
 
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod envelope;
 pub mod flourish;
+pub mod http;
+pub mod ingest;
+pub mod jobs;
 pub mod leaflink;
 pub mod matcher;
+pub mod metrics;
 pub mod remote;
 pub mod signature;
 pub mod sim;
+pub mod store;
+pub mod telemetry;

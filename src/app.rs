@@ -1,0 +1,145 @@
+//! Building and running the service: database and migrations, the group-commit writer, the
+//! worker, the HTTP server, and graceful shutdown of all of them.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use tokio::net::TcpListener;
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+
+use crate::config::Config;
+use crate::http::{self, AppState};
+use crate::ingest::Ingest;
+use crate::jobs::Processors;
+use crate::jobs::worker::{Worker, WorkerSettings};
+use crate::metrics::Metrics;
+use crate::store::{Db, events, now_ms};
+
+/// A built service, bound to its port, not yet running.
+pub struct Application {
+    listener: TcpListener,
+    state: AppState,
+    worker: Arc<Worker>,
+    config: Config,
+}
+
+impl Application {
+    /// Connects, migrates, and binds `config.listen` (port 0 picks a free port, for tests).
+    pub async fn build(config: Config, processors: Processors) -> anyhow::Result<Self> {
+        let db = Db::connect(&config.database_url).await?;
+        let applied = db.migrate().await?;
+        if applied > 0 {
+            tracing::info!(migrations = applied, "database migrations applied");
+        }
+        let listener = TcpListener::bind(config.listen)
+            .await
+            .with_context(|| format!("binding {}", config.listen))?;
+        let metrics = Metrics::new();
+        let new_jobs = Arc::new(Notify::new());
+        let ingest = Ingest::start(db.clone(), config.dedupe_retention, Arc::clone(&new_jobs));
+        let state = AppState {
+            db: db.clone(),
+            ingest,
+            metrics: metrics.clone(),
+            connection: config.connection.clone(),
+            body_limit: config.body_limit_bytes,
+            leaflink_keys: Arc::new(config.leaflink_webhook_keys.clone()),
+            flourish_keys: Arc::new(config.flourish_webhook_keys.clone()),
+            admin_token_hash: http::token_hash(config.admin_token.expose().trim()),
+        };
+        let settings = WorkerSettings {
+            concurrency: config.workers,
+            lease: config.lease,
+            retry_schedule: config.retry_schedule.clone(),
+            max_retry_after: config.max_retry_after,
+            shutdown_grace: config.shutdown_grace,
+        };
+        let worker = Arc::new(Worker::new(db, processors, settings, new_jobs, metrics));
+        Ok(Self {
+            listener,
+            state,
+            worker,
+            config,
+        })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .expect("a bound listener has an address")
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// The worker, for tests that drive it by hand.
+    pub fn worker(&self) -> Arc<Worker> {
+        Arc::clone(&self.worker)
+    }
+
+    /// Serves until `shutdown`: stops accepting, lets in-flight requests finish, then lets the
+    /// worker finish or release its jobs. With `run_worker` false only HTTP runs.
+    pub async fn run(self, shutdown: CancellationToken, run_worker: bool) -> anyhow::Result<()> {
+        let worker =
+            run_worker.then(|| tokio::spawn(Arc::clone(&self.worker).run(shutdown.clone())));
+        let maintenance = tokio::spawn(maintenance(
+            self.state.clone(),
+            self.config.dedupe_retention,
+            shutdown.clone(),
+        ));
+        tracing::info!(listen = %self.local_addr(), "leafbridge is serving");
+        let router = http::router(self.state);
+        axum::serve(self.listener, router)
+            .with_graceful_shutdown(shutdown.clone().cancelled_owned())
+            .await
+            .context("serving HTTP")?;
+        tracing::info!("HTTP server stopped; waiting for running jobs");
+        if let Some(worker) = worker {
+            worker.await.context("worker task")?;
+        }
+        maintenance.abort();
+        Ok(())
+    }
+}
+
+/// Forgets deduplication keys past the retention window, hourly.
+async fn maintenance(state: AppState, retention: Duration, shutdown: CancellationToken) {
+    let mut every = tokio::time::interval(Duration::from_secs(3600));
+    loop {
+        tokio::select! {
+            _ = every.tick() => {}
+            _ = shutdown.cancelled() => return,
+        }
+        let cutoff = now_ms() - retention.as_millis() as i64;
+        match events::prune_dedupe(&state.db.pool, cutoff).await {
+            Ok(n) if n > 0 => tracing::info!(pruned = n, "old deduplication keys forgotten"),
+            Ok(_) => {}
+            Err(error) => tracing::warn!(%error, "pruning deduplication keys failed"),
+        }
+    }
+}
+
+/// Cancels `token` on SIGTERM or Ctrl-C.
+pub fn cancel_on_signal(token: CancellationToken) {
+    tokio::spawn(async move {
+        let ctrl_c = tokio::signal::ctrl_c();
+        #[cfg(unix)]
+        {
+            let mut term =
+                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+                    .expect("installing the SIGTERM handler");
+            tokio::select! {
+                _ = ctrl_c => {}
+                _ = term.recv() => {}
+            }
+        }
+        #[cfg(not(unix))]
+        let _ = ctrl_c.await;
+        tracing::info!("shutdown requested");
+        token.cancel();
+    });
+}

@@ -1,0 +1,36 @@
+//! The command line: global options and one subcommand per file.
+
+pub mod migrate;
+pub mod serve;
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+/// leafbridge keeps LeafLink (wholesale marketplace) and Flourish Software (ERP) in sync:
+/// orders flow to Flourish, items, stock and order status flow to LeafLink.
+///
+/// Settings come from an optional TOML file (--config) and LEAFBRIDGE_* environment variables,
+/// which win. The database defaults to the SQLite file leafbridge.db in the working directory;
+/// LEAFBRIDGE_DATABASE_URL=postgres://... selects PostgreSQL.
+#[derive(Debug, Parser)]
+#[command(name = "leafbridge", version, about, long_about)]
+pub struct Cli {
+    /// A TOML configuration file (keys are the setting names without the LEAFBRIDGE_ prefix, in
+    /// lower case, e.g. `listen = "0.0.0.0:8080"`).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the service: webhook receivers, operator API, metrics and workers. Applies pending
+    /// migrations first. Needs LEAFBRIDGE_LEAFLINK_WEBHOOK_KEY, LEAFBRIDGE_FLOURISH_WEBHOOK_KEY
+    /// and LEAFBRIDGE_ADMIN_TOKEN.
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+}

@@ -1,0 +1,384 @@
+//! Typed configuration: an optional TOML file overlaid by `LEAFBRIDGE_*` environment variables,
+//! validated once at start. Secrets are wrapped so that `Debug` and logs never show them.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::time::Duration;
+
+use serde::Deserialize;
+
+/// A secret string; `Debug` and `Display` print `[redacted]`.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    /// The secret itself, for the one place that needs it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl AsRef<[u8]> for Secret {
+    fn as_ref(&self) -> &[u8] {
+        self.0.as_bytes()
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+impl<'de> Deserialize<'de> for Secret {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d).map(Secret)
+    }
+}
+
+/// A configuration problem, naming the setting; the CLI prints it on one line and exits 2.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid configuration: {setting}: {problem}")]
+pub struct ConfigError {
+    pub setting: String,
+    pub problem: String,
+}
+
+fn invalid(setting: &str, problem: impl Into<String>) -> ConfigError {
+    ConfigError {
+        setting: setting.to_owned(),
+        problem: problem.into(),
+    }
+}
+
+/// Everything `serve` needs, validated.
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub database_url: String,
+    pub listen: SocketAddr,
+    /// Any of these verifies a LeafLink webhook (several during a key rotation).
+    pub leaflink_webhook_keys: Vec<Secret>,
+    pub flourish_webhook_keys: Vec<Secret>,
+    pub admin_token: Secret,
+    /// The connection every stored row belongs to (one LeafLink company + one Flourish account).
+    pub connection: String,
+    pub body_limit_bytes: usize,
+    pub dedupe_retention: Duration,
+    pub workers: usize,
+    pub lease: Duration,
+    /// Delay before each retry; its length is the number of retries before a job is dead.
+    pub retry_schedule: Vec<Duration>,
+    /// Longest `Retry-After` honoured for a job; longer requests are clamped to this.
+    pub max_retry_after: Duration,
+    pub shutdown_grace: Duration,
+    pub log_json: bool,
+}
+
+/// The file form: every field optional; environment variables override it.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    database_url: Option<String>,
+    listen: Option<String>,
+    leaflink_webhook_key: Option<Secret>,
+    flourish_webhook_key: Option<Secret>,
+    admin_token: Option<Secret>,
+    connection: Option<String>,
+    body_limit_bytes: Option<usize>,
+    dedupe_retention_days: Option<u64>,
+    workers: Option<usize>,
+    lease_seconds: Option<u64>,
+    retry_schedule_seconds: Option<Vec<u64>>,
+    max_retry_after_seconds: Option<u64>,
+    shutdown_grace_seconds: Option<u64>,
+    log_json: Option<bool>,
+}
+
+/// Default retry delays: ten retries spread over a little more than three days.
+pub const DEFAULT_RETRY_SCHEDULE: [u64; 10] = [
+    10, 60, 300, 1_800, 3_600, 7_200, 14_400, 43_200, 86_400, 108_000,
+];
+
+impl Config {
+    /// Loads the optional file, then the process environment.
+    pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
+        let env: HashMap<String, String> = std::env::vars().collect();
+        Self::from_sources(file, &env)
+    }
+
+    /// Loads from a file and an explicit environment map (tests pass their own).
+    pub fn from_sources(
+        file: Option<&Path>,
+        env: &HashMap<String, String>,
+    ) -> Result<Self, ConfigError> {
+        let file = match file {
+            Some(path) => read_file(path)?,
+            None => FileConfig::default(),
+        };
+        let get = |name: &str| env.get(name).cloned();
+        let database_url = get("LEAFBRIDGE_DATABASE_URL")
+            .or(file.database_url)
+            .unwrap_or_else(|| "sqlite://leafbridge.db".to_owned());
+        validate_database_url(&database_url)?;
+        let listen_text = get("LEAFBRIDGE_LISTEN")
+            .or(file.listen)
+            .unwrap_or_else(|| "127.0.0.1:8080".to_owned());
+        let listen = listen_text.parse().map_err(|_| {
+            invalid(
+                "LEAFBRIDGE_LISTEN",
+                format!("{listen_text:?} is not a host:port address"),
+            )
+        })?;
+        let leaflink_webhook_keys = keys(
+            "LEAFBRIDGE_LEAFLINK_WEBHOOK_KEY",
+            get("LEAFBRIDGE_LEAFLINK_WEBHOOK_KEY")
+                .map(Secret)
+                .or(file.leaflink_webhook_key),
+        )?;
+        let flourish_webhook_keys = keys(
+            "LEAFBRIDGE_FLOURISH_WEBHOOK_KEY",
+            get("LEAFBRIDGE_FLOURISH_WEBHOOK_KEY")
+                .map(Secret)
+                .or(file.flourish_webhook_key),
+        )?;
+        let admin_token = get("LEAFBRIDGE_ADMIN_TOKEN")
+            .map(Secret)
+            .or(file.admin_token)
+            .ok_or_else(|| invalid("LEAFBRIDGE_ADMIN_TOKEN", "is not set"))?;
+        if admin_token.expose().trim().len() < 8 {
+            return Err(invalid(
+                "LEAFBRIDGE_ADMIN_TOKEN",
+                "must be at least 8 characters",
+            ));
+        }
+        let number =
+            |name: &str, from_file: Option<u64>, default: u64| -> Result<u64, ConfigError> {
+                match get(name) {
+                    Some(text) => text
+                        .trim()
+                        .parse()
+                        .map_err(|_| invalid(name, format!("{text:?} is not a whole number"))),
+                    None => Ok(from_file.unwrap_or(default)),
+                }
+            };
+        let workers = number("LEAFBRIDGE_WORKERS", file.workers.map(|w| w as u64), 4)? as usize;
+        if workers == 0 {
+            return Err(invalid("LEAFBRIDGE_WORKERS", "must be at least 1"));
+        }
+        let retry_schedule = match get("LEAFBRIDGE_RETRY_SCHEDULE_SECONDS") {
+            Some(text) => parse_schedule(&text)?,
+            None => file
+                .retry_schedule_seconds
+                .unwrap_or_else(|| DEFAULT_RETRY_SCHEDULE.to_vec()),
+        };
+        let retention_days = number(
+            "LEAFBRIDGE_DEDUPE_RETENTION_DAYS",
+            file.dedupe_retention_days,
+            8,
+        )?;
+        if retention_days < 8 {
+            return Err(invalid(
+                "LEAFBRIDGE_DEDUPE_RETENTION_DAYS",
+                "must be at least 8 days",
+            ));
+        }
+        Ok(Self {
+            database_url,
+            listen,
+            leaflink_webhook_keys,
+            flourish_webhook_keys,
+            admin_token,
+            connection: get("LEAFBRIDGE_CONNECTION")
+                .or(file.connection)
+                .unwrap_or_else(|| "default".to_owned()),
+            body_limit_bytes: number(
+                "LEAFBRIDGE_BODY_LIMIT_BYTES",
+                file.body_limit_bytes.map(|b| b as u64),
+                1024 * 1024,
+            )? as usize,
+            dedupe_retention: Duration::from_secs(retention_days * 86_400),
+            workers,
+            lease: Duration::from_secs(
+                number("LEAFBRIDGE_LEASE_SECONDS", file.lease_seconds, 60)?.max(1),
+            ),
+            retry_schedule: retry_schedule
+                .into_iter()
+                .map(Duration::from_secs)
+                .collect(),
+            max_retry_after: Duration::from_secs(number(
+                "LEAFBRIDGE_MAX_RETRY_AFTER_SECONDS",
+                file.max_retry_after_seconds,
+                3_600,
+            )?),
+            shutdown_grace: Duration::from_secs(number(
+                "LEAFBRIDGE_SHUTDOWN_GRACE_SECONDS",
+                file.shutdown_grace_seconds,
+                20,
+            )?),
+            log_json: get("LEAFBRIDGE_LOG_JSON")
+                .map(|v| v == "1" || v == "true")
+                .or(file.log_json)
+                .unwrap_or(false),
+        })
+    }
+
+    /// True when the database is PostgreSQL.
+    pub fn is_postgres(&self) -> bool {
+        self.database_url.starts_with("postgres")
+    }
+}
+
+fn read_file(path: &Path) -> Result<FileConfig, ConfigError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| invalid("--config", format!("cannot read {}: {e}", path.display())))?;
+    toml::from_str(&text).map_err(|e| {
+        let message = e.message().to_owned();
+        invalid("--config", format!("{}: {message}", path.display()))
+    })
+}
+
+fn validate_database_url(url: &str) -> Result<(), ConfigError> {
+    const NAME: &str = "LEAFBRIDGE_DATABASE_URL";
+    let parsed = url::Url::parse(url).map_err(|e| invalid(NAME, format!("not a URL ({e})")))?;
+    match parsed.scheme() {
+        "sqlite" | "postgres" | "postgresql" => Ok(()),
+        other => Err(invalid(
+            NAME,
+            format!("scheme {other:?} is not sqlite or postgres"),
+        )),
+    }
+}
+
+/// Splits a comma-separated list of keys; an empty list or an empty key is an error.
+fn keys(setting: &str, value: Option<Secret>) -> Result<Vec<Secret>, ConfigError> {
+    let value = value.ok_or_else(|| invalid(setting, "is not set"))?;
+    let keys: Vec<Secret> = value
+        .expose()
+        .split(',')
+        .map(|k| Secret::new(k.trim()))
+        .collect();
+    if keys.iter().any(|k| k.expose().is_empty()) {
+        return Err(invalid(setting, "contains an empty key"));
+    }
+    Ok(keys)
+}
+
+fn parse_schedule(text: &str) -> Result<Vec<u64>, ConfigError> {
+    const NAME: &str = "LEAFBRIDGE_RETRY_SCHEDULE_SECONDS";
+    let schedule = text
+        .split(',')
+        .map(|s| s.trim().parse::<u64>())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|_| invalid(NAME, "must be a comma-separated list of seconds"))?;
+    Ok(schedule)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        let mut map: HashMap<String, String> = [
+            ("LEAFBRIDGE_LEAFLINK_WEBHOOK_KEY", "ll-key"),
+            ("LEAFBRIDGE_FLOURISH_WEBHOOK_KEY", "fl-key"),
+            ("LEAFBRIDGE_ADMIN_TOKEN", "admin-token-123"),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        for (k, v) in pairs {
+            map.insert(k.to_string(), v.to_string());
+        }
+        map
+    }
+
+    #[test]
+    fn defaults_are_a_local_sqlite_file_on_port_8080() {
+        let config = Config::from_sources(None, &env(&[])).unwrap();
+        assert_eq!(config.database_url, "sqlite://leafbridge.db");
+        assert_eq!(config.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(config.connection, "default");
+        assert_eq!(config.retry_schedule.len(), 10);
+        let total: Duration = config.retry_schedule.iter().sum();
+        assert!(total >= Duration::from_secs(3 * 86_400));
+    }
+
+    #[test]
+    fn several_comma_separated_webhook_keys_are_accepted() {
+        let config = Config::from_sources(
+            None,
+            &env(&[("LEAFBRIDGE_LEAFLINK_WEBHOOK_KEY", "old, new")]),
+        )
+        .unwrap();
+        let keys: Vec<&str> = config
+            .leaflink_webhook_keys
+            .iter()
+            .map(Secret::expose)
+            .collect();
+        assert_eq!(keys, ["old", "new"]);
+    }
+
+    #[test]
+    fn an_empty_webhook_key_names_the_setting() {
+        let error = Config::from_sources(None, &env(&[("LEAFBRIDGE_FLOURISH_WEBHOOK_KEY", "")]))
+            .unwrap_err();
+        assert_eq!(error.setting, "LEAFBRIDGE_FLOURISH_WEBHOOK_KEY");
+        let error =
+            Config::from_sources(None, &env(&[("LEAFBRIDGE_LEAFLINK_WEBHOOK_KEY", "a,,b")]))
+                .unwrap_err();
+        assert_eq!(error.setting, "LEAFBRIDGE_LEAFLINK_WEBHOOK_KEY");
+    }
+
+    #[test]
+    fn an_unparsable_database_url_names_the_setting() {
+        for url in ["not a url", "mysql://x/y"] {
+            let error =
+                Config::from_sources(None, &env(&[("LEAFBRIDGE_DATABASE_URL", url)])).unwrap_err();
+            assert_eq!(error.setting, "LEAFBRIDGE_DATABASE_URL", "{url}");
+        }
+    }
+
+    #[test]
+    fn secrets_never_appear_in_debug_output() {
+        let config = Config::from_sources(None, &env(&[])).unwrap();
+        let text = format!("{config:?}");
+        assert!(
+            !text.contains("ll-key")
+                && !text.contains("fl-key")
+                && !text.contains("admin-token-123")
+        );
+        assert!(text.contains("[redacted]"));
+    }
+
+    #[test]
+    fn the_file_is_read_and_the_environment_wins() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("leafbridge.toml");
+        std::fs::write(
+            &path,
+            "listen = \"127.0.0.1:9000\"\nworkers = 7\nconnection = \"brand-a\"\n",
+        )
+        .unwrap();
+        let config = Config::from_sources(
+            Some(&path),
+            &env(&[("LEAFBRIDGE_LISTEN", "127.0.0.1:9001")]),
+        )
+        .unwrap();
+        assert_eq!(config.listen.to_string(), "127.0.0.1:9001");
+        assert_eq!(config.workers, 7);
+        assert_eq!(config.connection, "brand-a");
+        std::fs::write(&path, "unknown_setting = 1\n").unwrap();
+        assert_eq!(
+            Config::from_sources(Some(&path), &env(&[]))
+                .unwrap_err()
+                .setting,
+            "--config"
+        );
+    }
+}

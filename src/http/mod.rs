@@ -1,0 +1,57 @@
+//! The HTTP surface: one router per concern merged here, the shared state, and the fallbacks
+//! that keep every error a JSON `{code, message}`.
+
+pub mod admin;
+pub mod error;
+pub mod ingress;
+pub mod ops;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::http::Uri;
+use sha2::{Digest, Sha256};
+
+use crate::config::Secret;
+use crate::ingest::Ingest;
+use crate::metrics::Metrics;
+use crate::store::Db;
+pub use error::ApiError;
+
+/// Everything a handler may need; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub ingest: Ingest,
+    pub metrics: Metrics,
+    pub connection: String,
+    pub body_limit: usize,
+    pub leaflink_keys: Arc<Vec<Secret>>,
+    pub flourish_keys: Arc<Vec<Secret>>,
+    /// SHA-256 of the admin token: compared in constant time without revealing its length.
+    pub admin_token_hash: [u8; 32],
+}
+
+pub fn token_hash(token: &str) -> [u8; 32] {
+    Sha256::digest(token.as_bytes()).into()
+}
+
+/// The whole application router.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .merge(ingress::router())
+        .merge(ops::router())
+        .nest("/api/v1", admin::router(state.clone()))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .with_state(state)
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+}
+
+async fn not_found(uri: Uri) -> ApiError {
+    ApiError::NotFound(format!("no route for {}", uri.path()))
+}
+
+async fn method_not_allowed(uri: Uri) -> ApiError {
+    ApiError::MethodNotAllowed(format!("method not allowed on {}", uri.path()))
+}

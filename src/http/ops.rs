@@ -1,0 +1,46 @@
+//! Operations endpoints: liveness, readiness (database reachable, migrations applied) and
+//! Prometheus metrics.
+
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::{Json, Router};
+use serde_json::json;
+
+use super::{ApiError, AppState};
+use crate::store::{jobs, now_ms};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
+}
+
+async fn healthz() -> Json<serde_json::Value> {
+    Json(json!({"status": "ok"}))
+}
+
+async fn readyz(State(state): State<AppState>) -> Result<Json<serde_json::Value>, ApiError> {
+    if state.db.is_ready().await {
+        Ok(Json(json!({"status": "ready"})))
+    } else {
+        Err(ApiError::Unavailable(
+            "database unreachable or migrations not applied".into(),
+        ))
+    }
+}
+
+async fn metrics(State(state): State<AppState>) -> Result<impl IntoResponse, ApiError> {
+    let queue = jobs::stats(&state.db.pool, now_ms()).await?;
+    let text = state.metrics.render(&queue);
+    Ok((
+        StatusCode::OK,
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        text,
+    ))
+}

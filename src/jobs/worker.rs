@@ -1,0 +1,264 @@
+//! The worker: claims one job at a time per slot under a lease, runs its processor outside any
+//! transaction (heartbeating the lease), and records the result in a short completion.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+
+use super::{JobContext, JobError, Processed, Processors, backoff};
+use crate::metrics::Metrics;
+use crate::store::jobs::{self, ClaimedJob, Finish};
+use crate::store::{Db, events, now_ms};
+
+/// How the worker runs jobs.
+#[derive(Clone, Debug)]
+pub struct WorkerSettings {
+    /// Jobs run at once by this process.
+    pub concurrency: usize,
+    pub lease: Duration,
+    pub retry_schedule: Vec<Duration>,
+    pub max_retry_after: Duration,
+    /// How long running jobs may take to finish after shutdown starts.
+    pub shutdown_grace: Duration,
+}
+
+/// Runs jobs from the store through the registered processors.
+pub struct Worker {
+    db: Db,
+    processors: Processors,
+    settings: WorkerSettings,
+    owner: String,
+    new_jobs: Arc<Notify>,
+    metrics: Metrics,
+}
+
+impl Worker {
+    pub fn new(
+        db: Db,
+        processors: Processors,
+        settings: WorkerSettings,
+        new_jobs: Arc<Notify>,
+        metrics: Metrics,
+    ) -> Self {
+        let owner = format!("{}-{}", std::process::id(), uuid::Uuid::new_v4().simple());
+        Self {
+            db,
+            processors,
+            settings,
+            owner,
+            new_jobs,
+            metrics,
+        }
+    }
+
+    /// Runs `concurrency` loops until `shutdown`, then lets running jobs finish within the grace
+    /// period and gives back the rest.
+    pub async fn run(self: Arc<Self>, shutdown: CancellationToken) {
+        let mut slots = tokio::task::JoinSet::new();
+        for _ in 0..self.settings.concurrency {
+            let worker = Arc::clone(&self);
+            let shutdown = shutdown.clone();
+            slots.spawn(async move { worker.slot(shutdown).await });
+        }
+        while slots.join_next().await.is_some() {}
+        tracing::info!("worker stopped");
+    }
+
+    async fn slot(&self, shutdown: CancellationToken) {
+        while !shutdown.is_cancelled() {
+            let woken = self.new_jobs.notified();
+            match self.run_one(now_ms(), &shutdown).await {
+                Ok(true) => continue,
+                Ok(false) => {}
+                Err(error) => {
+                    tracing::error!(error = format!("{error:#}"), "worker iteration failed")
+                }
+            }
+            tokio::select! {
+                _ = woken => {}
+                _ = tokio::time::sleep(Duration::from_millis(500)) => {}
+                _ = shutdown.cancelled() => {}
+            }
+        }
+    }
+
+    /// Runs every job that is runnable as of `now`, one after another, until none is left.
+    /// Tests use this to drive the worker to empty instead of sleeping.
+    pub async fn run_pending(&self, now: i64) -> anyhow::Result<usize> {
+        let never = CancellationToken::new();
+        let mut count = 0;
+        while self.run_one(now, &never).await? {
+            count += 1;
+        }
+        Ok(count)
+    }
+
+    /// Claims and runs one job; false when nothing was runnable.
+    pub async fn run_one(&self, now: i64, shutdown: &CancellationToken) -> anyhow::Result<bool> {
+        let lease_until = now + self.settings.lease.as_millis() as i64;
+        let kinds = self.processors.kinds();
+        let claimed = jobs::claim(&self.db, &kinds, &self.owner, now, lease_until, 1)
+            .await
+            .context("claiming a job")?;
+        let Some(job) = claimed.into_iter().next() else {
+            return Ok(false);
+        };
+        self.run_job(job, now, shutdown).await?;
+        Ok(true)
+    }
+
+    async fn run_job(
+        &self,
+        job: ClaimedJob,
+        now: i64,
+        shutdown: &CancellationToken,
+    ) -> anyhow::Result<()> {
+        let started = Instant::now();
+        let span = tracing::info_span!("job", job.id = %job.id, job.kind = %job.kind, job.attempt = job.attempt);
+        let _enter = span.enter();
+        let result = match self.context(&job).await? {
+            Some(context) => self.execute(&job, context, shutdown).await,
+            None => Some(Err(JobError::Permanent(
+                "the event of this job no longer exists".into(),
+            ))),
+        };
+        let finish = match result {
+            None => Finish::Release,
+            Some(result) => self.finish_for(&job, result),
+        };
+        let elapsed = started.elapsed();
+        self.metrics.observe_job(&job.kind, &finish, elapsed);
+        match &finish {
+            Finish::Done { outcome, .. } => {
+                tracing::info!(%outcome, duration_ms = elapsed.as_millis() as u64, "job done")
+            }
+            Finish::Retry { error, .. } => tracing::warn!(%error, "job failed, will retry"),
+            Finish::Dead { error } => tracing::error!(%error, "job dead"),
+            Finish::Release => tracing::info!("job released at shutdown"),
+        }
+        let recorded = jobs::finish(
+            &self.db.pool,
+            &job,
+            &self.owner,
+            now,
+            now_ms().max(now),
+            &finish,
+        )
+        .await
+        .context("recording a job result")?;
+        if !recorded {
+            tracing::warn!("job lease was lost before completion; its result was not recorded");
+        }
+        Ok(())
+    }
+
+    async fn context(&self, job: &ClaimedJob) -> anyhow::Result<Option<JobContext>> {
+        let Some((source, event_kind, body)) = events::body(&self.db.pool, &job.event_id).await?
+        else {
+            return Ok(None);
+        };
+        Ok(Some(JobContext {
+            job_id: job.id.clone(),
+            kind: job.kind.clone(),
+            entity_key: job.entity_key.clone(),
+            attempt: job.attempt,
+            event_id: job.event_id.clone(),
+            source,
+            event_kind,
+            body: serde_json::from_str(&body).unwrap_or(serde_json::Value::Null),
+        }))
+    }
+
+    /// Runs the processor in its own task (a panic becomes a failed run) while renewing the
+    /// lease; `None` when shutdown's grace period ran out first.
+    async fn execute(
+        &self,
+        job: &ClaimedJob,
+        context: JobContext,
+        shutdown: &CancellationToken,
+    ) -> Option<Result<Processed, JobError>> {
+        let Some(processor) = self.processors.get(&job.kind).cloned() else {
+            return Some(Err(JobError::Permanent(format!(
+                "no processor for job kind {}",
+                job.kind
+            ))));
+        };
+        let mut work = tokio::spawn(async move { processor.process(&context).await });
+        let mut beat = tokio::time::interval(self.settings.lease / 3);
+        beat.tick().await;
+        let grace = self.settings.shutdown_grace;
+        let expired = grace_expired(shutdown, grace);
+        tokio::pin!(expired);
+        loop {
+            tokio::select! {
+                joined = &mut work => {
+                    return Some(joined.unwrap_or_else(|error| Err(panic_error(error))));
+                }
+                _ = beat.tick() => {
+                    let until = now_ms() + self.settings.lease.as_millis() as i64;
+                    if let Err(error) = jobs::heartbeat(&self.db.pool, job, &self.owner, until).await {
+                        tracing::warn!(%error, "lease heartbeat failed");
+                    }
+                }
+                _ = &mut expired => {
+                    work.abort();
+                    return None;
+                }
+            }
+        }
+    }
+
+    fn finish_for(&self, job: &ClaimedJob, result: Result<Processed, JobError>) -> Finish {
+        match result {
+            Ok(processed) => Finish::Done {
+                outcome: processed.outcome,
+                reason: processed.reason,
+                detail: processed.detail.map(|d| d.to_string()),
+            },
+            Err(JobError::Permanent(error)) => Finish::Dead { error },
+            Err(JobError::Retryable {
+                message,
+                retry_after,
+            }) => {
+                let s = &self.settings;
+                match backoff::next_delay(
+                    &s.retry_schedule,
+                    job.attempt,
+                    retry_after,
+                    s.max_retry_after,
+                ) {
+                    Some(delay) => Finish::Retry {
+                        error: message,
+                        run_at: now_ms() + delay.as_millis() as i64,
+                    },
+                    None => Finish::Dead {
+                        error: format!("{message} (gave up after {} attempts)", job.attempt),
+                    },
+                }
+            }
+        }
+    }
+}
+
+fn grace_expired(shutdown: &CancellationToken, grace: Duration) -> impl Future<Output = ()> + '_ {
+    async move {
+        shutdown.cancelled().await;
+        tokio::time::sleep(grace).await;
+    }
+}
+
+fn panic_error(error: tokio::task::JoinError) -> JobError {
+    let message = match error.try_into_panic() {
+        Ok(payload) => payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".into()),
+        Err(_) => "cancelled".into(),
+    };
+    JobError::retryable(format!("processor panicked: {message}"))
+}
