@@ -79,10 +79,10 @@ async fn list_events(
             "limit must be between 1 and {MAX_LIMIT}"
         )));
     }
-    if let Some(source) = &query.source {
-        if !["leaflink", "flourish", "poller", "operator"].contains(&source.as_str()) {
-            return Err(ApiError::BadRequest(format!("unknown source {source:?}")));
-        }
+    if let Some(source) = &query.source
+        && !["leaflink", "flourish", "poller", "operator"].contains(&source.as_str())
+    {
+        return Err(ApiError::BadRequest(format!("unknown source {source:?}")));
     }
     let filter = EventFilter {
         source: query.source,

@@ -1,7 +1,6 @@
 //! The worker: claims one job at a time per slot under a lease, runs its processor outside any
 //! transaction (heartbeating the lease), and records the result in a short completion.
 
-use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -244,11 +243,9 @@ impl Worker {
     }
 }
 
-fn grace_expired(shutdown: &CancellationToken, grace: Duration) -> impl Future<Output = ()> + '_ {
-    async move {
-        shutdown.cancelled().await;
-        tokio::time::sleep(grace).await;
-    }
+async fn grace_expired(shutdown: &CancellationToken, grace: Duration) {
+    shutdown.cancelled().await;
+    tokio::time::sleep(grace).await;
 }
 
 fn panic_error(error: tokio::task::JoinError) -> JobError {
