@@ -1,1 +1,22 @@
 //! Pure matching rules: keys, normalisation, plans and outcomes. No I/O.
+//!
+//! The `sync` layer converts platform models into the plain records here, builds the indexes
+//! once, and asks one `plan_*` function per event for either a plan (the writes to make) or an
+//! [`Outcome`] explaining why nothing is written.
+
+pub mod catalog;
+pub mod customer;
+pub mod index;
+pub mod keys;
+pub mod links;
+pub mod order;
+pub mod outcome;
+pub mod records;
+
+pub use catalog::Catalog;
+pub use customer::{CustomerInput, CustomerPlan, CustomerStep, find_destination, plan_customer};
+pub use index::{DestinationIndex, ItemIndex, Lookup, ProductIndex, RepDirectory, StrainIndex};
+pub use keys::{CategoryMap, EmailKey, LicenseKey, SkuKey, StrainKey, StrainMatching};
+pub use links::{LinkSet, OrderLink};
+pub use order::{OrderInput, OrderPlan, OrderStep, plan_order};
+pub use outcome::{Fix, Outcome, OutcomeKind, System};
