@@ -7,16 +7,24 @@
 pub mod catalog;
 pub mod customer;
 pub mod index;
+pub mod inventory;
+pub mod item;
 pub mod keys;
 pub mod links;
 pub mod order;
 pub mod outcome;
 pub mod records;
+pub mod status;
 
 pub use catalog::Catalog;
 pub use customer::{CustomerInput, CustomerPlan, CustomerStep, find_destination, plan_customer};
 pub use index::{DestinationIndex, ItemIndex, Lookup, ProductIndex, RepDirectory, StrainIndex};
+pub use inventory::{
+    FeedingFacilities, InventoryPlan, InventoryTotals, coalesce_newest, plan_inventory,
+};
+pub use item::{ItemContext, ItemPlan, ItemStep, plan_item};
 pub use keys::{CategoryMap, EmailKey, LicenseKey, SkuKey, StrainKey, StrainMatching};
 pub use links::{LinkSet, OrderLink};
 pub use order::{OrderInput, OrderPlan, OrderStep, plan_order};
 pub use outcome::{Fix, Outcome, OutcomeKind, System};
+pub use status::{StatusInput, StatusPlan, Transition, plan_status};
