@@ -78,6 +78,16 @@ pub struct InventoryPlan {
     pub quantity: Decimal,
 }
 
+impl InventoryPlan {
+    /// The write as one sentence.
+    pub fn summary(&self) -> String {
+        format!(
+            "set quantity of LeafLink product {} to {}",
+            self.product_id, self.quantity
+        )
+    }
+}
+
 /// Plans Flow C for one SKU.
 pub fn plan_inventory(
     sku: &str,
@@ -207,7 +217,12 @@ mod tests {
             &products(ListingState::Available, None),
             &linked(),
         );
-        assert_eq!(plan.unwrap().quantity, dec("15.5"));
+        let plan = plan.unwrap();
+        assert_eq!(plan.quantity, dec("15.5"));
+        assert_eq!(
+            plan.summary(),
+            "set quantity of LeafLink product 5150 to 15.5"
+        );
     }
 
     #[test]

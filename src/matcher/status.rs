@@ -70,6 +70,17 @@ pub struct StatusPlan {
     pub action: Transition,
 }
 
+impl StatusPlan {
+    /// The write as one sentence.
+    pub fn summary(&self) -> String {
+        format!(
+            "{} LeafLink order {}",
+            self.action.as_str(),
+            self.order_number
+        )
+    }
+}
+
 /// Plans Flow E for one Flourish order status.
 pub fn plan_status(input: StatusInput<'_>) -> Result<StatusPlan, Outcome> {
     let Some(number) = input.order_number else {
@@ -152,6 +163,10 @@ mod tests {
         for (fl, ll, action) in cases {
             let got = plan(fl, ll, &["accept", "ship", "complete", "cancel"]).unwrap();
             assert_eq!(got.action, action, "{fl} from {ll}");
+            assert_eq!(
+                got.summary(),
+                format!("{} LeafLink order n-1", action.as_str())
+            );
         }
     }
 

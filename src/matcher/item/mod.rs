@@ -114,6 +114,48 @@ pub struct ItemPlan {
     pub steps: Vec<ItemStep>,
 }
 
+impl ItemStep {
+    /// The write in a few words.
+    pub fn describe(&self) -> String {
+        match self {
+            Self::CreateStrain { name } => format!("create strain \"{name}\" in LeafLink"),
+            Self::LinkProduct { product_id } => format!("link LeafLink product {product_id}"),
+            Self::CreateProduct(p) => format!("create LeafLink product \"{}\" (Available)", p.name),
+            Self::PatchProduct { product_id, patch } => {
+                format!(
+                    "update {} of LeafLink product {product_id}",
+                    patch.field_names().join(", ")
+                )
+            }
+        }
+    }
+}
+
+impl ProductPatch {
+    /// The names of the fields the patch sends.
+    pub fn field_names(&self) -> Vec<&'static str> {
+        [
+            ("name", self.name.is_some()),
+            ("description", self.description.is_some()),
+            ("brand", self.brand.is_some()),
+            ("product_line", self.product_line.is_some()),
+            ("category", self.category.is_some()),
+            ("strains", self.strain.is_some()),
+        ]
+        .into_iter()
+        .filter_map(|(name, set)| set.then_some(name))
+        .collect()
+    }
+}
+
+impl ItemPlan {
+    /// All writes, in order, as one sentence.
+    pub fn summary(&self) -> String {
+        let steps: Vec<String> = self.steps.iter().map(ItemStep::describe).collect();
+        steps.join("; ")
+    }
+}
+
 /// LeafLink data Flow B resolves against, built once per batch.
 #[derive(Debug, Clone, Copy)]
 pub struct ItemContext<'a> {

@@ -267,6 +267,7 @@ fn update_patches_only_differing_fields_and_never_the_listing_state() {
     };
     let json = serde_json::to_value(patch).unwrap();
     assert_eq!(json, serde_json::json!({"name": "OG Kush Pre-Roll 1 g"}));
+    assert_eq!(plan.summary(), "update name of LeafLink product 5150");
 }
 
 #[test]

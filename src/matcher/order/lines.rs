@@ -16,6 +16,8 @@ const PRICE_DP: u32 = 4;
 /// A LeafLink order line, with its product's SKU and batch already resolved.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrderLine {
+    /// The LeafLink product id, named in fixes.
+    pub product_id: Option<i64>,
     /// The product's SKU.
     pub sku: String,
     /// Individual units ordered.
@@ -74,7 +76,7 @@ fn plan_line(line: &OrderLine, items: &ItemIndex) -> Result<PlannedLine, Outcome
             "give every product on the order a SKU matching its Flourish item",
         ));
     }
-    check_item(&sku, items)?;
+    check_item(&sku, line.product_id, items)?;
     let order_qty = eaches(line, &sku)?;
     let unit_price = (line.price / Decimal::from(line.unit_multiplier))
         .round_dp_with_strategy(PRICE_DP, RoundingStrategy::MidpointAwayFromZero)
@@ -91,15 +93,17 @@ fn plan_line(line: &OrderLine, items: &ItemIndex) -> Result<PlannedLine, Outcome
     })
 }
 
-fn check_item(sku: &SkuKey, items: &ItemIndex) -> Result<(), Outcome> {
+fn check_item(sku: &SkuKey, product: Option<i64>, items: &ItemIndex) -> Result<(), Outcome> {
     let s = sku.as_str();
+    let product = product.map_or_else(String::new, |id| format!(" (LeafLink product {id})"));
     match items.find(sku) {
         Lookup::One(_) => Ok(()),
         Lookup::Missing => Err(Outcome::attention_fix(
             format!("SKU \"{s}\" not found in Flourish"),
             System::Flourish,
             format!(
-                "create an item with SKU `{s}` in Flourish, or set the SKU of the matching item to `{s}`"
+                "create an item with SKU `{s}` in Flourish, or set the SKU of the matching \
+                 item to `{s}`{product}"
             ),
         )),
         Lookup::Many(ids) => Err(Outcome::attention_fix(
@@ -157,6 +161,7 @@ mod tests {
 
     fn line(sku: &str, qty: &str, cases: Option<i64>, per_case: i64, price: &str) -> OrderLine {
         OrderLine {
+            product_id: Some(5150),
             sku: sku.into(),
             quantity: dec(qty),
             bulk_units: cases,
@@ -215,7 +220,13 @@ mod tests {
     fn unknown_sku_needs_attention_naming_the_sku() {
         let err = plan_lines(&[line("NOPE-1", "1", Some(1), 1, "1")], &items()).unwrap_err();
         assert_eq!(err.reason, "SKU \"NOPE-1\" not found in Flourish");
-        assert_eq!(err.fix.unwrap().system, System::Flourish);
+        let fix = err.fix.unwrap();
+        assert_eq!(fix.system, System::Flourish);
+        assert!(
+            fix.action.ends_with("`NOPE-1` (LeafLink product 5150)"),
+            "{}",
+            fix.action
+        );
     }
 
     #[test]

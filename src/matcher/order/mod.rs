@@ -194,6 +194,46 @@ pub struct OrderPlan {
     pub steps: Vec<OrderStep>,
 }
 
+impl OrderStep {
+    /// The write in a few words, for outcome reasons and the admin API.
+    pub fn describe(&self) -> String {
+        match self {
+            Self::CreateDestination(d) => {
+                format!(
+                    "create destination \"{}\" (licence {})",
+                    d.name, d.license_number
+                )
+            }
+            Self::CancelOrder {
+                order_id,
+                facility_id,
+            } => {
+                format!("cancel Flourish order {order_id} in facility {facility_id}")
+            }
+            Self::CreateOrder { facility_id, draft } => format!(
+                "create Flourish order with {} line(s) in facility {facility_id}",
+                draft.lines.len()
+            ),
+            Self::UpdateLines {
+                order_id, lines, ..
+            } => {
+                format!("set {} line(s) on Flourish order {order_id}", lines.len())
+            }
+            Self::WriteExternalId { key } => {
+                format!("write the Flourish order id to LeafLink external_ids.{key}")
+            }
+        }
+    }
+}
+
+impl OrderPlan {
+    /// All writes, in order, as one sentence.
+    pub fn summary(&self) -> String {
+        let steps: Vec<String> = self.steps.iter().map(OrderStep::describe).collect();
+        steps.join("; ")
+    }
+}
+
 /// Plans Flow A for one order: a plan of writes, or the outcome when nothing is written.
 pub fn plan_order(input: OrderInput<'_>) -> Result<OrderPlan, Outcome> {
     let order = input.order;

@@ -50,6 +50,7 @@ pub(crate) fn order(reps: &[i64], managers: &[i64]) -> LeafLinkOrder {
             address: Address::default(),
         },
         lines: vec![OrderLine {
+            product_id: Some(5150),
             sku: "OGK-PR-1G".into(),
             quantity: Decimal::from(10),
             bulk_units: Some(1),
@@ -359,6 +360,23 @@ fn order_cancelled_in_flourish_but_open_on_leaflink_needs_attention() {
     assert_eq!(
         World::new().plan(&o, Some(&existing)).unwrap_err().kind,
         OutcomeKind::NeedsAttention
+    );
+}
+
+#[test]
+fn move_summary_lists_the_writes_in_order() {
+    let existing = linked(
+        "fac-a",
+        FlourishStatus::Created,
+        lines_of(&order(&[1], &[])),
+    );
+    let plan = World::new()
+        .plan(&order(&[2], &[]), Some(&existing))
+        .unwrap();
+    assert_eq!(
+        plan.summary(),
+        "cancel Flourish order fl-1 in facility fac-a; \
+         create Flourish order with 1 line(s) in facility fac-b"
     );
 }
 
