@@ -57,25 +57,17 @@ impl Catalog {
 
     /// The brands named `name`.
     pub fn brand(&self, name: &str) -> Lookup<i64> {
-        lookup(self.brands.get(name_key(name)))
+        Lookup::from_slice(self.brands.get(name_key(name)))
     }
 
     /// The product lines named `name` within `brand`.
     pub fn product_line(&self, brand: i64, name: &str) -> Lookup<i64> {
-        lookup(self.lines.get(&(brand, name_key(name).to_owned())))
+        Lookup::from_slice(self.lines.get(&(brand, name_key(name).to_owned())))
     }
 
     /// The categories named `name` (a LeafLink name, after the category map).
     pub fn category(&self, name: &str) -> Lookup<i64> {
-        lookup(self.categories.get(name_key(name)))
-    }
-}
-
-fn lookup(ids: Option<&Vec<i64>>) -> Lookup<i64> {
-    match ids.map(Vec::as_slice) {
-        None | Some([]) => Lookup::Missing,
-        Some([one]) => Lookup::One(*one),
-        Some(many) => Lookup::Many(many.to_vec()),
+        Lookup::from_slice(self.categories.get(name_key(name)))
     }
 }
 

@@ -19,7 +19,8 @@ pub enum Lookup<T> {
 }
 
 impl<T: Clone> Lookup<T> {
-    fn from_slice(found: Option<&Vec<T>>) -> Self {
+    /// Classifies the records found under one key.
+    pub(crate) fn from_slice(found: Option<&Vec<T>>) -> Self {
         match found.map(Vec::as_slice) {
             None | Some([]) => Self::Missing,
             Some([one]) => Self::One(one.clone()),

@@ -3,6 +3,17 @@
 //! The `sync` layer converts platform models into the plain records here, builds the indexes
 //! once, and asks one `plan_*` function per event for either a plan (the writes to make) or an
 //! [`Outcome`] explaining why nothing is written.
+//!
+//! | Flow | Entry point | Indexes it reads |
+//! |---|---|---|
+//! | A: LeafLink order → Flourish order | [`plan_order`] | [`RepDirectory`], [`ItemIndex`], [`find_destination`] |
+//! | B: Flourish item → LeafLink product | [`plan_item`] | [`ProductIndex`], [`Catalog`], [`StrainIndex`], [`LinkSet`] |
+//! | C: Flourish stock → LeafLink quantity | [`plan_inventory`], [`coalesce_newest`] | [`InventoryTotals`], [`ProductIndex`], [`LinkSet`] |
+//! | D: LeafLink customer → Flourish destination | [`plan_customer`] | [`DestinationIndex`], [`LinkSet`] |
+//! | E: Flourish status → LeafLink transition | [`plan_status`] | — |
+//!
+//! A plan with no steps is never returned: "nothing to do" is always an `Unchanged` outcome,
+//! so re-running an event that is already in sync writes nothing.
 
 pub mod catalog;
 pub mod customer;
