@@ -1,0 +1,119 @@
+//! Flow A, step 6: create, update, move or leave the Flourish order.
+//!
+//! Flourish accepts line changes and cancellation only while nothing is allocated (`Created`),
+//! so any change needed after that is reported rather than attempted.
+
+use crate::matcher::customer::{NewDestination, customer_license};
+use crate::matcher::outcome::{Outcome, System};
+
+use super::{
+    DestinationRef, FlourishStatus, LinkedOrder, OrderDraft, OrderInput, OrderPlan, OrderStep,
+    PlannedLine, Route, same_lines,
+};
+
+/// Chooses the writes once the order is routed and its lines converted.
+pub(super) fn decide(
+    input: &OrderInput<'_>,
+    route: Route,
+    lines: Vec<PlannedLine>,
+) -> Result<OrderPlan, Outcome> {
+    let Some(linked) = input.linked else {
+        return create(input, route, lines, Vec::new());
+    };
+    let id = &linked.link.order_id;
+    if linked.status == FlourishStatus::Cancelled {
+        return Err(Outcome::attention(format!(
+            "Flourish order {id} was cancelled in Flourish while the LeafLink order is still {}",
+            input.order.status
+        )));
+    }
+    if linked.link.facility_id != route.facility_id {
+        return relocate(input, linked, route, lines);
+    }
+    if same_lines(&linked.lines, &lines) {
+        return Err(Outcome::unchanged(format!(
+            "Flourish order {id} already matches the LeafLink order"
+        )));
+    }
+    if linked.status != FlourishStatus::Created {
+        return Err(too_late(id, linked.status, "its lines changed on LeafLink"));
+    }
+    Ok(OrderPlan {
+        order_number: input.order.number.clone(),
+        steps: vec![OrderStep::UpdateLines {
+            order_id: id.clone(),
+            facility_id: linked.link.facility_id.clone(),
+            lines,
+        }],
+    })
+}
+
+/// The rep now routes elsewhere: cancel in the old facility, create in the new one.
+fn relocate(
+    input: &OrderInput<'_>,
+    linked: &LinkedOrder,
+    route: Route,
+    lines: Vec<PlannedLine>,
+) -> Result<OrderPlan, Outcome> {
+    if linked.status != FlourishStatus::Created {
+        let why = format!("the order now routes to facility {}", route.facility_id);
+        return Err(too_late(&linked.link.order_id, linked.status, &why));
+    }
+    let cancel = OrderStep::CancelOrder {
+        order_id: linked.link.order_id.clone(),
+        facility_id: linked.link.facility_id.clone(),
+    };
+    create(input, route, lines, vec![cancel])
+}
+
+/// Appends the destination (when new), the order and the optional write-back to `steps`.
+fn create(
+    input: &OrderInput<'_>,
+    route: Route,
+    lines: Vec<PlannedLine>,
+    mut steps: Vec<OrderStep>,
+) -> Result<OrderPlan, Outcome> {
+    let order = input.order;
+    let destination = match input.destination {
+        Some(dest) => DestinationRef::Existing {
+            id: dest.id.clone(),
+        },
+        None => {
+            let license = customer_license(&order.customer)?;
+            let new = NewDestination::from_customer(&order.customer, &license);
+            steps.push(OrderStep::CreateDestination(new));
+            DestinationRef::Created
+        }
+    };
+    steps.push(OrderStep::CreateOrder {
+        facility_id: route.facility_id,
+        draft: OrderDraft {
+            original_order_id: order.number.clone(),
+            destination,
+            sales_rep_id: route.sales_rep_id,
+            lines,
+        },
+    });
+    if let Some(key) = input.external_id_key {
+        steps.push(OrderStep::WriteExternalId {
+            key: key.to_owned(),
+        });
+    }
+    Ok(OrderPlan {
+        order_number: order.number.clone(),
+        steps,
+    })
+}
+
+fn too_late(order_id: &str, status: FlourishStatus, why: &str) -> Outcome {
+    Outcome::attention_fix(
+        format!(
+            "Flourish order {order_id} is already {status}, so it cannot follow the LeafLink \
+             order: {why}"
+        ),
+        System::Flourish,
+        format!(
+            "release the allocation of Flourish order {order_id} and resync, or edit it by hand"
+        ),
+    )
+}
