@@ -1,16 +1,17 @@
 //! The operator API under `/api/v1`, behind `Authorization: Bearer <admin token>`: the event
 //! log and single events with their attempts.
 
+use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, Request, State};
 use axum::http::header;
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::get;
-use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use subtle::ConstantTimeEq;
 
+use super::routes::Routes;
 use super::{ApiError, AppState, token_hash};
 use crate::store::events::{self, EventDetail, EventFilter, EventRow};
 use crate::store::jobs::{self, Attempt};
@@ -19,10 +20,10 @@ use crate::store::jobs::{self, Attempt};
 pub const MAX_LIMIT: i64 = 200;
 const DEFAULT_LIMIT: i64 = 50;
 
-pub fn router(state: AppState) -> Router<AppState> {
-    Router::new()
-        .route("/events", get(list_events))
-        .route("/events/{id}", get(get_event))
+pub fn routes(state: AppState) -> Routes<AppState> {
+    Routes::new()
+        .add("GET", "/events", get(list_events))
+        .add("GET", "/events/{id}", get(get_event))
         .route_layer(middleware::from_fn_with_state(state, require_admin))
 }
 

@@ -1,24 +1,25 @@
 //! Webhook ingress: read the raw body within the limit, verify the platform's signature over
 //! those bytes, read the envelope, store event and job in one commit, then acknowledge.
 
+use axum::Json;
 use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::routing::post;
-use axum::{Json, Router};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use super::routes::Routes;
 use super::{ApiError, AppState};
 use crate::envelope::{self, Envelope};
 use crate::metrics::WebhookResult;
 use crate::signature::SignatureError;
 use crate::store::events::{NewEvent, Stored};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/webhooks/leaflink", post(leaflink))
-        .route("/webhooks/flourish", post(flourish))
+pub fn routes() -> Routes<AppState> {
+    Routes::new()
+        .add("POST", "/webhooks/leaflink", post(leaflink))
+        .add("POST", "/webhooks/flourish", post(flourish))
 }
 
 /// The acknowledgement of a webhook.

@@ -5,6 +5,7 @@ pub mod admin;
 pub mod error;
 pub mod ingress;
 pub mod ops;
+pub mod routes;
 
 use std::sync::Arc;
 
@@ -36,12 +37,22 @@ pub fn token_hash(token: &str) -> [u8; 32] {
     Sha256::digest(token.as_bytes()).into()
 }
 
+fn routes(state: &AppState) -> routes::Routes<AppState> {
+    routes::Routes::new()
+        .merge(ingress::routes())
+        .merge(ops::routes())
+        .nest("/api/v1", admin::routes(state.clone()))
+}
+
+/// Every (method, path) the router serves, as written in `openapi.yaml`.
+pub fn route_list(state: &AppState) -> Vec<(String, String)> {
+    routes(state).into_parts().1
+}
+
 /// The whole application router.
 pub fn router(state: AppState) -> Router {
-    Router::new()
-        .merge(ingress::router())
-        .merge(ops::router())
-        .nest("/api/v1", admin::router(state.clone()))
+    let (router, _) = routes(&state).into_parts();
+    router
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state)

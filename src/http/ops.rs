@@ -1,21 +1,22 @@
 //! Operations endpoints: liveness, readiness (database reachable, migrations applied) and
 //! Prometheus metrics.
 
+use axum::Json;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::get;
-use axum::{Json, Router};
 use serde_json::json;
 
+use super::routes::Routes;
 use super::{ApiError, AppState};
 use crate::store::{jobs, now_ms};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/healthz", get(healthz))
-        .route("/readyz", get(readyz))
-        .route("/metrics", get(metrics))
+pub fn routes() -> Routes<AppState> {
+    Routes::new()
+        .add("GET", "/healthz", get(healthz))
+        .add("GET", "/readyz", get(readyz))
+        .add("GET", "/metrics", get(metrics))
 }
 
 async fn healthz() -> Json<serde_json::Value> {

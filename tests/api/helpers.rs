@@ -106,6 +106,8 @@ pub struct TestApp {
     pub worker: Arc<Worker>,
     pub http: reqwest::Client,
     pub shutdown: CancellationToken,
+    /// Every (method, path) the router serves.
+    pub routes: Vec<(String, String)>,
     pub server: tokio::task::JoinHandle<anyhow::Result<()>>,
     /// Keeps a temporary SQLite directory alive as long as the app.
     pub _database: TestDatabase,
@@ -133,6 +135,7 @@ pub async fn spawn_app_on(
     let address = format!("http://{}", app.local_addr());
     let db = app.state().db.clone();
     let worker = app.worker();
+    let routes = leafbridge::http::route_list(app.state());
     let shutdown = CancellationToken::new();
     let server = tokio::spawn(app.run(shutdown.clone(), run_worker));
     TestApp {
@@ -141,6 +144,7 @@ pub async fn spawn_app_on(
         worker,
         http: reqwest::Client::new(),
         shutdown,
+        routes,
         server,
         _database: database,
     }

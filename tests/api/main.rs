@@ -5,3 +5,4 @@ mod helpers;
 mod ingress;
 mod jobs;
 mod multi_instance;
+mod openapi;
