@@ -30,12 +30,20 @@ pub struct TransportConfig {
 impl TransportConfig {
     /// LeafLink: 300 requests/minute sustained, with bursts.
     pub fn leaflink_default() -> Self {
-        Self { requests_per_minute: 300, burst: 50, ..Self::base() }
+        Self {
+            requests_per_minute: 300,
+            burst: 50,
+            ..Self::base()
+        }
     }
 
     /// Flourish: 10 requests/second.
     pub fn flourish_default() -> Self {
-        Self { requests_per_minute: 600, burst: 10, ..Self::base() }
+        Self {
+            requests_per_minute: 600,
+            burst: 10,
+            ..Self::base()
+        }
     }
 
     fn base() -> Self {
@@ -72,7 +80,10 @@ pub enum ClientError {
 impl ClientError {
     /// Transport failures, 429 and 5xx are worth retrying later; everything else is permanent.
     pub fn is_retryable(&self) -> bool {
-        matches!(self, Self::Transport(_) | Self::RateLimited { .. } | Self::Server { .. })
+        matches!(
+            self,
+            Self::Transport(_) | Self::RateLimited { .. } | Self::Server { .. }
+        )
     }
 
     /// The wait the platform asked for, if any.
@@ -89,10 +100,19 @@ impl ClientError {
         let code = status.as_u16();
         match code {
             429 => Self::RateLimited { retry_after },
-            401 | 403 => Self::Unauthorized { status: code, message },
+            401 | 403 => Self::Unauthorized {
+                status: code,
+                message,
+            },
             404 => Self::NotFound { message },
-            500..=599 => Self::Server { status: code, message },
-            _ => Self::BadRequest { status: code, message },
+            500..=599 => Self::Server {
+                status: code,
+                message,
+            },
+            _ => Self::BadRequest {
+                status: code,
+                message,
+            },
         }
     }
 }
@@ -118,9 +138,8 @@ pub struct Reply {
 impl Reply {
     /// Deserialises the body, naming the target type on failure.
     pub fn json<T: serde::de::DeserializeOwned>(&self) -> Result<T, ClientError> {
-        serde_json::from_slice(&self.body).map_err(|e| {
-            ClientError::Decode(format!("{} ({e})", std::any::type_name::<T>()))
-        })
+        serde_json::from_slice(&self.body)
+            .map_err(|e| ClientError::Decode(format!("{} ({e})", std::any::type_name::<T>())))
     }
 }
 
@@ -134,7 +153,9 @@ pub struct Transport {
 
 impl std::fmt::Debug for Transport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Transport").field("config", &self.config).finish_non_exhaustive()
+        f.debug_struct("Transport")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
     }
 }
 
@@ -149,7 +170,11 @@ impl Transport {
         let per_minute = NonZeroU32::new(config.requests_per_minute.max(1)).expect("nonzero");
         let burst = NonZeroU32::new(config.burst.max(1)).expect("nonzero");
         let limiter = RateLimiter::direct(Quota::per_minute(per_minute).allow_burst(burst));
-        Ok(Self { http, limiter: Arc::new(limiter), config })
+        Ok(Self {
+            http,
+            limiter: Arc::new(limiter),
+            config,
+        })
     }
 
     /// The underlying client, for building requests.
@@ -179,9 +204,7 @@ impl Transport {
                         retry_after.is_none_or(|d| d <= MAX_INLINE_RETRY_AFTER)
                     }
                     ClientError::Transport(_) => idempotent,
-                    ClientError::Server { status, .. } => {
-                        idempotent && matches!(status, 502..=504)
-                    }
+                    ClientError::Server { status, .. } => idempotent && matches!(status, 502..=504),
                     _ => false,
                 };
             if !again {
@@ -197,7 +220,10 @@ impl Transport {
     }
 
     async fn attempt(&self, request: reqwest::RequestBuilder) -> Result<Reply, ClientError> {
-        let response = request.send().await.map_err(|e| ClientError::Transport(e.to_string()))?;
+        let response = request
+            .send()
+            .await
+            .map_err(|e| ClientError::Transport(e.to_string()))?;
         let status = response.status();
         let retry_after = response
             .headers()
@@ -205,7 +231,10 @@ impl Transport {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.trim().parse::<u64>().ok())
             .map(Duration::from_secs);
-        let body = response.bytes().await.map_err(|e| ClientError::Transport(e.to_string()))?;
+        let body = response
+            .bytes()
+            .await
+            .map_err(|e| ClientError::Transport(e.to_string()))?;
         if status.is_success() {
             Ok(Reply { status, body })
         } else {

@@ -39,5 +39,9 @@ pub fn digest_matches<K: AsRef<[u8]>>(
         // Check every key so the time taken does not reveal which one matched.
         matched |= mac.verify_slice(digest).is_ok();
     }
-    if matched { Ok(()) } else { Err(SignatureError::Mismatch) }
+    if matched {
+        Ok(())
+    } else {
+        Err(SignatureError::Mismatch)
+    }
 }

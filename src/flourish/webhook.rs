@@ -21,7 +21,9 @@ pub fn verify<K: AsRef<[u8]>>(
     if value.is_empty() {
         return Err(SignatureError::Empty);
     }
-    let lowercase_hex = value.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+    let lowercase_hex = value
+        .bytes()
+        .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
     if value.len() != 64 || !lowercase_hex {
         return Err(SignatureError::Malformed);
     }
@@ -49,17 +51,35 @@ mod tests {
         assert_eq!(verify(&[KEY], BODY, Some(&good)), Ok(()));
         assert_eq!(verify(&[KEY], BODY, None), Err(SignatureError::Missing));
         assert_eq!(verify(&[KEY], BODY, Some("")), Err(SignatureError::Empty));
-        assert_eq!(verify(&[KEY], BODY, Some(&good[..63])), Err(SignatureError::Malformed));
-        assert_eq!(verify(&[KEY], BODY, Some(&good.to_uppercase())), Err(SignatureError::Malformed));
+        assert_eq!(
+            verify(&[KEY], BODY, Some(&good[..63])),
+            Err(SignatureError::Malformed)
+        );
+        assert_eq!(
+            verify(&[KEY], BODY, Some(&good.to_uppercase())),
+            Err(SignatureError::Malformed)
+        );
         let z = "z".repeat(64);
-        assert_eq!(verify(&[KEY], BODY, Some(&z)), Err(SignatureError::Malformed));
-        assert_eq!(verify(&[b"wrong"], BODY, Some(&good)), Err(SignatureError::Mismatch));
-        assert_eq!(verify(&[KEY], b"{} ", Some(&good)), Err(SignatureError::Mismatch));
+        assert_eq!(
+            verify(&[KEY], BODY, Some(&z)),
+            Err(SignatureError::Malformed)
+        );
+        assert_eq!(
+            verify(&[b"wrong"], BODY, Some(&good)),
+            Err(SignatureError::Mismatch)
+        );
+        assert_eq!(
+            verify(&[KEY], b"{} ", Some(&good)),
+            Err(SignatureError::Mismatch)
+        );
     }
 
     #[test]
     fn any_rotated_key_verifies() {
         let signature = sign(b"next", BODY);
-        assert_eq!(verify(&[KEY.to_vec(), b"next".to_vec()], BODY, Some(&signature)), Ok(()));
+        assert_eq!(
+            verify(&[KEY.to_vec(), b"next".to_vec()], BODY, Some(&signature)),
+            Ok(())
+        );
     }
 }

@@ -31,11 +31,16 @@ pub fn verify<K: AsRef<[u8]>>(
 
 /// Base64 (44 characters with padding) or lowercase hex (64 characters) of a 32-byte digest.
 fn decode(value: &str) -> Result<Vec<u8>, SignatureError> {
-    let is_hex = value.len() == 64 && value.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+    let is_hex = value.len() == 64
+        && value
+            .bytes()
+            .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
     let digest = if is_hex {
         hex::decode(value).map_err(|_| SignatureError::Malformed)?
     } else {
-        STANDARD.decode(value).map_err(|_| SignatureError::Malformed)?
+        STANDARD
+            .decode(value)
+            .map_err(|_| SignatureError::Malformed)?
     };
     if digest.len() != 32 {
         return Err(SignatureError::Malformed);
@@ -70,7 +75,10 @@ mod tests {
     #[test]
     fn any_rotated_key_verifies() {
         let signature = sign(b"new-key", BODY);
-        assert_eq!(verify(&[KEY.to_vec(), b"new-key".to_vec()], BODY, Some(&signature)), Ok(()));
+        assert_eq!(
+            verify(&[KEY.to_vec(), b"new-key".to_vec()], BODY, Some(&signature)),
+            Ok(())
+        );
     }
 
     #[test]
@@ -78,12 +86,27 @@ mod tests {
         let good = sign(KEY, BODY);
         assert_eq!(verify(&[KEY], BODY, None), Err(SignatureError::Missing));
         assert_eq!(verify(&[KEY], BODY, Some("  ")), Err(SignatureError::Empty));
-        assert_eq!(verify(&[KEY], BODY, Some(&good[..20])), Err(SignatureError::Malformed));
-        assert_eq!(verify(&[KEY], BODY, Some("%%%not base64%%%")), Err(SignatureError::Malformed));
+        assert_eq!(
+            verify(&[KEY], BODY, Some(&good[..20])),
+            Err(SignatureError::Malformed)
+        );
+        assert_eq!(
+            verify(&[KEY], BODY, Some("%%%not base64%%%")),
+            Err(SignatureError::Malformed)
+        );
         let short = STANDARD.encode([0u8; 16]);
-        assert_eq!(verify(&[KEY], BODY, Some(&short)), Err(SignatureError::Malformed));
-        assert_eq!(verify(&[b"other"], BODY, Some(&good)), Err(SignatureError::Mismatch));
-        assert_eq!(verify(&[KEY], b"{}", Some(&good)), Err(SignatureError::Mismatch));
+        assert_eq!(
+            verify(&[KEY], BODY, Some(&short)),
+            Err(SignatureError::Malformed)
+        );
+        assert_eq!(
+            verify(&[b"other"], BODY, Some(&good)),
+            Err(SignatureError::Mismatch)
+        );
+        assert_eq!(
+            verify(&[KEY], b"{}", Some(&good)),
+            Err(SignatureError::Mismatch)
+        );
         let upper_hex = hex::encode_upper(hmac_sha256(KEY, BODY));
         assert!(verify(&[KEY], BODY, Some(&upper_hex)).is_err());
     }

@@ -17,7 +17,12 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::Notify;
 
 /// Headers whose values are never logged.
-const SECRET_HEADERS: &[&str] = &["authorization", "x-api-key", "ll-signature", "auth-signature"];
+const SECRET_HEADERS: &[&str] = &[
+    "authorization",
+    "x-api-key",
+    "ll-signature",
+    "auth-signature",
+];
 
 /// One request as the simulator saw it (secrets redacted).
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -177,7 +182,10 @@ pub async fn log_and_inject(
         )
             .into_response(),
         Some(Injected::Drop) => dropped_response(),
-        None => next.run(Request::from_parts(parts, Body::from(bytes))).await,
+        None => {
+            next.run(Request::from_parts(parts, Body::from(bytes)))
+                .await
+        }
     }
 }
 
@@ -210,7 +218,13 @@ fn redacted_headers(headers: &HeaderMap) -> Vec<(String, String)> {
 /// Control endpoints under `/_sim/`: `GET/PUT/DELETE /_sim/faults`, `GET/DELETE /_sim/requests`.
 pub fn control_router(control: Arc<SimControl>) -> Router {
     Router::new()
-        .route("/_sim/faults", get(get_faults).put(put_faults).post(put_faults).delete(clear_faults))
+        .route(
+            "/_sim/faults",
+            get(get_faults)
+                .put(put_faults)
+                .post(put_faults)
+                .delete(clear_faults),
+        )
         .route("/_sim/requests", get(get_requests).delete(clear_requests))
         .with_state(control)
 }
@@ -219,7 +233,10 @@ async fn get_faults(State(control): State<Arc<SimControl>>) -> Json<Faults> {
     Json(control.faults())
 }
 
-async fn put_faults(State(control): State<Arc<SimControl>>, Json(faults): Json<Faults>) -> StatusCode {
+async fn put_faults(
+    State(control): State<Arc<SimControl>>,
+    Json(faults): Json<Faults>,
+) -> StatusCode {
     control.set_faults(faults);
     StatusCode::NO_CONTENT
 }
@@ -314,10 +331,8 @@ impl WebhookOutbox {
         tokio::spawn(async move {
             while let Some(outbox) = weak.upgrade() {
                 outbox.deliver_pending().await;
-                let woken = outbox.wake.notified();
-                drop(outbox);
                 // Re-check now and then so a dropped simulator ends this task.
-                let _ = tokio::time::timeout(Duration::from_secs(1), woken).await;
+                let _ = tokio::time::timeout(Duration::from_secs(1), outbox.wake.notified()).await;
             }
         });
         outbox
@@ -394,10 +409,16 @@ impl WebhookOutbox {
                 (body, copies, bad, dropped)
             };
             for _ in 0..copies {
-                let status =
-                    if dropped { None } else { self.post(&body, bad_signature).await };
+                let status = if dropped {
+                    None
+                } else {
+                    self.post(&body, bad_signature).await
+                };
                 let json = serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null);
-                self.state.lock().deliveries.push(Delivery { body: json, status });
+                self.state
+                    .lock()
+                    .deliveries
+                    .push(Delivery { body: json, status });
             }
             let mut state = self.state.lock();
             state.in_flight -= 1;
@@ -411,7 +432,11 @@ impl WebhookOutbox {
 
     async fn post(&self, body: &[u8], bad_signature: bool) -> Option<u16> {
         let target = self.target.lock().clone()?;
-        let key: &[u8] = if bad_signature { b"not-the-webhook-key" } else { &target.key };
+        let key: &[u8] = if bad_signature {
+            b"not-the-webhook-key"
+        } else {
+            &target.key
+        };
         let signature = (target.sign)(key, body);
         let response = self
             .http
