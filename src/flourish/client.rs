@@ -12,6 +12,8 @@ use super::model::{
 };
 use crate::remote::{ClientError, Transport, TransportConfig};
 
+/// Flourish's production API.
+pub const DEFAULT_BASE_URL: &str = "https://app.flourishsoftware.com/external/api/v1/";
 /// Rows asked for per page; Flourish's own plugin pages by 50 and the simulator caps there.
 pub const PAGE_LIMIT: usize = 50;
 /// Most `item_id` values Flourish accepts in one inventory query.
@@ -349,6 +351,39 @@ impl FlourishClient {
             url.query_pairs_mut().extend_pairs(query);
         }
         url
+    }
+}
+
+/// Why Flourish refused to change an order: it is past `Created`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OrderLocked {
+    /// Inventory is (partially) allocated.
+    Allocated,
+    Shipped,
+    Completed,
+    Cancelled,
+}
+
+/// Reads the platform's refusal of an order change (`Order has already been shipped`, …) from
+/// a 400 answer; `None` for any other failure. Cancelling an already cancelled order is then
+/// seen as done rather than failed.
+pub fn order_locked(error: &ClientError) -> Option<OrderLocked> {
+    let ClientError::BadRequest { message, .. } = error else {
+        return None;
+    };
+    let message = message.to_ascii_lowercase();
+    if message.contains("already been shipped") {
+        Some(OrderLocked::Shipped)
+    } else if message.contains("already been completed") {
+        Some(OrderLocked::Completed)
+    } else if message.contains("already been cancelled")
+        || message.contains("already been canceled")
+    {
+        Some(OrderLocked::Cancelled)
+    } else if message.contains("allocat") {
+        Some(OrderLocked::Allocated)
+    } else {
+        None
     }
 }
 

@@ -6,4 +6,7 @@ pub mod event;
 pub mod model;
 pub mod webhook;
 
-pub use client::{FlourishClient, FlourishConfig, InventoryFilter, ItemFilter, OrderFilter};
+pub use client::{
+    FlourishClient, FlourishConfig, InventoryFilter, ItemFilter, OrderFilter, OrderLocked,
+    order_locked,
+};

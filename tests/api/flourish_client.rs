@@ -6,7 +6,7 @@ use leafbridge::flourish::model::{
     DestinationFields, DestinationType, IdRef, NewOutboundOrder, Note, OrderLine, OrderStatus,
     OutboundOrderUpdate,
 };
-use leafbridge::flourish::{InventoryFilter, ItemFilter, OrderFilter};
+use leafbridge::flourish::{InventoryFilter, ItemFilter, OrderFilter, OrderLocked, order_locked};
 use leafbridge::remote::ClientError;
 
 use super::flourish_support::{
@@ -201,6 +201,7 @@ async fn a_created_order_takes_new_lines_until_it_is_allocated() {
     assert!(
         matches!(&error, ClientError::BadRequest { status: 400, message } if message.contains("allocated"))
     );
+    assert_eq!(order_locked(&error), Some(OrderLocked::Allocated));
     sim.set_order_status("9001", "Shipped").expect("ship");
     let error = client
         .update_outbound_order(NORTH, "9001", &update)
@@ -494,4 +495,28 @@ async fn the_api_key_never_appears_in_debug_output() {
     };
     let debug = format!("{config:?}");
     assert!(!debug.contains(API_KEY) && debug.contains("[redacted]"));
+}
+
+#[tokio::test]
+async fn a_dropped_connection_is_retried_for_reads() {
+    let (sim, client) = setup().await;
+    sim.control().drop_next(1);
+    assert_eq!(client.list_strains().await.expect("strains").len(), 1);
+    assert_eq!(requests_to(&sim, "/strains").len(), 2);
+}
+
+#[tokio::test]
+async fn a_base_url_without_trailing_slash_reaches_the_same_paths() {
+    let (sim, _client) = setup().await;
+    let config = leafbridge::flourish::FlourishConfig {
+        base_url: sim.base_url().trim_end_matches('/').to_owned(),
+        api_key: API_KEY.to_owned(),
+        transport: super::flourish_support::quick_transport(),
+    };
+    let client = leafbridge::flourish::FlourishClient::new(config).expect("client");
+    assert_eq!(client.get_item("151").await.expect("item").sku, "OGK-PR-1G");
+    assert_eq!(
+        requests_to(&sim, "/items/151")[0].path,
+        "/external/api/v1/items/151"
+    );
 }

@@ -74,6 +74,16 @@ impl Shared {
     }
 }
 
+/// The API behind its key check, the `/_sim/` routes, and the request log around everything.
+fn app(shared: Arc<Shared>, control: Arc<SimControl>) -> axum::Router {
+    api::router()
+        .layer(from_fn_with_state(shared.clone(), http::require_api_key))
+        .with_state(shared.clone())
+        .merge(control::router(shared))
+        .merge(control_router(control.clone()))
+        .layer(from_fn_with_state(control, log_and_inject))
+}
+
 /// A running Flourish simulator.
 pub struct FlourishSim {
     addr: SocketAddr,
@@ -105,12 +115,7 @@ impl FlourishSim {
             origin: format!("http://{addr}"),
         });
         let control = SimControl::new();
-        let app = api::router()
-            .layer(from_fn_with_state(shared.clone(), http::require_api_key))
-            .with_state(shared.clone())
-            .merge(control::router(shared.clone()))
-            .merge(control_router(control.clone()))
-            .layer(from_fn_with_state(control.clone(), log_and_inject));
+        let app = app(shared.clone(), control.clone());
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
             let serve = axum::serve(listener, app).with_graceful_shutdown(async {

@@ -114,13 +114,37 @@ fn update_order(
     fields: Map<String, Value>,
 ) -> Result<Value, ApiError> {
     let index = state.order_index(id)?;
-    let order = state.outbound_orders[index].clone();
-    if id_of(&order, "facility_id").as_deref() != Some(facility) {
-        return Err(ApiError::not_found(format!(
-            "Outbound order {id} not found in facility {facility}"
-        )));
+    let mut changed = state.outbound_orders[index].clone();
+    check_update_allowed(&changed, facility, &fields)?;
+    if fields.contains_key("order_lines") {
+        changed["order_lines"] = Value::Array(check_lines(state, fields.get("order_lines"))?);
     }
-    if let Some(message) = locked_message(id_of(&order, "order_status").as_deref()) {
+    if fields.contains_key("notes") {
+        changed["notes"] = Value::Array(check_notes(fields.get("notes"))?);
+    }
+    for name in ["original_order_id", "order_timestamp", "order_status"] {
+        if let Some(value) = fields.get(name) {
+            changed[name] = value.clone();
+        }
+    }
+    state.outbound_orders[index] = changed;
+    state.order_changed(index);
+    Ok(state.outbound_orders[index].clone())
+}
+
+/// The platform's rules for `PUT`: the order's own facility, status `Created`, the same
+/// destination and rep, and no status change but cancelling.
+fn check_update_allowed(
+    order: &Value,
+    facility: &str,
+    fields: &Map<String, Value>,
+) -> Result<(), ApiError> {
+    if id_of(order, "facility_id").as_deref() != Some(facility) {
+        let id = id_of(order, "id").unwrap_or_default();
+        let message = format!("Outbound order {id} not found in facility {facility}");
+        return Err(ApiError::not_found(message));
+    }
+    if let Some(message) = locked_message(id_of(order, "order_status").as_deref()) {
         return Err(ApiError::bad_request(message));
     }
     for name in ["destination", "sales_rep"] {
@@ -131,33 +155,12 @@ fn update_order(
             return Err(ApiError::bad_request(message));
         }
     }
-    let cancel = match fields.get("order_status") {
-        None => false,
-        Some(status) if status == "Cancelled" => true,
-        Some(_) => {
-            return Err(ApiError::bad_request(
-                "order_status can only be set to Cancelled",
-            ));
-        }
-    };
-    let mut changed = order;
-    if fields.contains_key("order_lines") {
-        changed["order_lines"] = Value::Array(check_lines(state, fields.get("order_lines"))?);
+    match fields.get("order_status") {
+        Some(status) if status != "Cancelled" => Err(ApiError::bad_request(
+            "order_status can only be set to Cancelled",
+        )),
+        _ => Ok(()),
     }
-    if fields.contains_key("notes") {
-        changed["notes"] = Value::Array(check_notes(fields.get("notes"))?);
-    }
-    for name in ["original_order_id", "order_timestamp"] {
-        if let Some(value) = fields.get(name) {
-            changed[name] = value.clone();
-        }
-    }
-    if cancel {
-        changed["order_status"] = json!("Cancelled");
-    }
-    state.outbound_orders[index] = changed;
-    state.order_changed(index);
-    Ok(state.outbound_orders[index].clone())
 }
 
 /// A Flourish user moves an order along (allocate, ship, complete, cancel).
