@@ -388,3 +388,40 @@ async fn a_seed_posted_to_the_simulator_replaces_its_state_and_dumps_back() {
     let dumped = sim.dump();
     assert_eq!(dumped, seed(), "a seed round-trips through dump");
 }
+
+#[tokio::test]
+async fn a_put_naming_the_destination_with_extra_fields_is_refused() {
+    let (sim, _client) = setup().await;
+    let body = json!({"destination": {"id": "701", "name": "Green Leaf"}});
+    let (status, _) = call(
+        &sim,
+        Method::PUT,
+        "outbound-orders/9001",
+        Some(NORTH),
+        Some(body),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let body = json!({"sales_rep": {"email": "john.north@example.com"}});
+    let (status, _) = call(
+        &sim,
+        Method::PUT,
+        "outbound-orders/9001",
+        Some(NORTH),
+        Some(body),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "a search is a change too");
+}
+
+#[tokio::test]
+async fn a_stopped_simulator_refuses_connections() {
+    let (sim, client) = setup().await;
+    client.list_brands().await.expect("brands while running");
+    sim.shutdown().await;
+    let error = client.list_brands().await.expect_err("stopped");
+    assert!(
+        matches!(error, leafbridge::remote::ClientError::Transport(_)),
+        "{error:?}"
+    );
+}

@@ -147,12 +147,15 @@ fn check_update_allowed(
     if let Some(message) = locked_message(id_of(order, "order_status").as_deref()) {
         return Err(ApiError::bad_request(message));
     }
-    for name in ["destination", "sales_rep"] {
-        if let Some(given) = fields.get(name)
-            && id_of(given, "id") != order.get(name).and_then(|r| id_of(r, "id"))
-        {
-            let message = format!("{name} cannot be changed on an existing order");
-            return Err(ApiError::bad_request(message));
+    for (name, search_by) in [("destination", "facility_name"), ("sales_rep", "email")] {
+        let current = order.get(name).and_then(|r| id_of(r, "id"));
+        match reference(fields, name, search_by)? {
+            Reference::Absent => {}
+            Reference::Id(id) if current.as_deref() == Some(id.as_str()) => {}
+            _ => {
+                let message = format!("{name} cannot be changed on an existing order");
+                return Err(ApiError::bad_request(message));
+            }
         }
     }
     match fields.get("order_status") {

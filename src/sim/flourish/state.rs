@@ -50,14 +50,15 @@ impl SimState {
         loop {
             self.next_id = self.next_id.max(1000) + 1;
             let id = self.next_id.to_string();
-            let taken = [
-                &self.items,
-                &self.destinations,
-                &self.outbound_orders,
-                &self.sales_reps,
-            ]
-            .iter()
-            .any(|list| list.iter().any(|v| id_of(v, "id") == Some(id.clone())));
+            let lists = [
+                (&self.items, "id"),
+                (&self.destinations, "id"),
+                (&self.outbound_orders, "id"),
+                (&self.sales_reps, "sales_rep_id"),
+            ];
+            let taken = lists
+                .iter()
+                .any(|(list, field)| position(list, field, &id).is_some());
             if !taken {
                 return id;
             }
