@@ -5,6 +5,8 @@ use serde::Deserialize;
 use serde::de::{Deserializer, Error};
 use serde_json::Value;
 
+use super::model::IdRef;
+
 /// An id given as a string or a number, normalised to a string.
 pub fn id<'de, D: Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
     opt_id(deserializer)?.ok_or_else(|| D::Error::custom("id is null"))
@@ -17,6 +19,27 @@ pub fn opt_id<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Strin
         Value::String(text) => Ok(Some(text)),
         Value::Number(number) => Ok(Some(number.to_string())),
         other => Err(D::Error::custom(format!("expected an id, got {other}"))),
+    }
+}
+
+/// A reference in an answer (`destination`, `sales_rep`): `{"id": ..}` (or `sales_rep_id`), a
+/// bare id, or `null`. Anything without an id reads as absent rather than failing the record.
+pub fn opt_ref<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<IdRef>, D::Error> {
+    let value = Value::deserialize(deserializer)?;
+    let id = match &value {
+        Value::Object(object) => ["id", "sales_rep_id", "destination_id"]
+            .iter()
+            .find_map(|name| object.get(*name).and_then(id_text)),
+        other => id_text(other),
+    };
+    Ok(id.map(IdRef::new))
+}
+
+fn id_text(value: &Value) -> Option<String> {
+    match value {
+        Value::String(text) if !text.is_empty() => Some(text.clone()),
+        Value::Number(number) => Some(number.to_string()),
+        _ => None,
     }
 }
 

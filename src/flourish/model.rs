@@ -225,9 +225,9 @@ pub struct OutboundOrder {
     /// The facility fulfilling the order, when the platform says.
     #[serde(default, deserialize_with = "de::opt_id")]
     pub facility_id: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "de::opt_ref")]
     pub destination: Option<IdRef>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "de::opt_ref")]
     pub sales_rep: Option<IdRef>,
     #[serde(default, deserialize_with = "de::list")]
     pub order_lines: Vec<OrderLine>,

@@ -65,6 +65,13 @@ fn an_order_answer_decodes_with_status_names_as_published() {
         ),
         (10.0, Some(0.9))
     );
+    let other_shape = r#"{"id": 5, "order_status": "Created", "destination": {"id": null, "name": "x"},
+        "sales_rep": {"sales_rep_id": 501, "email": "a@b.c"}}"#;
+    let other_shape: OutboundOrder = serde_json::from_str(other_shape).expect("order");
+    assert_eq!(
+        (other_shape.destination, other_shape.sales_rep.map(|r| r.id)),
+        (None, Some("501".into()))
+    );
     let unknown: OrderStatus = serde_json::from_str(r#""On Hold""#).expect("status");
     assert_eq!(unknown, OrderStatus::Unknown("On Hold".into()));
     assert_eq!(
