@@ -314,10 +314,9 @@ impl WebhookOutbox {
         tokio::spawn(async move {
             while let Some(outbox) = weak.upgrade() {
                 outbox.deliver_pending().await;
-                let woken = outbox.wake.notified();
-                drop(outbox);
-                // Re-check now and then so a dropped simulator ends this task.
-                let _ = tokio::time::timeout(Duration::from_secs(1), woken).await;
+                // Re-check now and then so a dropped simulator ends this task (the strong
+                // reference lives at most this long after the simulator is gone).
+                let _ = tokio::time::timeout(Duration::from_secs(1), outbox.wake.notified()).await;
             }
         });
         outbox
