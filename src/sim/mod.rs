@@ -2,3 +2,4 @@
 //! fault injection and signed outgoing webhooks. Tests, benchmarks and the demo run against them.
 
 pub mod common;
+pub mod leaflink;
