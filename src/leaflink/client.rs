@@ -13,7 +13,8 @@ use super::model::Page;
 mod catalog;
 mod orders;
 
-pub use orders::OrderQuery;
+pub use catalog::ProductQuery;
+pub use orders::{CustomerQuery, OrderQuery};
 
 /// Page size requested on every list.
 pub const PAGE_LIMIT: u32 = 100;

@@ -1,9 +1,6 @@
 //! Every LeafLink client method against the simulator, plus retries and error classification.
 
-use std::time::Duration;
-
-use leafbridge::leaflink::AuthScheme;
-use leafbridge::leaflink::client::OrderQuery;
+use leafbridge::leaflink::client::{CustomerQuery, OrderQuery, ProductQuery};
 use leafbridge::leaflink::model::{
     Decimal, ListingState, Money, NewProduct, NewProductLine, NewStrain, OrderAction, OrderPatch,
     OrderStatus, ProductLinePatch, ProductPatch, StrainClassification, UnitOfMeasure,
@@ -82,16 +79,7 @@ async fn order_list_filters_by_status_and_modified_since() {
     let sim = start_sim(0, None).await;
     let client = client(&sim);
     let number = sim
-        .place_order(
-            312,
-            &[43],
-            &[SimOrderLine {
-                product: 5150,
-                bulk_units: Some(1),
-                quantity: None,
-                batch: None,
-            }],
-        )
+        .place_order(312, &[43], &[SimOrderLine::cases(5150, 1)])
         .unwrap();
     let placed = client.get_order_received(&number).await.unwrap();
     let since = client
@@ -176,14 +164,20 @@ async fn customers_are_found_by_license_and_read_by_id() {
     let sim = start_sim(0, None).await;
     let client = client(&sim);
     let found = client
-        .list_customers(Some("C10-0000456-LIC"), &[], None)
+        .list_customers(&CustomerQuery {
+            license_number: Some("C10-0000456-LIC".into()),
+            ..Default::default()
+        })
         .await
         .unwrap();
     assert_eq!(found.iter().map(|c| c.id).collect::<Vec<_>>(), [312]);
     let both = ["C10-0000123-LIC".to_owned(), "C10-0000456-LIC".to_owned()];
     assert_eq!(
         client
-            .list_customers(None, &both, None)
+            .list_customers(&CustomerQuery {
+                license_numbers: both.to_vec(),
+                ..Default::default()
+            })
             .await
             .unwrap()
             .len(),
@@ -197,7 +191,10 @@ async fn customers_are_found_by_license_and_read_by_id() {
         )
         .unwrap();
     let changed = client
-        .list_customers(None, &[], edited.modified.as_ref())
+        .list_customers(&CustomerQuery {
+            modified_gte: edited.modified,
+            ..Default::default()
+        })
         .await
         .unwrap();
     assert_eq!(
@@ -259,7 +256,14 @@ async fn products_are_created_found_by_sku_and_patched() {
     assert_eq!(created.available_inventory.as_f64(), Some(12.0));
     let skus = ["NEW-1".to_owned(), "OGK-PR-1G".to_owned()];
     assert_eq!(
-        client.list_products(&skus, None, None).await.unwrap().len(),
+        client
+            .list_products(&ProductQuery {
+                skus: skus.to_vec(),
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .len(),
         2
     );
     let patch = ProductPatch {
@@ -273,11 +277,11 @@ async fn products_are_created_found_by_sku_and_patched() {
         (Some(30.0), ListingState::Unavailable)
     );
     let hidden = client
-        .list_products(
-            &[],
-            patched.modified.as_ref(),
-            Some(ListingState::Unavailable),
-        )
+        .list_products(&ProductQuery {
+            modified_gte: patched.modified,
+            listing_state: Some(ListingState::Unavailable),
+            ..Default::default()
+        })
         .await
         .unwrap();
     assert_eq!(
@@ -344,7 +348,10 @@ async fn strains_and_product_lines_are_created_and_listed() {
 #[tokio::test]
 async fn product_list_follows_next_across_pages() {
     let sim = start_sim(230, None).await;
-    let products = client(&sim).list_products(&[], None, None).await.unwrap();
+    let products = client(&sim)
+        .list_products(&ProductQuery::default())
+        .await
+        .unwrap();
     assert_eq!(products.len(), 232);
     let mut ids: Vec<i64> = products.iter().map(|p| p.id).collect();
     ids.dedup();
@@ -358,91 +365,4 @@ async fn product_list_follows_next_across_pages() {
     assert_eq!(pages.len(), 3);
     assert!(pages.iter().all(|q| q.contains("limit=100")), "{pages:?}");
     assert!(pages[2].contains("offset=200"), "{pages:?}");
-}
-
-#[tokio::test]
-async fn rate_limit_with_short_retry_after_is_waited_out() {
-    let sim = start_sim(0, None).await;
-    sim.control().rate_limit_next(1, 1);
-    let brands = client(&sim).list_brands().await.unwrap();
-    assert_eq!(brands.len(), 2);
-    assert_eq!(sim.control().requests().len(), 2);
-}
-
-#[tokio::test]
-async fn rate_limit_with_long_retry_after_goes_back_to_the_caller() {
-    let sim = start_sim(0, None).await;
-    sim.control().rate_limit_next(1, 120);
-    let error = client(&sim).list_brands().await.unwrap_err();
-    assert!(error.is_retryable());
-    assert_eq!(error.retry_after(), Some(Duration::from_secs(120)));
-    assert_eq!(sim.control().requests().len(), 1);
-}
-
-#[tokio::test]
-async fn server_errors_are_retried_then_surface_as_retryable() {
-    let sim = start_sim(0, None).await;
-    sim.control().fail_next(1, 502);
-    assert_eq!(client(&sim).get_product(5150).await.unwrap().id, 5150);
-    sim.control().clear_requests();
-    sim.control().fail_next(20, 503);
-    let error = client(&sim).get_product(5150).await.unwrap_err();
-    assert!(
-        matches!(error, ClientError::Server { status: 503, .. }),
-        "{error:?}"
-    );
-    assert!(error.is_retryable());
-    assert_eq!(sim.control().requests().len(), 4);
-}
-
-#[tokio::test]
-async fn product_create_is_not_retried_after_a_server_error() {
-    let sim = start_sim(0, None).await;
-    sim.control().fail_next(1, 503);
-    let error = client(&sim)
-        .create_product(&new_product("ONCE-1", PRE_ROLLS, vec![]))
-        .await
-        .unwrap_err();
-    assert!(error.is_retryable());
-    assert_eq!(sim.control().requests().len(), 1);
-}
-
-#[tokio::test]
-async fn wrong_key_is_unauthorized_and_permanent_while_token_scheme_works() {
-    let sim = start_sim(0, None).await;
-    let error = client_with_key(&sim, "wrong", AuthScheme::App)
-        .list_brands()
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(error, ClientError::Unauthorized { status: 401, .. }),
-        "{error:?}"
-    );
-    assert!(!error.is_retryable());
-    assert_eq!(
-        client_with_key(&sim, API_KEY, AuthScheme::Token)
-            .list_brands()
-            .await
-            .unwrap()
-            .len(),
-        2
-    );
-}
-
-#[tokio::test]
-async fn api_key_never_shows_in_debug_output() {
-    let sim = start_sim(0, None).await;
-    let client = client(&sim);
-    assert!(!format!("{client:?}").contains(API_KEY));
-    let config = leafbridge::leaflink::LeafLinkConfig {
-        base_url: sim.base_url(),
-        api_key: API_KEY.to_owned(),
-        auth_scheme: AuthScheme::App,
-        transport: leafbridge::remote::TransportConfig::leaflink_default(),
-    };
-    let shown = format!("{config:?}");
-    assert!(
-        !shown.contains(API_KEY) && shown.contains("redacted"),
-        "{shown}"
-    );
 }

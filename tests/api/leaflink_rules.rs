@@ -4,6 +4,7 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
+use leafbridge::leaflink::client::ProductQuery;
 use leafbridge::leaflink::model::{OrderStatus, ProductPatch};
 use leafbridge::remote::ClientError;
 use leafbridge::sim::leaflink::SimOrderLine;
@@ -131,7 +132,10 @@ async fn skus_with_commas_are_refused_on_create_patch_and_lookup() {
     ));
     assert!(
         client
-            .list_products(&["E,F".into()], None, None)
+            .list_products(&ProductQuery {
+                skus: vec!["E,F".into()],
+                ..Default::default()
+            })
             .await
             .is_err()
     );
@@ -186,12 +190,7 @@ async fn strains_cannot_be_updated() {
 async fn open_orders_reserve_stock_and_shipping_takes_it() {
     let sim = start_sim(0, None).await;
     let client = client(&sim);
-    let line = SimOrderLine {
-        product: 5150,
-        bulk_units: Some(3),
-        quantity: None,
-        batch: Some(77),
-    };
+    let line = SimOrderLine::cases(5150, 3).with_batch(77);
     let number = sim.place_order(311, &[42], &[line]).unwrap();
     let product = client.get_product(5150).await.unwrap();
     assert_eq!(
@@ -278,4 +277,22 @@ async fn control_endpoints_act_as_a_user_and_dump_the_state() {
     assert_eq!(reseeded.status(), 204);
     assert_eq!(sim.dump()["products"][1]["name"], "Renamed");
     assert_eq!(sim.dump()["products"][1]["reserved_qty"], "0.0000");
+}
+
+#[tokio::test]
+async fn a_bad_seed_is_refused_naming_the_item() {
+    let mut seed = seed(0);
+    seed["products"][1]["listing_state"] = json!("Hidden");
+    let config = leafbridge::sim::leaflink::LeafLinkSimConfig {
+        api_key: API_KEY.into(),
+        webhook: None,
+    };
+    let started = leafbridge::sim::leaflink::LeafLinkSim::start(
+        "127.0.0.1:0".parse().unwrap(),
+        config,
+        Some(&seed),
+    )
+    .await;
+    let error = started.err().expect("the seed is refused").to_string();
+    assert!(error.contains("products[1]"), "{error}");
 }

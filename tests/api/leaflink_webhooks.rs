@@ -16,18 +16,8 @@ async fn placed_order_sends_signed_order_and_product_webhooks() {
     let (url, received) = receiver().await;
     let sim = start_sim(0, Some(webhook_target(url, WEBHOOK_KEY))).await;
     let lines = [
-        SimOrderLine {
-            product: 5150,
-            bulk_units: Some(2),
-            quantity: None,
-            batch: Some(77),
-        },
-        SimOrderLine {
-            product: 5151,
-            bulk_units: None,
-            quantity: Some("3".into()),
-            batch: None,
-        },
+        SimOrderLine::cases(5150, 2).with_batch(77),
+        SimOrderLine::units(5151, "3"),
     ];
     let number = sim.place_order(311, &[42], &lines).unwrap();
     sim.outbox().flush().await;

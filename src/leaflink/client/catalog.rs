@@ -9,29 +9,33 @@ use crate::leaflink::model::{
 };
 use crate::remote::ClientError;
 
+/// Filters for `GET /products/`.
+#[derive(Clone, Debug, Default)]
+pub struct ProductQuery {
+    /// Any of these SKUs (sent as one comma list).
+    pub skus: Vec<String>,
+    pub modified_gte: Option<DateTime<FixedOffset>>,
+    pub listing_state: Option<ListingState>,
+}
+
 impl LeafLinkClient {
-    /// Products matching the filters. `skus` go out as one comma list, so a SKU holding a comma
+    /// Products matching `query`. SKUs go out as one comma list, so a SKU holding a comma
     /// cannot be looked up and is refused here.
-    pub async fn list_products(
-        &self,
-        skus: &[String],
-        modified_gte: Option<&DateTime<FixedOffset>>,
-        listing_state: Option<ListingState>,
-    ) -> Result<Vec<Product>, ClientError> {
-        if let Some(sku) = skus.iter().find(|sku| sku.contains(',')) {
+    pub async fn list_products(&self, query: &ProductQuery) -> Result<Vec<Product>, ClientError> {
+        if let Some(sku) = query.skus.iter().find(|sku| sku.contains(',')) {
             return Err(ClientError::BadRequest {
                 status: 400,
                 message: format!("SKU {sku:?} contains a comma and cannot be filtered on"),
             });
         }
         let mut filters = Vec::new();
-        if !skus.is_empty() {
-            filters.push(("sku", skus.join(",")));
+        if !query.skus.is_empty() {
+            filters.push(("sku", query.skus.join(",")));
         }
-        if let Some(at) = modified_gte {
+        if let Some(at) = &query.modified_gte {
             filters.push(("modified__gte", timestamp(at)));
         }
-        if let Some(state) = listing_state {
+        if let Some(state) = query.listing_state {
             filters.push(("listing_state", state.as_str().to_owned()));
         }
         self.list_all("products/", &filters).await

@@ -19,6 +19,16 @@ pub struct OrderQuery {
     pub status_not: Option<OrderStatus>,
 }
 
+/// Filters for `GET /customers/`.
+#[derive(Clone, Debug, Default)]
+pub struct CustomerQuery {
+    /// Exact license number.
+    pub license_number: Option<String>,
+    /// Any of these license numbers (`license_number__in`).
+    pub license_numbers: Vec<String>,
+    pub modified_gte: Option<DateTime<FixedOffset>>,
+}
+
 impl LeafLinkClient {
     /// Every order received matching `query`, with line items, customer and sales reps.
     pub async fn list_orders_received(
@@ -75,21 +85,19 @@ impl LeafLinkClient {
             .await
     }
 
-    /// Customers matching the filters (all given filters apply).
+    /// Customers matching `query` (all given filters apply).
     pub async fn list_customers(
         &self,
-        license_number: Option<&str>,
-        license_numbers_in: &[String],
-        modified_gte: Option<&DateTime<FixedOffset>>,
+        query: &CustomerQuery,
     ) -> Result<Vec<Customer>, ClientError> {
         let mut filters = Vec::new();
-        if let Some(license) = license_number {
-            filters.push(("license_number", license.to_owned()));
+        if let Some(license) = &query.license_number {
+            filters.push(("license_number", license.clone()));
         }
-        if !license_numbers_in.is_empty() {
-            filters.push(("license_number__in", license_numbers_in.join(",")));
+        if !query.license_numbers.is_empty() {
+            filters.push(("license_number__in", query.license_numbers.join(",")));
         }
-        if let Some(at) = modified_gte {
+        if let Some(at) = &query.modified_gte {
             filters.push(("modified__gte", timestamp(at)));
         }
         self.list_all("customers/", &filters).await

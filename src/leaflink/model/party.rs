@@ -34,9 +34,10 @@ pub struct Customer {
     pub zipcode: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
-    /// A customer-status id (an integer in LeafLink's schema).
+    /// A customer-status id in LeafLink's schema (an integer); kept as sent, since the contract
+    /// leaves its type open.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<i64>,
+    pub status: Option<serde_json::Value>,
     #[serde(default)]
     pub archived: bool,
     #[serde(default)]

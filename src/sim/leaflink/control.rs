@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 use super::orders::{self, SimOrderLine};
 use super::state::{Db, SimError};
-use super::{Shared, api_catalog, webhook_target};
+use super::{Shared, products, webhook_target};
 use crate::leaflink::model::{Customer, OrderSalesRep, OrderStatus};
 use crate::sim::common::{DeliveryQuirks, WebhookOutbox};
 
@@ -132,7 +132,7 @@ async fn edit_product(
     Path(id): Path<i64>,
     Json(patch): Json<Value>,
 ) -> Result<Json<Value>, SimError> {
-    let product = api_catalog::update(&mut shared.db.lock(), &shared.outbox, id, &patch)?;
+    let product = products::update(&mut shared.db.lock(), &shared.outbox, id, &patch)?;
     Ok(Json(json!(product)))
 }
 

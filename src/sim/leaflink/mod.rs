@@ -6,6 +6,7 @@ mod api;
 mod api_catalog;
 mod control;
 mod orders;
+mod products;
 mod state;
 
 use std::net::SocketAddr;
@@ -40,6 +41,15 @@ pub fn webhook_target(url: impl Into<String>, key: impl Into<Vec<u8>>) -> Webhoo
         key: key.into(),
         header: webhook::SIGNATURE_HEADER,
         sign: webhook::sign,
+    }
+}
+
+impl Drop for LeafLinkSim {
+    /// A simulator dropped without `shutdown` still stops serving.
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
     }
 }
 
@@ -80,6 +90,7 @@ impl LeafLinkSim {
         let control = SimControl::new();
         let app = api::router()
             .merge(api_catalog::router())
+            .merge(products::router())
             .merge(control::router())
             .fallback(api::not_found)
             .with_state(shared.clone())
@@ -179,7 +190,7 @@ impl LeafLinkSim {
 
     /// A user edits a product (partial JSON, REST names); emits a product webhook.
     pub fn update_product(&self, id: i64, patch: &serde_json::Value) -> Result<Product, SimError> {
-        api_catalog::update(&mut self.shared.db.lock(), &self.shared.outbox, id, patch)
+        products::update(&mut self.shared.db.lock(), &self.shared.outbox, id, patch)
     }
 
     /// A user adds or edits a customer (matched by `id`, then `license_number`). LeafLink has

@@ -57,6 +57,34 @@ pub struct SimOrderLine {
     pub batch: Option<i64>,
 }
 
+impl SimOrderLine {
+    /// `cases` cases (`bulk_units`) of `product`.
+    pub fn cases(product: i64, cases: i64) -> Self {
+        Self {
+            product,
+            bulk_units: Some(cases),
+            quantity: None,
+            batch: None,
+        }
+    }
+
+    /// `units` individual units of `product`.
+    pub fn units(product: i64, units: &str) -> Self {
+        Self {
+            product,
+            bulk_units: None,
+            quantity: Some(Decimal::from(units)),
+            batch: None,
+        }
+    }
+
+    /// Sells from batch `batch` (a batch id).
+    pub fn with_batch(mut self, batch: i64) -> Self {
+        self.batch = Some(batch);
+        self
+    }
+}
+
 /// Places a Submitted order as a buyer would; reserves stock and emits the webhooks.
 pub fn place_order(
     db: &mut Db,

@@ -51,8 +51,9 @@ impl Db {
     /// Loads a seed section; the products' `available_inventory` is recomputed.
     pub fn from_seed(seed: Option<&serde_json::Value>) -> anyhow::Result<Self> {
         let mut db: Db = match seed {
-            Some(section) => serde_json::from_value(section.clone())
-                .map_err(|e| anyhow::anyhow!("invalid leaflink seed section: {e}"))?,
+            Some(section) => serde_json::from_value(section.clone()).map_err(|e| {
+                anyhow::anyhow!("invalid leaflink seed section: {}", locate(section, &e))
+            })?,
             None => Db::default(),
         };
         db.next_id = db.highest_id().max(999) + 1;
@@ -137,6 +138,24 @@ impl Db {
             Some(c.id) == category && (c.name.eq_ignore_ascii_case("flower") || c.slug == "flower")
         })
     }
+}
+
+/// Names the first list item that does not parse, e.g. `products[3]: missing field ...`.
+fn locate(section: &serde_json::Value, error: &serde_json::Error) -> String {
+    let probe = |list: &str, item: &serde_json::Value| -> Result<(), serde_json::Error> {
+        let mut one = serde_json::json!({});
+        one[list] = serde_json::json!([item]);
+        serde_json::from_value::<Db>(one).map(|_| ())
+    };
+    let lists = section.as_object().into_iter().flatten();
+    for (list, items) in lists {
+        for (index, item) in items.as_array().into_iter().flatten().enumerate() {
+            if let Err(e) = probe(list, item) {
+                return format!("{list}[{index}]: {e}");
+            }
+        }
+    }
+    error.to_string()
 }
 
 /// `available_inventory = quantity − reserved_qty`.
