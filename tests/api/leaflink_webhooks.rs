@@ -200,3 +200,57 @@ fn webhook_bodies_without_a_key_name_what_is_missing() {
         Err(WebhookBodyError::NotAnObject(_))
     ));
 }
+
+#[tokio::test]
+async fn webhook_target_is_set_and_removed_over_http() {
+    let (url, received) = receiver().await;
+    let sim = start_sim(0, None).await;
+    let http = reqwest::Client::new();
+    let control = format!("http://{}/_sim/webhooks", sim.addr());
+    let set = http
+        .put(&control)
+        .json(&json!({"url": url, "key": WEBHOOK_KEY}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(set.status(), 204);
+    sim.update_product(5150, &json!({"quantity": "99"}))
+        .unwrap();
+    sim.outbox().flush().await;
+    let quirks = json!({"quirks": {"duplicate_next": 1}});
+    assert_eq!(
+        http.put(&control)
+            .json(&quirks)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        204
+    );
+    sim.update_product(5150, &json!({"quantity": "98"}))
+        .unwrap();
+    sim.outbox().flush().await;
+    assert_eq!(
+        http.put(&control)
+            .json(&json!({"url": null}))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        204
+    );
+    sim.update_product(5150, &json!({"quantity": "97"}))
+        .unwrap();
+    sim.outbox().flush().await;
+    let quantities: Vec<String> = received
+        .lock()
+        .iter()
+        .map(|(headers, body)| {
+            let signature = headers.get("ll-signature").and_then(|v| v.to_str().ok());
+            webhook::verify(&[WEBHOOK_KEY], body, signature).expect("signature verifies");
+            let envelope: WebhookEnvelope = serde_json::from_slice(body).unwrap();
+            envelope.data["quantity"].as_str().unwrap().to_owned()
+        })
+        .collect();
+    assert_eq!(quantities, ["99.0000", "98.0000", "98.0000"]);
+}

@@ -278,3 +278,28 @@ pub fn webhook_order(db: &Db, order: &OrderReceived) -> Value {
     data["external_ids"] = json!(order.external_ids);
     data
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_status_offers_only_the_actions_its_machine_allows() {
+        use OrderStatus::*;
+        let offered = |status| available_transitions(status);
+        assert_eq!(offered(Draft), ["submit", "cancel"]);
+        assert_eq!(offered(Submitted), ["accept", "cancel", "reject"]);
+        assert_eq!(offered(Fulfilled), ["cancel", "ship", "complete"]);
+        assert_eq!(offered(Shipped), ["complete"]);
+        for closed in [Complete, Rejected, Cancelled, Combined] {
+            assert!(offered(closed).is_empty(), "{closed:?}");
+        }
+    }
+
+    #[test]
+    fn only_open_orders_hold_stock() {
+        assert!(reserves(OrderStatus::Backorder));
+        assert!(!reserves(OrderStatus::Draft));
+        assert!(!reserves(OrderStatus::Shipped));
+    }
+}

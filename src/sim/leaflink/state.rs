@@ -8,7 +8,8 @@ use chrono::{DateTime, FixedOffset, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::leaflink::model::{
-    Batch, Brand, Category, CompanyStaff, Customer, OrderReceived, Product, ProductLine, Strain,
+    Batch, Brand, Category, CompanyStaff, Customer, Decimal, OrderReceived, Product, ProductLine,
+    Strain,
 };
 
 /// The seller company the simulator speaks for.
@@ -158,11 +159,14 @@ fn locate(section: &serde_json::Value, error: &serde_json::Error) -> String {
     error.to_string()
 }
 
-/// `available_inventory = quantity − reserved_qty`.
+/// `available_inventory = quantity − reserved_qty`; all three are written with four decimal
+/// places, as LeafLink answers them whatever form they were sent in.
 pub fn recompute_available(product: &mut Product) {
     let quantity = product.quantity.as_f64().unwrap_or(0.0);
     let reserved = product.reserved_qty.as_f64().unwrap_or(0.0);
-    product.available_inventory = crate::leaflink::model::Decimal::from_f64(quantity - reserved);
+    product.quantity = Decimal::from_f64(quantity);
+    product.reserved_qty = Decimal::from_f64(reserved);
+    product.available_inventory = Decimal::from_f64(quantity - reserved);
 }
 
 /// An error answer in LeafLink's style: `{"detail": "..."}`.
