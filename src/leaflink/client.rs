@@ -72,6 +72,8 @@ impl LeafLinkClient {
         if !base_url.ends_with('/') {
             base_url.push('/');
         }
+        url::Url::parse(&base_url)
+            .map_err(|e| ClientError::Transport(format!("invalid LeafLink base URL: {e}")))?;
         let scheme = match config.auth_scheme {
             AuthScheme::App => "App",
             AuthScheme::Token => "Token",
@@ -145,25 +147,56 @@ impl LeafLinkClient {
         let mut page: Page<T> = self.get(path, &query).await?;
         let mut items = std::mem::take(&mut page.results);
         while let Some(next) = page.next.take() {
-            page = self.get_absolute(&next).await?;
+            page = self.get_next(&next).await?;
             items.append(&mut page.results);
         }
         Ok(items)
     }
 
-    /// `next` URLs are absolute and already carry the filters; they are used as given.
-    async fn get_absolute<T: DeserializeOwned>(&self, url: &str) -> Result<T, ClientError> {
+    /// `next` links are absolute and carry the filters. Only their path and query are used, on
+    /// the configured origin: the key never goes to another host, and a proxy that rewrote the
+    /// scheme (an `http://` link behind TLS) does not break paging.
+    async fn get_next<T: DeserializeOwned>(&self, next: &str) -> Result<T, ClientError> {
+        let url = on_origin(&self.base_url, next)?;
         let reply = self
             .transport
             .send(true, |http| {
-                http.get(url).header("authorization", &self.authorization)
+                http.get(url.clone())
+                    .header("authorization", &self.authorization)
             })
             .await?;
         reply.json()
     }
 }
 
+/// `link`'s path and query on `base`'s scheme, host and port.
+fn on_origin(base: &str, link: &str) -> Result<url::Url, ClientError> {
+    let bad = |e: url::ParseError| ClientError::Decode(format!("unusable next link {link:?}: {e}"));
+    let link = url::Url::parse(link).map_err(bad)?;
+    let mut url = url::Url::parse(base).map_err(bad)?;
+    url.set_path(link.path());
+    url.set_query(link.query());
+    Ok(url)
+}
+
 /// A timestamp as LeafLink's `__gte` filters take it.
 fn timestamp(at: &DateTime<FixedOffset>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Micros, false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_links_are_followed_on_the_configured_origin() {
+        let base = "https://app.leaflink.com/api/v2/";
+        let next = "http://internal:8000/api/v2/products/?limit=100&offset=100";
+        let url = on_origin(base, next).unwrap();
+        assert_eq!(
+            url.as_str(),
+            "https://app.leaflink.com/api/v2/products/?limit=100&offset=100"
+        );
+        assert!(on_origin(base, "not a url").is_err());
+    }
 }
