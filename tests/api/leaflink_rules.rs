@@ -296,3 +296,13 @@ async fn a_bad_seed_is_refused_naming_the_item() {
     let error = started.err().expect("the seed is refused").to_string();
     assert!(error.contains("products[1]"), "{error}");
 }
+
+#[tokio::test]
+async fn orders_refuse_unknown_customers_and_sales_reps() {
+    let sim = start_sim(0, None).await;
+    let line = [SimOrderLine::cases(5150, 1)];
+    assert!(sim.place_order(999, &[42], &line).is_err());
+    assert!(sim.place_order(311, &[999], &line).is_err());
+    assert!(sim.set_order_sales_reps(SEEDED_ORDER, &[999]).is_err());
+    assert!(sim.set_order_sales_reps(SEEDED_ORDER, &[43]).is_ok());
+}

@@ -36,6 +36,7 @@ pub fn set_sales_reps(
     ids: &[i64],
 ) -> Result<(), SimError> {
     let index = db.order_index(number)?;
+    db.check_staff(ids)?;
     let now = db.tick();
     let order = &mut db.orders[index];
     order.sales_reps = ids

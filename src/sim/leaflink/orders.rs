@@ -97,6 +97,7 @@ pub fn place_order(
         .customer(customer)
         .map(|c| c.nickname.clone().unwrap_or_else(|| c.name.clone()))
         .ok_or_else(|| SimError::bad_request(format!("customer {customer} does not exist")))?;
+    db.check_staff(sales_reps)?;
     let number = uuid::Uuid::new_v4().to_string();
     let mut items = Vec::new();
     for line in lines {

@@ -133,6 +133,16 @@ impl Db {
         self.company_staff.iter().find(|s| s.id == id)
     }
 
+    /// Refuses sales reps that are not company staff.
+    pub fn check_staff(&self, ids: &[i64]) -> Result<(), SimError> {
+        match ids.iter().find(|id| self.staff(**id).is_none()) {
+            Some(id) => Err(SimError::bad_request(format!(
+                "company staff {id} does not exist"
+            ))),
+            None => Ok(()),
+        }
+    }
+
     /// Whether `category` is LeafLink's Flower category (its strains are mandatory).
     pub fn is_flower(&self, category: Option<i64>) -> bool {
         self.product_categories.iter().any(|c| {
