@@ -1,0 +1,216 @@
+//! The rest of the catalogue: strains (no update), brands, product lines, categories and
+//! batches.
+
+use std::sync::Arc;
+
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, Uri};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde_json::{Value, json};
+
+use super::Shared;
+use super::api::{Params, page};
+use super::state::{Db, SimError};
+use crate::leaflink::model::{NewProductLine, NewStrain, ProductLine, ProductLinePatch, Strain};
+
+/// The `/api/v2/` catalogue routes.
+pub fn router() -> Router<Arc<Shared>> {
+    Router::new()
+        .route("/api/v2/strains/", get(list_strains).post(create_strain))
+        .route("/api/v2/strains/{id}/", get(get_strain))
+        .route("/api/v2/brands/", get(list_brands))
+        .route("/api/v2/product-lines/", get(list_lines).post(create_line))
+        .route(
+            "/api/v2/product-lines/{id}/",
+            get(get_line).patch(patch_line),
+        )
+        .route("/api/v2/product-categories/", get(list_categories))
+        .route("/api/v2/batches/", get(list_batches))
+        .route("/api/v2/batches/{id}/", get(get_batch))
+}
+
+async fn list_strains(
+    State(shared): State<Arc<Shared>>,
+    uri: Uri,
+    Query(params): Params,
+) -> Result<Json<Value>, SimError> {
+    let name = params.get("name");
+    let strains: Vec<Strain> = shared
+        .db
+        .lock()
+        .strains
+        .iter()
+        .filter(|s| name.is_none_or(|n| &s.name == n))
+        .cloned()
+        .collect();
+    page(&shared, &uri, &params, strains)
+}
+
+async fn get_strain(
+    State(shared): State<Arc<Shared>>,
+    Path(id): Path<i64>,
+) -> Result<Json<Strain>, SimError> {
+    let db = shared.db.lock();
+    db.strains
+        .iter()
+        .find(|s| s.id == id)
+        .cloned()
+        .map(Json)
+        .ok_or_else(|| SimError::not_found("strain"))
+}
+
+async fn create_strain(
+    State(shared): State<Arc<Shared>>,
+    Json(body): Json<Value>,
+) -> Result<(StatusCode, Json<Strain>), SimError> {
+    let new: NewStrain =
+        serde_json::from_value(body).map_err(|e| SimError::bad_request(e.to_string()))?;
+    if new.name.trim().is_empty() {
+        return Err(SimError::bad_request("name: This field is required."));
+    }
+    let mut db = shared.db.lock();
+    let strain = Strain {
+        id: db.new_id(),
+        name: new.name,
+        strain_classification: Some(new.strain_classification),
+        company: Some(db.company.id),
+    };
+    db.strains.push(strain.clone());
+    Ok((StatusCode::CREATED, Json(strain)))
+}
+
+async fn list_brands(
+    State(shared): State<Arc<Shared>>,
+    uri: Uri,
+    Query(params): Params,
+) -> Result<Json<Value>, SimError> {
+    let brands = shared.db.lock().brands.clone();
+    page(&shared, &uri, &params, brands)
+}
+
+async fn list_lines(
+    State(shared): State<Arc<Shared>>,
+    uri: Uri,
+    Query(params): Params,
+) -> Result<Json<Value>, SimError> {
+    let brand = params
+        .get("brand")
+        .map(|b| b.parse::<i64>())
+        .transpose()
+        .map_err(|_| SimError::bad_request("bad brand"))?;
+    let lines: Vec<ProductLine> = shared
+        .db
+        .lock()
+        .product_lines
+        .iter()
+        .filter(|l| brand.is_none_or(|b| l.brand == b))
+        .cloned()
+        .collect();
+    page(&shared, &uri, &params, lines)
+}
+
+async fn get_line(
+    State(shared): State<Arc<Shared>>,
+    Path(id): Path<i64>,
+) -> Result<Json<ProductLine>, SimError> {
+    let db = shared.db.lock();
+    db.product_lines
+        .iter()
+        .find(|l| l.id == id)
+        .cloned()
+        .map(Json)
+        .ok_or_else(|| SimError::not_found("product line"))
+}
+
+async fn create_line(
+    State(shared): State<Arc<Shared>>,
+    Json(body): Json<Value>,
+) -> Result<(StatusCode, Json<ProductLine>), SimError> {
+    let new: NewProductLine =
+        serde_json::from_value(body).map_err(|e| SimError::bad_request(e.to_string()))?;
+    let mut db = shared.db.lock();
+    check_line(&db, &new.name, new.brand)?;
+    let line = ProductLine {
+        id: db.new_id(),
+        name: new.name,
+        brand: new.brand,
+    };
+    db.product_lines.push(line.clone());
+    Ok((StatusCode::CREATED, Json(line)))
+}
+
+fn check_line(db: &Db, name: &str, brand: i64) -> Result<(), SimError> {
+    if name.trim().is_empty() || name.chars().count() > 100 {
+        return Err(SimError::bad_request("name: 1 to 100 characters required."));
+    }
+    if !db.brands.iter().any(|b| b.id == brand) {
+        return Err(SimError::bad_request(format!(
+            "brand: Invalid pk \"{brand}\" - object does not exist."
+        )));
+    }
+    Ok(())
+}
+
+async fn patch_line(
+    State(shared): State<Arc<Shared>>,
+    Path(id): Path<i64>,
+    Json(patch): Json<ProductLinePatch>,
+) -> Result<Json<ProductLine>, SimError> {
+    let mut db = shared.db.lock();
+    let mut line = db
+        .product_lines
+        .iter()
+        .find(|l| l.id == id)
+        .cloned()
+        .ok_or_else(|| SimError::not_found("product line"))?;
+    line.name = patch.name.unwrap_or(line.name);
+    line.brand = patch.brand.unwrap_or(line.brand);
+    check_line(&db, &line.name, line.brand)?;
+    let slot = db
+        .product_lines
+        .iter_mut()
+        .find(|l| l.id == id)
+        .expect("found above");
+    *slot = line.clone();
+    Ok(Json(line))
+}
+
+async fn list_categories(
+    State(shared): State<Arc<Shared>>,
+    uri: Uri,
+    Query(params): Params,
+) -> Result<Json<Value>, SimError> {
+    let categories = shared.db.lock().product_categories.clone();
+    page(&shared, &uri, &params, categories)
+}
+
+async fn list_batches(
+    State(shared): State<Arc<Shared>>,
+    uri: Uri,
+    Query(params): Params,
+) -> Result<Json<Value>, SimError> {
+    let lot = params.get("production_batch_number");
+    let batches: Vec<_> = shared
+        .db
+        .lock()
+        .batches
+        .iter()
+        .filter(|b| lot.is_none_or(|l| &b.production_batch_number == l))
+        .cloned()
+        .collect();
+    page(&shared, &uri, &params, batches)
+}
+
+async fn get_batch(
+    State(shared): State<Arc<Shared>>,
+    Path(id): Path<i64>,
+) -> Result<Json<Value>, SimError> {
+    let db = shared.db.lock();
+    let batch = db
+        .batches
+        .iter()
+        .find(|b| b.id == id)
+        .ok_or_else(|| SimError::not_found("batch"))?;
+    Ok(Json(json!(batch)))
+}

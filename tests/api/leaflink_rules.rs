@@ -1,0 +1,308 @@
+//! The LeafLink simulator's unfriendly rules, checked with raw HTTP where the client would hide
+//! them: trailing slashes, auth, paging limits, SKU and strain validation, stock reservation.
+
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use leafbridge::leaflink::client::ProductQuery;
+use leafbridge::leaflink::model::{OrderStatus, ProductPatch};
+use leafbridge::remote::ClientError;
+use leafbridge::sim::leaflink::SimOrderLine;
+
+use super::leaflink_client::new_product;
+use super::leaflink_support::*;
+
+#[tokio::test]
+async fn path_without_trailing_slash_gets_400() {
+    let sim = start_sim(0, None).await;
+    let response = raw(&sim, Method::GET, "/api/v2/products")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
+    let body: Value = response.json().await.unwrap();
+    assert!(body["detail"].as_str().unwrap().contains("slash"));
+    let ok = raw(&sim, Method::GET, "/api/v2/products/")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), 200);
+}
+
+#[tokio::test]
+async fn missing_or_wrong_key_gets_401_json() {
+    let sim = start_sim(0, None).await;
+    let http = reqwest::Client::new();
+    let url = format!("{}brands/", sim.base_url());
+    let missing = http.get(&url).send().await.unwrap();
+    assert_eq!(missing.status(), 401);
+    assert!(missing.json::<Value>().await.unwrap()["detail"].is_string());
+    let bearer = http
+        .get(&url)
+        .header("authorization", format!("Bearer {API_KEY}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bearer.status(), 401);
+}
+
+#[tokio::test]
+async fn limit_defaults_to_50_is_capped_at_100_and_links_are_absolute() {
+    let sim = start_sim(150, None).await;
+    let first: Value = raw(
+        &sim,
+        Method::GET,
+        "/api/v2/products/?listing_state=Available",
+    )
+    .send()
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(
+        (
+            first["count"].as_u64(),
+            first["results"].as_array().unwrap().len()
+        ),
+        (Some(152), 50)
+    );
+    assert!(first["previous"].is_null());
+    let next = first["next"].as_str().unwrap();
+    assert!(
+        next.starts_with(&sim.base_url())
+            && next.contains("listing_state=Available")
+            && next.contains("offset=50"),
+        "{next}"
+    );
+    let big: Value = raw(&sim, Method::GET, "/api/v2/products/?limit=500&offset=100")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(big["results"].as_array().unwrap().len(), 52);
+    assert!(big["next"].is_null());
+    assert!(big["previous"].as_str().unwrap().contains("offset=0"));
+}
+
+#[tokio::test]
+async fn sku_filter_takes_a_comma_list() {
+    let sim = start_sim(3, None).await;
+    let found: Value = raw(
+        &sim,
+        Method::GET,
+        "/api/v2/products/?sku=BULK-0000,BULK-0002,NOPE",
+    )
+    .send()
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    let skus: Vec<&str> = found["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["sku"].as_str().unwrap())
+        .collect();
+    assert_eq!(skus, ["BULK-0000", "BULK-0002"]);
+}
+
+#[tokio::test]
+async fn skus_with_commas_are_refused_on_create_patch_and_lookup() {
+    let sim = start_sim(0, None).await;
+    let client = client(&sim);
+    let created = client
+        .create_product(&new_product("A,B", PRE_ROLLS, vec![]))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(created, ClientError::BadRequest { status: 400, .. }),
+        "{created:?}"
+    );
+    let patch = ProductPatch {
+        sku: Some("C,D".into()),
+        ..Default::default()
+    };
+    assert!(matches!(
+        client.patch_product(5150, &patch).await.unwrap_err(),
+        ClientError::BadRequest { .. }
+    ));
+    assert!(
+        client
+            .list_products(&ProductQuery {
+                skus: vec!["E,F".into()],
+                ..Default::default()
+            })
+            .await
+            .is_err()
+    );
+    assert_eq!(client.get_product(5150).await.unwrap().sku, "OGK-PR-1G");
+}
+
+#[tokio::test]
+async fn product_create_requires_description_valid_state_and_flower_strains() {
+    let sim = start_sim(0, None).await;
+    let client = client(&sim);
+    let mut blank = new_product("DESC-1", PRE_ROLLS, vec![]);
+    blank.description = String::new();
+    assert!(matches!(
+        client.create_product(&blank).await.unwrap_err(),
+        ClientError::BadRequest { .. }
+    ));
+    let flower = client
+        .create_product(&new_product("FL-1", FLOWER, vec![]))
+        .await
+        .unwrap_err();
+    assert!(format!("{flower}").contains("Flower"), "{flower}");
+    assert!(
+        client
+            .create_product(&new_product("FL-2", FLOWER, vec![21]))
+            .await
+            .is_ok()
+    );
+    let mut body = serde_json::to_value(new_product("STATE-1", PRE_ROLLS, vec![])).unwrap();
+    body["listing_state"] = json!("Hidden");
+    let response = raw(&sim, Method::POST, "/api/v2/products/")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
+}
+
+#[tokio::test]
+async fn strains_cannot_be_updated() {
+    let sim = start_sim(0, None).await;
+    for method in [Method::PATCH, Method::PUT] {
+        let response = raw(&sim, method, "/api/v2/strains/21/")
+            .json(&json!({"name": "x"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 405);
+    }
+}
+
+#[tokio::test]
+async fn open_orders_reserve_stock_and_shipping_takes_it() {
+    let sim = start_sim(0, None).await;
+    let client = client(&sim);
+    let line = SimOrderLine::cases(5150, 3).with_batch(77);
+    let number = sim.place_order(311, &[42], &[line]).unwrap();
+    let product = client.get_product(5150).await.unwrap();
+    assert_eq!(
+        (
+            product.reserved_qty.as_f64(),
+            product.available_inventory.as_f64()
+        ),
+        (Some(30.0), Some(70.0))
+    );
+    let lines = client.order_line_items(&number).await.unwrap();
+    assert_eq!(
+        (lines[0].quantity.as_f64(), lines[0].bulk_units),
+        (Some(30.0), Some(3))
+    );
+    sim.set_order_status(&number, OrderStatus::Shipped).unwrap();
+    let shipped = client.get_product(5150).await.unwrap();
+    assert_eq!(
+        (shipped.quantity.as_f64(), shipped.reserved_qty.as_f64()),
+        (Some(70.0), Some(0.0))
+    );
+}
+
+#[tokio::test]
+async fn control_endpoints_act_as_a_user_and_dump_the_state() {
+    let sim = start_sim(0, None).await;
+    let http = reqwest::Client::new();
+    let base = format!("http://{}", sim.addr());
+    let body =
+        json!({"customer": 312, "sales_reps": [43], "lines": [{"product": 5151, "quantity": "4"}]});
+    let placed: Value = http
+        .post(format!("{base}/_sim/orders"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let number = placed["number"].as_str().unwrap();
+    let edit = json!({"status": "Cancelled", "sales_reps": [42]});
+    assert_eq!(
+        http.patch(format!("{base}/_sim/orders/{number}"))
+            .json(&edit)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        204
+    );
+    let renamed = http
+        .patch(format!("{base}/_sim/products/5151"))
+        .json(&json!({"name": "Renamed"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(renamed.status(), 200);
+    let state: Value = http
+        .get(format!("{base}/_sim/state"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let order = state["orders"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["number"] == number)
+        .unwrap();
+    assert_eq!(
+        (
+            order["status"].as_str(),
+            order["sales_reps"][0]["id"].as_i64()
+        ),
+        (Some("Cancelled"), Some(42))
+    );
+    let reseeded = http
+        .post(format!("{base}/_sim/seed"))
+        .json(&state)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reseeded.status(), 204);
+    assert_eq!(sim.dump()["products"][1]["name"], "Renamed");
+    assert_eq!(sim.dump()["products"][1]["reserved_qty"], "0.0000");
+}
+
+#[tokio::test]
+async fn a_bad_seed_is_refused_naming_the_item() {
+    let mut seed = seed(0);
+    seed["products"][1]["listing_state"] = json!("Hidden");
+    let config = leafbridge::sim::leaflink::LeafLinkSimConfig {
+        api_key: API_KEY.into(),
+        webhook: None,
+    };
+    let started = leafbridge::sim::leaflink::LeafLinkSim::start(
+        "127.0.0.1:0".parse().unwrap(),
+        config,
+        Some(&seed),
+    )
+    .await;
+    let error = started.err().expect("the seed is refused").to_string();
+    assert!(error.contains("products[1]"), "{error}");
+}
+
+#[tokio::test]
+async fn orders_refuse_unknown_customers_and_sales_reps() {
+    let sim = start_sim(0, None).await;
+    let line = [SimOrderLine::cases(5150, 1)];
+    assert!(sim.place_order(999, &[42], &line).is_err());
+    assert!(sim.place_order(311, &[999], &line).is_err());
+    assert!(sim.set_order_sales_reps(SEEDED_ORDER, &[999]).is_err());
+    assert!(sim.set_order_sales_reps(SEEDED_ORDER, &[43]).is_ok());
+}

@@ -1,0 +1,256 @@
+//! Webhooks both ways: the simulator signs what it sends and the receiver's verification
+//! accepts it; hand-written payloads in the contract's shapes deserialise and yield their keys.
+
+use leafbridge::leaflink::model::{
+    EntityKey, OrderStatus, WebhookBodyError, WebhookEnvelope, WebhookOrder, webhook_event,
+};
+use leafbridge::leaflink::webhook;
+use leafbridge::sim::common::DeliveryQuirks;
+use leafbridge::sim::leaflink::{SimOrderLine, webhook_target};
+use serde_json::json;
+
+use super::leaflink_support::*;
+
+#[tokio::test]
+async fn placed_order_sends_signed_order_and_product_webhooks() {
+    let (url, received) = receiver().await;
+    let sim = start_sim(0, Some(webhook_target(url, WEBHOOK_KEY))).await;
+    let lines = [
+        SimOrderLine::cases(5150, 2).with_batch(77),
+        SimOrderLine::units(5151, "3"),
+    ];
+    let number = sim.place_order(311, &[42], &lines).unwrap();
+    sim.outbox().flush().await;
+    let received = received.lock().clone();
+    let keys: Vec<EntityKey> = received
+        .iter()
+        .map(|(headers, body)| {
+            let signature = headers.get("ll-signature").and_then(|v| v.to_str().ok());
+            webhook::verify(&[WEBHOOK_KEY], body, signature).expect("signature verifies");
+            webhook_event(body).unwrap().key
+        })
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            EntityKey::Product { id: 5150 },
+            EntityKey::Product { id: 5151 },
+            EntityKey::Order {
+                number: number.clone()
+            }
+        ]
+    );
+    let envelope: WebhookEnvelope = serde_json::from_slice(&received[2].1).unwrap();
+    assert_eq!(
+        (envelope.action.as_str(), envelope.kind.as_str()),
+        ("create", "order")
+    );
+    let order: WebhookOrder = serde_json::from_value(envelope.data).unwrap();
+    assert_eq!(
+        order.customer.unwrap().license_number.as_deref(),
+        Some("C10-0000123-LIC")
+    );
+    assert_eq!(
+        order.sales_reps[0].email.as_deref(),
+        Some("ana@brand.example")
+    );
+    assert_eq!(order.orderedproduct_set[0].product.sku, "OGK-PR-1G");
+    assert_eq!(order.orderedproduct_set[0].quantity.as_f64(), Some(20.0));
+}
+
+#[tokio::test]
+async fn api_changes_and_user_edits_send_webhooks_but_customers_do_not() {
+    let (url, received) = receiver().await;
+    let sim = start_sim(0, Some(webhook_target(url, WEBHOOK_KEY))).await;
+    let client = client(&sim);
+    client
+        .transition_order(
+            SEEDED_ORDER,
+            leafbridge::leaflink::model::OrderAction::Accept,
+        )
+        .await
+        .unwrap();
+    sim.set_order_sales_reps(SEEDED_ORDER, &[43]).unwrap();
+    sim.update_product(5151, &json!({"quantity": "41"}))
+        .unwrap();
+    sim.upsert_customer(&json!({"id": 311, "phone": "555-0100"}))
+        .unwrap();
+    sim.outbox().flush().await;
+    let events: Vec<_> = received
+        .lock()
+        .iter()
+        .map(|(_, body)| webhook_event(body).unwrap().key)
+        .collect();
+    let order = EntityKey::Order {
+        number: SEEDED_ORDER.to_owned(),
+    };
+    assert_eq!(
+        events,
+        [order.clone(), order, EntityKey::Product { id: 5151 }]
+    );
+}
+
+#[tokio::test]
+async fn bad_signature_quirk_fails_verification() {
+    let (url, received) = receiver().await;
+    let sim = start_sim(0, Some(webhook_target(url, WEBHOOK_KEY))).await;
+    sim.outbox().set_quirks(DeliveryQuirks {
+        bad_signature_next: 1,
+        ..Default::default()
+    });
+    sim.update_product(5150, &json!({"listing_state": "Sample"}))
+        .unwrap();
+    sim.outbox().flush().await;
+    let (headers, body) = received.lock()[0].clone();
+    let signature = headers.get("ll-signature").and_then(|v| v.to_str().ok());
+    assert!(webhook::verify(&[WEBHOOK_KEY], &body, signature).is_err());
+}
+
+/// Written from the contract's example shapes, with our own values.
+const ORDER_WEBHOOK: &str = r#"{"action": "edit", "type": "order", "data": {
+  "number": "0b9e5c1a-7d2f-4e61-8a3b-5c4d3e2f1a00", "status": "Accepted",
+  "customer": {"id": 901, "name": "Sunset Collective", "license_number": "C10-0000999-LIC"},
+  "sales_reps": [{"id": 7, "email": "rep@brand.example"}],
+  "orderedproduct_set": [{"id": 1, "quantity": 12, "unit_multiplier": 6,
+     "sale_price": {"amount": 45, "currency": "USD"}, "batch": null,
+     "product": {"id": 33, "sku": "SUN-GUM-10", "name": "Sunset Gummies"}}]}}"#;
+
+#[test]
+fn contract_shaped_order_webhook_deserialises() {
+    let envelope: WebhookEnvelope = serde_json::from_str(ORDER_WEBHOOK).unwrap();
+    let order: WebhookOrder = serde_json::from_value(envelope.data).unwrap();
+    assert_eq!(order.status, OrderStatus::Accepted);
+    let line = &order.orderedproduct_set[0];
+    assert_eq!(
+        (
+            line.quantity.as_f64(),
+            line.unit_multiplier,
+            line.product.id
+        ),
+        (Some(12.0), 6, 33)
+    );
+    assert_eq!(
+        line.sale_price.as_ref().unwrap().amount.as_f64(),
+        Some(45.0)
+    );
+    let event = webhook_event(ORDER_WEBHOOK.as_bytes()).unwrap();
+    assert_eq!(event.action.as_deref(), Some("edit"));
+    assert_eq!(
+        event.key,
+        EntityKey::Order {
+            number: "0b9e5c1a-7d2f-4e61-8a3b-5c4d3e2f1a00".into()
+        }
+    );
+}
+
+#[test]
+fn bare_objects_are_classified_by_their_fields() {
+    let bare_order = br#"{"number": "n-1", "status": "Submitted", "orderedproduct_set": []}"#;
+    assert_eq!(
+        webhook_event(bare_order).unwrap().key,
+        EntityKey::Order {
+            number: "n-1".into()
+        }
+    );
+    let bare_product = br#"{"sku": "SKU-9", "listing_state": "Available"}"#;
+    assert_eq!(
+        webhook_event(bare_product).unwrap().key,
+        EntityKey::ProductSku {
+            sku: "SKU-9".into()
+        }
+    );
+    let customer =
+        br#"{"action": "edit", "type": "customer", "data": {"id": 4, "license_number": "L-4"}}"#;
+    assert_eq!(
+        webhook_event(customer).unwrap().key,
+        EntityKey::Customer {
+            license_number: "L-4".into()
+        }
+    );
+}
+
+#[test]
+fn webhook_bodies_without_a_key_name_what_is_missing() {
+    let no_number = br#"{"action": "edit", "type": "order", "data": {"status": "Draft"}}"#;
+    assert_eq!(
+        webhook_event(no_number),
+        Err(WebhookBodyError::Missing {
+            entity: "order",
+            field: "number"
+        })
+    );
+    let no_license = br#"{"type": "customer", "data": {"id": 3}}"#;
+    assert_eq!(
+        webhook_event(no_license),
+        Err(WebhookBodyError::Missing {
+            entity: "customer",
+            field: "license_number"
+        })
+    );
+    assert_eq!(
+        webhook_event(br#"{"type": "invoice", "data": {"id": 1}}"#),
+        Err(WebhookBodyError::UnknownType("invoice".into()))
+    );
+    assert_eq!(
+        webhook_event(br#"{"hello": 1}"#),
+        Err(WebhookBodyError::Undetermined)
+    );
+    assert!(matches!(
+        webhook_event(b"[1]"),
+        Err(WebhookBodyError::NotAnObject(_))
+    ));
+}
+
+#[tokio::test]
+async fn webhook_target_is_set_and_removed_over_http() {
+    let (url, received) = receiver().await;
+    let sim = start_sim(0, None).await;
+    let http = reqwest::Client::new();
+    let control = format!("http://{}/_sim/webhooks", sim.addr());
+    let set = http
+        .put(&control)
+        .json(&json!({"url": url, "key": WEBHOOK_KEY}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(set.status(), 204);
+    sim.update_product(5150, &json!({"quantity": "99"}))
+        .unwrap();
+    sim.outbox().flush().await;
+    let quirks = json!({"quirks": {"duplicate_next": 1}});
+    assert_eq!(
+        http.put(&control)
+            .json(&quirks)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        204
+    );
+    sim.update_product(5150, &json!({"quantity": "98"}))
+        .unwrap();
+    sim.outbox().flush().await;
+    assert_eq!(
+        http.put(&control)
+            .json(&json!({"url": null}))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        204
+    );
+    sim.update_product(5150, &json!({"quantity": "97"}))
+        .unwrap();
+    sim.outbox().flush().await;
+    let quantities: Vec<String> = received
+        .lock()
+        .iter()
+        .map(|(headers, body)| {
+            let signature = headers.get("ll-signature").and_then(|v| v.to_str().ok());
+            webhook::verify(&[WEBHOOK_KEY], body, signature).expect("signature verifies");
+            let envelope: WebhookEnvelope = serde_json::from_slice(body).unwrap();
+            envelope.data["quantity"].as_str().unwrap().to_owned()
+        })
+        .collect();
+    assert_eq!(quantities, ["99.0000", "98.0000", "98.0000"]);
+}
