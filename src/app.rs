@@ -29,6 +29,14 @@ pub struct Application {
 impl Application {
     /// Connects, migrates, and binds `config.listen` (port 0 picks a free port, for tests).
     pub async fn build(config: Config, processors: Processors) -> anyhow::Result<Self> {
+        Self::build_with(config, |_| Ok(processors)).await
+    }
+
+    /// Like [`Application::build`], with processors made once the database is connected.
+    pub async fn build_with(
+        config: Config,
+        processors: impl FnOnce(&Db) -> anyhow::Result<Processors>,
+    ) -> anyhow::Result<Self> {
         let db = Db::connect(&config.database_url).await?;
         let applied = db.migrate().await?;
         if applied > 0 {
@@ -57,6 +65,7 @@ impl Application {
             max_retry_after: config.max_retry_after,
             shutdown_grace: config.shutdown_grace,
         };
+        let processors = processors(&db)?;
         let worker = Arc::new(Worker::new(db, processors, settings, new_jobs, metrics));
         Ok(Self {
             listener,

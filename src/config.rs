@@ -9,6 +9,12 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+use crate::flourish::FlourishConfig;
+use crate::leaflink::LeafLinkConfig;
+use crate::leaflink::client::AuthScheme;
+use crate::matcher::StrainMatching;
+use crate::remote::TransportConfig;
+
 /// A secret string; `Debug` and `Display` print `[redacted]`.
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct Secret(String);
@@ -78,6 +84,57 @@ pub struct Config {
     pub max_retry_after: Duration,
     pub shutdown_grace: Duration,
     pub log_json: bool,
+    /// LeafLink API access; `None` until `LEAFBRIDGE_LEAFLINK_API_KEY` is set.
+    pub leaflink: Option<LeafLinkConfig>,
+    /// Flourish API access; `None` until `LEAFBRIDGE_FLOURISH_API_KEY` is set.
+    pub flourish: Option<FlourishConfig>,
+    pub sync: SyncSettings,
+}
+
+/// How orders choose their Flourish facility.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RoutingSetting {
+    /// The default facility of the Flourish rep with the order rep's email.
+    SalesRep,
+    /// Every order goes to this facility.
+    Facility(String),
+}
+
+/// The rules' settings: routing, category map, strain matching, feeding facilities, pollers.
+#[derive(Clone, Debug)]
+pub struct SyncSettings {
+    pub routing: RoutingSetting,
+    /// Flourish custom category → LeafLink category name.
+    pub category_map: Vec<(String, String)>,
+    pub strain_matching: StrainMatching,
+    /// Facilities whose stock feeds LeafLink quantities; `None`: all.
+    pub feeding_facilities: Option<Vec<String>>,
+    /// `external_ids` key under which Flourish's order id is written back to LeafLink.
+    pub external_id_key: Option<String>,
+    /// Whether LeafLink customer data may overwrite an existing Flourish destination.
+    pub overwrite_destinations: bool,
+    /// Poll intervals; zero turns a poller off.
+    pub poll_orders: Duration,
+    pub poll_customers: Duration,
+    pub poll_items: Duration,
+    pub poll_inventory: Duration,
+}
+
+impl Default for SyncSettings {
+    fn default() -> Self {
+        Self {
+            routing: RoutingSetting::SalesRep,
+            category_map: Vec::new(),
+            strain_matching: StrainMatching::CaseInsensitive,
+            feeding_facilities: None,
+            external_id_key: None,
+            overwrite_destinations: false,
+            poll_orders: Duration::from_secs(300),
+            poll_customers: Duration::from_secs(900),
+            poll_items: Duration::from_secs(900),
+            poll_inventory: Duration::from_secs(300),
+        }
+    }
 }
 
 /// The file form: every field optional; environment variables override it.
@@ -98,6 +155,23 @@ struct FileConfig {
     max_retry_after_seconds: Option<u64>,
     shutdown_grace_seconds: Option<u64>,
     log_json: Option<bool>,
+    leaflink_base_url: Option<String>,
+    leaflink_api_key: Option<Secret>,
+    leaflink_auth_scheme: Option<String>,
+    leaflink_requests_per_minute: Option<u32>,
+    flourish_base_url: Option<String>,
+    flourish_api_key: Option<Secret>,
+    flourish_requests_per_second: Option<u32>,
+    routing: Option<String>,
+    category_map: Option<std::collections::BTreeMap<String, String>>,
+    strain_matching: Option<String>,
+    feeding_facilities: Option<Vec<String>>,
+    external_id_key: Option<String>,
+    overwrite_destinations: Option<bool>,
+    poll_orders_seconds: Option<u64>,
+    poll_customers_seconds: Option<u64>,
+    poll_items_seconds: Option<u64>,
+    poll_inventory_seconds: Option<u64>,
 }
 
 /// Default retry delays: ten retries spread over a little more than three days.
@@ -123,11 +197,11 @@ impl Config {
         };
         let get = |name: &str| env.get(name).cloned();
         let database_url = get("LEAFBRIDGE_DATABASE_URL")
-            .or(file.database_url)
+            .or(file.database_url.clone())
             .unwrap_or_else(|| "sqlite://leafbridge.db".to_owned());
         validate_database_url(&database_url)?;
         let listen_text = get("LEAFBRIDGE_LISTEN")
-            .or(file.listen)
+            .or(file.listen.clone())
             .unwrap_or_else(|| "127.0.0.1:8080".to_owned());
         let listen = listen_text.parse().map_err(|_| {
             invalid(
@@ -139,17 +213,17 @@ impl Config {
             "LEAFBRIDGE_LEAFLINK_WEBHOOK_KEY",
             get("LEAFBRIDGE_LEAFLINK_WEBHOOK_KEY")
                 .map(Secret)
-                .or(file.leaflink_webhook_key),
+                .or(file.leaflink_webhook_key.clone()),
         )?;
         let flourish_webhook_keys = keys(
             "LEAFBRIDGE_FLOURISH_WEBHOOK_KEY",
             get("LEAFBRIDGE_FLOURISH_WEBHOOK_KEY")
                 .map(Secret)
-                .or(file.flourish_webhook_key),
+                .or(file.flourish_webhook_key.clone()),
         )?;
         let admin_token = get("LEAFBRIDGE_ADMIN_TOKEN")
             .map(Secret)
-            .or(file.admin_token)
+            .or(file.admin_token.clone())
             .ok_or_else(|| invalid("LEAFBRIDGE_ADMIN_TOKEN", "is not set"))?;
         if admin_token.expose().trim().len() < 8 {
             return Err(invalid(
@@ -175,6 +249,7 @@ impl Config {
             Some(text) => parse_schedule(&text)?,
             None => file
                 .retry_schedule_seconds
+                .clone()
                 .unwrap_or_else(|| DEFAULT_RETRY_SCHEDULE.to_vec()),
         };
         let retention_days = number(
@@ -188,7 +263,13 @@ impl Config {
                 "must be at least 8 days",
             ));
         }
+        let leaflink = leaflink_config(&get, &file, &number)?;
+        let flourish = flourish_config(&get, &file, &number)?;
+        let sync = sync_settings(&get, &file, &number)?;
         Ok(Self {
+            leaflink,
+            flourish,
+            sync,
             database_url,
             listen,
             leaflink_webhook_keys,
@@ -232,6 +313,195 @@ impl Config {
     pub fn is_postgres(&self) -> bool {
         self.database_url.starts_with("postgres")
     }
+}
+
+type Getter<'a> = dyn Fn(&str) -> Option<String> + 'a;
+type Number<'a> = dyn Fn(&str, Option<u64>, u64) -> Result<u64, ConfigError> + 'a;
+
+fn leaflink_config(
+    get: &Getter,
+    file: &FileConfig,
+    number: &Number,
+) -> Result<Option<LeafLinkConfig>, ConfigError> {
+    let key = get("LEAFBRIDGE_LEAFLINK_API_KEY")
+        .map(Secret)
+        .or_else(|| file.leaflink_api_key.clone());
+    let Some(key) = key else { return Ok(None) };
+    if key.expose().trim().is_empty() {
+        return Err(invalid("LEAFBRIDGE_LEAFLINK_API_KEY", "is empty"));
+    }
+    let base_url = base_url(
+        "LEAFBRIDGE_LEAFLINK_BASE_URL",
+        get("LEAFBRIDGE_LEAFLINK_BASE_URL").or_else(|| file.leaflink_base_url.clone()),
+        crate::leaflink::DEFAULT_BASE_URL,
+    )?;
+    let scheme =
+        get("LEAFBRIDGE_LEAFLINK_AUTH_SCHEME").or_else(|| file.leaflink_auth_scheme.clone());
+    let auth_scheme = match scheme.as_deref().map(str::trim) {
+        None | Some("App") | Some("app") => AuthScheme::App,
+        Some("Token") | Some("token") => AuthScheme::Token,
+        Some(other) => {
+            return Err(invalid(
+                "LEAFBRIDGE_LEAFLINK_AUTH_SCHEME",
+                format!("{other:?} is not App or Token"),
+            ));
+        }
+    };
+    let mut transport = TransportConfig::leaflink_default();
+    let per_minute = file.leaflink_requests_per_minute.map(u64::from);
+    transport.requests_per_minute =
+        number("LEAFBRIDGE_LEAFLINK_REQUESTS_PER_MINUTE", per_minute, 300)?.max(1) as u32;
+    Ok(Some(LeafLinkConfig {
+        base_url,
+        api_key: key.expose().trim().to_owned(),
+        auth_scheme,
+        transport,
+    }))
+}
+
+fn flourish_config(
+    get: &Getter,
+    file: &FileConfig,
+    number: &Number,
+) -> Result<Option<FlourishConfig>, ConfigError> {
+    let key = get("LEAFBRIDGE_FLOURISH_API_KEY")
+        .map(Secret)
+        .or_else(|| file.flourish_api_key.clone());
+    let Some(key) = key else { return Ok(None) };
+    if key.expose().trim().is_empty() {
+        return Err(invalid("LEAFBRIDGE_FLOURISH_API_KEY", "is empty"));
+    }
+    let base_url = base_url(
+        "LEAFBRIDGE_FLOURISH_BASE_URL",
+        get("LEAFBRIDGE_FLOURISH_BASE_URL").or_else(|| file.flourish_base_url.clone()),
+        crate::flourish::client::DEFAULT_BASE_URL,
+    )?;
+    let mut transport = TransportConfig::flourish_default();
+    let per_second = file.flourish_requests_per_second.map(u64::from);
+    let per_second =
+        number("LEAFBRIDGE_FLOURISH_REQUESTS_PER_SECOND", per_second, 10)?.max(1) as u32;
+    transport.requests_per_minute = per_second * 60;
+    transport.burst = per_second;
+    Ok(Some(FlourishConfig {
+        base_url,
+        api_key: key.expose().trim().to_owned(),
+        transport,
+    }))
+}
+
+fn base_url(setting: &str, value: Option<String>, default: &str) -> Result<String, ConfigError> {
+    let url = value.unwrap_or_else(|| default.to_owned());
+    let parsed = url::Url::parse(&url).map_err(|e| invalid(setting, format!("not a URL ({e})")))?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err(invalid(setting, "must be an http or https URL"));
+    }
+    Ok(url)
+}
+
+fn sync_settings(
+    get: &Getter,
+    file: &FileConfig,
+    number: &Number,
+) -> Result<SyncSettings, ConfigError> {
+    let defaults = SyncSettings::default();
+    let routing = match get("LEAFBRIDGE_ROUTING").or_else(|| file.routing.clone()) {
+        None => RoutingSetting::SalesRep,
+        Some(text) => match text.trim() {
+            "sales_rep" => RoutingSetting::SalesRep,
+            other => match other.strip_prefix("facility:") {
+                Some(id) if !id.trim().is_empty() => RoutingSetting::Facility(id.trim().to_owned()),
+                _ => {
+                    return Err(invalid(
+                        "LEAFBRIDGE_ROUTING",
+                        "must be sales_rep or facility:<facility id>",
+                    ));
+                }
+            },
+        },
+    };
+    let category_map = match get("LEAFBRIDGE_CATEGORY_MAP") {
+        Some(text) => parse_pairs(&text)?,
+        None => file
+            .category_map
+            .clone()
+            .unwrap_or_default()
+            .into_iter()
+            .collect(),
+    };
+    let strain_matching = match get("LEAFBRIDGE_STRAIN_MATCHING")
+        .or_else(|| file.strain_matching.clone())
+        .as_deref()
+    {
+        None | Some("case_insensitive") => StrainMatching::CaseInsensitive,
+        Some("exact") => StrainMatching::Exact,
+        Some(other) => {
+            return Err(invalid(
+                "LEAFBRIDGE_STRAIN_MATCHING",
+                format!("{other:?} is not case_insensitive or exact"),
+            ));
+        }
+    };
+    let feeding_facilities = get("LEAFBRIDGE_FEEDING_FACILITIES")
+        .map(|text| {
+            text.split(',')
+                .map(|s| s.trim().to_owned())
+                .filter(|s| !s.is_empty())
+                .collect()
+        })
+        .or_else(|| file.feeding_facilities.clone())
+        .filter(|list: &Vec<String>| !list.is_empty());
+    let seconds = |name: &str, from_file: Option<u64>, default: Duration| {
+        number(name, from_file, default.as_secs()).map(Duration::from_secs)
+    };
+    Ok(SyncSettings {
+        routing,
+        category_map,
+        strain_matching,
+        feeding_facilities,
+        external_id_key: get("LEAFBRIDGE_EXTERNAL_ID_KEY")
+            .or_else(|| file.external_id_key.clone())
+            .filter(|k| !k.trim().is_empty()),
+        overwrite_destinations: get("LEAFBRIDGE_OVERWRITE_DESTINATIONS")
+            .map(|v| v == "true" || v == "1")
+            .or(file.overwrite_destinations)
+            .unwrap_or(false),
+        poll_orders: seconds(
+            "LEAFBRIDGE_POLL_ORDERS_SECONDS",
+            file.poll_orders_seconds,
+            defaults.poll_orders,
+        )?,
+        poll_customers: seconds(
+            "LEAFBRIDGE_POLL_CUSTOMERS_SECONDS",
+            file.poll_customers_seconds,
+            defaults.poll_customers,
+        )?,
+        poll_items: seconds(
+            "LEAFBRIDGE_POLL_ITEMS_SECONDS",
+            file.poll_items_seconds,
+            defaults.poll_items,
+        )?,
+        poll_inventory: seconds(
+            "LEAFBRIDGE_POLL_INVENTORY_SECONDS",
+            file.poll_inventory_seconds,
+            defaults.poll_inventory,
+        )?,
+    })
+}
+
+/// `Gummies=Edible,Pre-Roll=Pre-Rolls` → pairs.
+fn parse_pairs(text: &str) -> Result<Vec<(String, String)>, ConfigError> {
+    text.split(',')
+        .filter(|pair| !pair.trim().is_empty())
+        .map(|pair| match pair.split_once('=') {
+            Some((from, to)) if !from.trim().is_empty() && !to.trim().is_empty() => {
+                Ok((from.trim().to_owned(), to.trim().to_owned()))
+            }
+            _ => Err(invalid(
+                "LEAFBRIDGE_CATEGORY_MAP",
+                format!("{pair:?} is not custom=LeafLink"),
+            )),
+        })
+        .collect()
 }
 
 fn read_file(path: &Path) -> Result<FileConfig, ConfigError> {

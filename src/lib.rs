@@ -19,4 +19,5 @@ pub mod remote;
 pub mod signature;
 pub mod sim;
 pub mod store;
+pub mod sync;
 pub mod telemetry;

@@ -1,14 +1,46 @@
 //! `leafbridge serve`: run until SIGTERM or Ctrl-C.
 
+use std::sync::Arc;
+
 use tokio_util::sync::CancellationToken;
 
 use crate::app::{Application, cancel_on_signal};
 use crate::config::Config;
+use crate::flourish::FlourishClient;
 use crate::jobs::Processors;
+use crate::leaflink::LeafLinkClient;
+use crate::store::Db;
+use crate::sync::{self, SyncContext};
 
 pub async fn run(config: Config) -> anyhow::Result<()> {
-    let app = Application::build(config, Processors::new()).await?;
+    let app = Application::build_with(config.clone(), |db| processors(&config, db)).await?;
     let shutdown = CancellationToken::new();
     cancel_on_signal(shutdown.clone());
     app.run(shutdown, true).await
+}
+
+/// The flows when both platforms are configured; otherwise events are stored and wait.
+pub fn processors(config: &Config, db: &Db) -> anyhow::Result<Processors> {
+    let Some(context) = sync_context(config, db)? else {
+        tracing::warn!(
+            "LEAFBRIDGE_LEAFLINK_API_KEY and LEAFBRIDGE_FLOURISH_API_KEY are not both set: \
+             webhooks are stored but not processed until they are"
+        );
+        return Ok(Processors::new());
+    };
+    Ok(sync::processors(context))
+}
+
+/// The shared sync context, when both platform API keys are configured.
+pub fn sync_context(config: &Config, db: &Db) -> anyhow::Result<Option<Arc<SyncContext>>> {
+    let (Some(leaflink), Some(flourish)) = (&config.leaflink, &config.flourish) else {
+        return Ok(None);
+    };
+    Ok(Some(Arc::new(SyncContext {
+        db: db.clone(),
+        connection: config.connection.clone(),
+        leaflink: LeafLinkClient::new(leaflink.clone())?,
+        flourish: FlourishClient::new(flourish.clone())?,
+        settings: config.sync.clone(),
+    })))
 }

@@ -3,6 +3,7 @@
 
 pub mod events;
 pub mod jobs;
+pub mod links;
 
 use std::str::FromStr;
 use std::time::Duration;

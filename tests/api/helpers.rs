@@ -115,21 +115,28 @@ pub struct TestApp {
 
 pub async fn spawn_app(processors: Processors) -> TestApp {
     let database = fresh_database().await;
-    spawn_app_on(database, test_config_for, processors, false).await
-}
-
-fn test_config_for(url: &str) -> Config {
-    test_config(url)
+    spawn_app_on(database, test_config, processors, false).await
 }
 
 /// Starts an instance on an existing database; `run_worker` starts the background worker too.
 pub async fn spawn_app_on(
     database: TestDatabase,
-    config: fn(&str) -> Config,
+    config: impl FnOnce(&str) -> Config,
     processors: Processors,
     run_worker: bool,
 ) -> TestApp {
-    let app = Application::build(config(&database.url), processors)
+    spawn_app_with(database, config, |_, _| Ok(processors), run_worker).await
+}
+
+/// Like [`spawn_app_on`], with processors made from the config and the connected database.
+pub async fn spawn_app_with(
+    database: TestDatabase,
+    config: impl FnOnce(&str) -> Config,
+    processors: impl FnOnce(&Config, &Db) -> anyhow::Result<Processors>,
+    run_worker: bool,
+) -> TestApp {
+    let config = config(&database.url);
+    let app = Application::build_with(config.clone(), |db| processors(&config, db))
         .await
         .expect("building the app");
     let address = format!("http://{}", app.local_addr());

@@ -17,3 +17,4 @@ mod leaflink_transport;
 mod leaflink_webhooks;
 mod multi_instance;
 mod openapi;
+mod world;

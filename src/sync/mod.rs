@@ -1,0 +1,54 @@
+//! The sync flows: each job kind re-reads its record from the source platform (webhooks are only
+//! triggers), asks the pure `matcher` for a plan, applies it through the other platform's client
+//! and records links, outcome, plan and writes.
+//!
+//! | Job kind | Entity key after `kind:` | Flow |
+//! |---|---|---|
+//! | `leaflink.order` | LeafLink order number | A: order → Flourish outbound order (`orders`) |
+//! | `leaflink.customer` | license number (or `id:<customer id>`) | D: customer → destination (`customers`) |
+//! | `leaflink.product` | LeafLink product id | recorded, not synced: products flow from Flourish |
+//! | `flourish.item` | Flourish item id | B: item → LeafLink product (`items`) |
+//! | `flourish.inventory_summary` | SKU (or `item:<item id>`) | C: stock → LeafLink quantity (`inventory`) |
+//! | `flourish.order` | Flourish order id | E: status → LeafLink transition (`status`) |
+
+pub mod customers;
+pub mod inventory;
+pub mod items;
+pub mod orders;
+pub mod record;
+pub mod status;
+
+use std::sync::Arc;
+
+use crate::config::SyncSettings;
+use crate::flourish::FlourishClient;
+use crate::jobs::{JobContext, Processors};
+use crate::leaflink::LeafLinkClient;
+use crate::store::Db;
+
+/// Everything a flow needs: the store, both clients and the rules' settings.
+pub struct SyncContext {
+    pub db: Db,
+    pub connection: String,
+    pub leaflink: LeafLinkClient,
+    pub flourish: FlourishClient,
+    pub settings: SyncSettings,
+}
+
+/// The processors of every flow, sharing one context.
+pub fn processors(context: Arc<SyncContext>) -> Processors {
+    let mut processors = Processors::new();
+    orders::register(&mut processors, &context);
+    customers::register(&mut processors, &context);
+    status::register(&mut processors, &context);
+    items::register(&mut processors, &context);
+    inventory::register(&mut processors, &context);
+    processors
+}
+
+/// The identity part of a job's entity key (`leaflink.order:<number>` → `<number>`).
+pub fn entity_id(job: &JobContext) -> &str {
+    job.entity_key
+        .split_once(':')
+        .map_or(job.entity_key.as_str(), |(_, id)| id)
+}
