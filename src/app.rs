@@ -45,12 +45,14 @@ impl Application {
         let listener = TcpListener::bind(config.listen)
             .await
             .with_context(|| format!("binding {}", config.listen))?;
+        let processors = processors(&db)?;
         let metrics = Metrics::new();
         let new_jobs = Arc::new(Notify::new());
         let ingest = Ingest::start(db.clone(), config.dedupe_retention, Arc::clone(&new_jobs));
         let state = AppState {
             db: db.clone(),
             ingest,
+            processors: processors.clone(),
             metrics: metrics.clone(),
             connection: config.connection.clone(),
             body_limit: config.body_limit_bytes,
@@ -65,7 +67,6 @@ impl Application {
             max_retry_after: config.max_retry_after,
             shutdown_grace: config.shutdown_grace,
         };
-        let processors = processors(&db)?;
         let worker = Arc::new(Worker::new(db, processors, settings, new_jobs, metrics));
         Ok(Self {
             listener,

@@ -15,6 +15,7 @@ use sha2::{Digest, Sha256};
 
 use crate::config::Secret;
 use crate::ingest::Ingest;
+use crate::jobs::Processors;
 use crate::metrics::Metrics;
 use crate::store::Db;
 pub use error::ApiError;
@@ -24,6 +25,8 @@ pub use error::ApiError;
 pub struct AppState {
     pub db: Db,
     pub ingest: Ingest,
+    /// The processors the worker runs (for dry runs).
+    pub processors: Processors,
     pub metrics: Metrics,
     pub connection: String,
     pub body_limit: usize,

@@ -71,6 +71,15 @@ impl From<crate::remote::ClientError> for JobError {
 #[async_trait::async_trait]
 pub trait Processor: Send + Sync {
     async fn process(&self, job: &JobContext) -> Result<Processed, JobError>;
+
+    /// Reads and plans like [`Processor::process`] but writes nothing: the plan, or the outcome
+    /// that stops it, as JSON (operators' `dry_run`).
+    async fn dry_run(&self, job: &JobContext) -> Result<serde_json::Value, JobError> {
+        Err(JobError::Permanent(format!(
+            "job kind {} has no dry run",
+            job.kind
+        )))
+    }
 }
 
 /// Processors by job kind (e.g. `leaflink.order`). Jobs of kinds nobody handles stay pending.
