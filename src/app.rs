@@ -17,6 +17,14 @@ use crate::jobs::Processors;
 use crate::jobs::worker::{Worker, WorkerSettings};
 use crate::metrics::Metrics;
 use crate::store::{Db, events, now_ms};
+use crate::sync::SyncContext;
+
+/// What runs the jobs: the processors and, when both platforms are configured, the sync context
+/// the flows, pollers and operator calls share.
+pub struct Wiring {
+    pub processors: Processors,
+    pub sync: Option<Arc<SyncContext>>,
+}
 
 /// A built service, bound to its port, not yet running.
 pub struct Application {
@@ -29,13 +37,20 @@ pub struct Application {
 impl Application {
     /// Connects, migrates, and binds `config.listen` (port 0 picks a free port, for tests).
     pub async fn build(config: Config, processors: Processors) -> anyhow::Result<Self> {
-        Self::build_with(config, |_| Ok(processors)).await
+        Self::build_with(config, |_| {
+            Ok(Wiring {
+                processors,
+                sync: None,
+            })
+        })
+        .await
     }
 
-    /// Like [`Application::build`], with processors made once the database is connected.
+    /// Like [`Application::build`], with the job processors (and the sync context, when the
+    /// platforms are configured) made once the database is connected.
     pub async fn build_with(
         config: Config,
-        processors: impl FnOnce(&Db) -> anyhow::Result<Processors>,
+        wiring: impl FnOnce(&Db) -> anyhow::Result<Wiring>,
     ) -> anyhow::Result<Self> {
         let db = Db::connect(&config.database_url).await?;
         let applied = db.migrate().await?;
@@ -45,7 +60,7 @@ impl Application {
         let listener = TcpListener::bind(config.listen)
             .await
             .with_context(|| format!("binding {}", config.listen))?;
-        let processors = processors(&db)?;
+        let Wiring { processors, sync } = wiring(&db)?;
         let metrics = Metrics::new();
         let new_jobs = Arc::new(Notify::new());
         let ingest = Ingest::start(db.clone(), config.dedupe_retention, Arc::clone(&new_jobs));
@@ -53,6 +68,7 @@ impl Application {
             db: db.clone(),
             ingest,
             processors: processors.clone(),
+            sync,
             metrics: metrics.clone(),
             connection: config.connection.clone(),
             body_limit: config.body_limit_bytes,

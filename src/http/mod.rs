@@ -18,6 +18,7 @@ use crate::ingest::Ingest;
 use crate::jobs::Processors;
 use crate::metrics::Metrics;
 use crate::store::Db;
+use crate::sync::SyncContext;
 pub use error::ApiError;
 
 /// Everything a handler may need; cheap to clone.
@@ -27,6 +28,8 @@ pub struct AppState {
     pub ingest: Ingest,
     /// The processors the worker runs (for dry runs).
     pub processors: Processors,
+    /// Both platforms' clients and the rules' settings; `None` until the API keys are set.
+    pub sync: Option<Arc<SyncContext>>,
     pub metrics: Metrics,
     pub connection: String,
     pub body_limit: usize,

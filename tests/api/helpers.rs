@@ -125,18 +125,24 @@ pub async fn spawn_app_on(
     processors: Processors,
     run_worker: bool,
 ) -> TestApp {
-    spawn_app_with(database, config, |_, _| Ok(processors), run_worker).await
+    let wiring = |_: &Config, _: &Db| {
+        Ok(leafbridge::app::Wiring {
+            processors,
+            sync: None,
+        })
+    };
+    spawn_app_with(database, config, wiring, run_worker).await
 }
 
 /// Like [`spawn_app_on`], with processors made from the config and the connected database.
 pub async fn spawn_app_with(
     database: TestDatabase,
     config: impl FnOnce(&str) -> Config,
-    processors: impl FnOnce(&Config, &Db) -> anyhow::Result<Processors>,
+    wiring: impl FnOnce(&Config, &Db) -> anyhow::Result<leafbridge::app::Wiring>,
     run_worker: bool,
 ) -> TestApp {
     let config = config(&database.url);
-    let app = Application::build_with(config.clone(), |db| processors(&config, db))
+    let app = Application::build_with(config.clone(), |db| wiring(&config, db))
         .await
         .expect("building the app");
     let address = format!("http://{}", app.local_addr());

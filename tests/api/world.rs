@@ -84,10 +84,9 @@ pub async fn spawn_world_with(settings: SyncSettings) -> World {
         config.sync = settings;
         config
     };
-    let processors = |config: &Config, db: &leafbridge::store::Db| {
-        leafbridge::cli::serve::processors(config, db)
-    };
-    let app = spawn_app_with(fresh_database().await, config, processors, false).await;
+    let wiring =
+        |config: &Config, db: &leafbridge::store::Db| leafbridge::cli::serve::wiring(config, db);
+    let app = spawn_app_with(fresh_database().await, config, wiring, false).await;
     leaflink.outbox().set_target(Some(webhook_target(
         format!("{}/webhooks/leaflink", app.address),
         LEAFLINK_KEY,
