@@ -309,6 +309,20 @@ impl Config {
         })
     }
 
+    /// Only the database URL (for `migrate`, which needs nothing else).
+    pub fn load_database_url(file: Option<&Path>) -> Result<String, ConfigError> {
+        let file = match file {
+            Some(path) => read_file(path)?,
+            None => FileConfig::default(),
+        };
+        let url = std::env::var("LEAFBRIDGE_DATABASE_URL")
+            .ok()
+            .or(file.database_url)
+            .unwrap_or_else(|| "sqlite://leafbridge.db".to_owned());
+        validate_database_url(&url)?;
+        Ok(url)
+    }
+
     /// True when the database is PostgreSQL.
     pub fn is_postgres(&self) -> bool {
         self.database_url.starts_with("postgres")

@@ -4,28 +4,40 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use leafbridge::cli::{Cli, Command};
-use leafbridge::config::Config;
+use leafbridge::config::{Config, ConfigError};
 
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    let config = match Config::load(cli.config.as_deref()) {
-        Ok(config) => config,
-        Err(error) => {
-            eprintln!("leafbridge: {error}");
-            return ExitCode::from(2);
-        }
-    };
-    leafbridge::telemetry::init(config.log_json);
-    let result = match cli.command {
-        Command::Serve => leafbridge::cli::serve::run(config).await,
-        Command::Migrate => leafbridge::cli::migrate::run(&config.database_url).await,
-    };
-    match result {
+    match run(cli).await {
         Ok(()) => ExitCode::SUCCESS,
+        Err(error) if error.is::<ConfigError>() => {
+            eprintln!("leafbridge: {error}");
+            ExitCode::from(2)
+        }
         Err(error) => {
             eprintln!("leafbridge: {error:#}");
             ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let file = cli.config.as_deref();
+    match cli.command {
+        Command::Serve => {
+            let config = Config::load(file)?;
+            leafbridge::telemetry::init(config.log_json);
+            leafbridge::cli::serve::run(config).await
+        }
+        Command::Migrate => {
+            let url = Config::load_database_url(file)?;
+            leafbridge::telemetry::init(false);
+            leafbridge::cli::migrate::run(&url).await
+        }
+        Command::Simulate(args) => {
+            leafbridge::telemetry::init(false);
+            leafbridge::cli::simulate::run(args).await
         }
     }
 }

@@ -2,6 +2,7 @@
 
 pub mod migrate;
 pub mod serve;
+pub mod simulate;
 
 use std::path::PathBuf;
 
@@ -33,4 +34,6 @@ pub enum Command {
     Serve,
     /// Apply pending database migrations and exit.
     Migrate,
+    /// Run a simulator of LeafLink or Flourish (API, seed data, signed webhooks) for trials.
+    Simulate(simulate::SimulateArgs),
 }

@@ -1,5 +1,6 @@
 //! One integration binary for leafbridge; each topic is a module.
 
+mod cli;
 mod durability;
 mod flourish_client;
 mod flourish_contract;
