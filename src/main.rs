@@ -35,6 +35,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             leafbridge::telemetry::init(false);
             leafbridge::cli::migrate::run(&url).await
         }
+        Command::Demo(args) => {
+            leafbridge::telemetry::init(false);
+            leafbridge::cli::demo::run(args).await
+        }
         Command::Simulate(args) => {
             leafbridge::telemetry::init(false);
             leafbridge::cli::simulate::run(args).await

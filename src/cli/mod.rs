@@ -1,5 +1,6 @@
 //! The command line: global options and one subcommand per file.
 
+pub mod demo;
 pub mod migrate;
 pub mod serve;
 pub mod simulate;
@@ -34,6 +35,9 @@ pub enum Command {
     Serve,
     /// Apply pending database migrations and exit.
     Migrate,
+    /// Try leafbridge: both simulators with a sample brand, leafbridge wired to them, and a short
+    /// scenario (an order, a rep change, an item edit, stock, a shipment, a bad SKU).
+    Demo(demo::DemoArgs),
     /// Run a simulator of LeafLink or Flourish (API, seed data, signed webhooks) for trials.
     Simulate(simulate::SimulateArgs),
 }

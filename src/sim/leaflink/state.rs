@@ -186,6 +186,18 @@ pub struct SimError {
     pub detail: String,
 }
 
+impl std::fmt::Display for SimError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "LeafLink simulator refused ({}): {}",
+            self.status, self.detail
+        )
+    }
+}
+
+impl std::error::Error for SimError {}
+
 impl SimError {
     pub fn bad_request(detail: impl Into<String>) -> Self {
         Self {
