@@ -1,0 +1,1 @@
+//! Flow D end to end: LeafLink customers become, or are linked to, Flourish destinations.

@@ -1,0 +1,1 @@
+//! Flow E end to end: Flourish order statuses move the linked LeafLink orders.
