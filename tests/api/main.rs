@@ -20,6 +20,7 @@ mod openapi;
 mod sync_customers;
 mod sync_orders;
 mod sync_orders_resilience;
+mod sync_orders_settings;
 mod sync_orders_support;
 mod sync_status;
 mod world;

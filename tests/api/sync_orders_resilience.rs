@@ -72,6 +72,11 @@ async fn a_flourish_failing_then_recovering_ends_in_the_same_state() {
     trigger_order(&world, REDWOOD_ORDER, "first").await;
     settle_with_retries(&world).await;
 
+    let key = format!("leaflink.order:{REDWOOD_ORDER}");
+    assert!(
+        failed_attempts(&world, &key).await >= 1,
+        "the failures reached the job"
+    );
     assert_redwood_synced_once(&world);
     assert_all_processed(&world).await;
 }
@@ -83,6 +88,11 @@ async fn a_leaflink_failing_then_recovering_ends_in_the_same_state() {
     trigger_order(&world, REDWOOD_ORDER, "first").await;
     settle_with_retries(&world).await;
 
+    let key = format!("leaflink.order:{REDWOOD_ORDER}");
+    assert!(
+        failed_attempts(&world, &key).await >= 1,
+        "the failures reached the job"
+    );
     assert_redwood_synced_once(&world);
     assert_all_processed(&world).await;
 }
@@ -95,6 +105,11 @@ async fn a_429_storm_ends_in_the_same_state() {
     trigger_order(&world, REDWOOD_ORDER, "first").await;
     settle_with_retries(&world).await;
 
+    let key = format!("leaflink.order:{REDWOOD_ORDER}");
+    assert!(
+        failed_attempts(&world, &key).await >= 1,
+        "the failures reached the job"
+    );
     assert_redwood_synced_once(&world);
     assert_all_processed(&world).await;
 }

@@ -164,3 +164,21 @@ pub async fn assert_all_processed(world: &World) {
         assert_eq!(event["status"], json!("done"), "{event:#}");
     }
 }
+
+/// Failed runs recorded for the events of one entity (retried attempts).
+pub async fn failed_attempts(world: &World, entity_key: &str) -> usize {
+    let mut failed = 0;
+    for event in world.events(&format!("entity_key={entity_key}")).await {
+        let id = event["id"].as_str().unwrap();
+        let view: Value = world
+            .app
+            .admin_get(&format!("/api/v1/events/{id}"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        let attempts = view["attempts"].as_array().unwrap();
+        failed += attempts.iter().filter(|a| a["error"].is_string()).count();
+    }
+    failed
+}
