@@ -5,6 +5,7 @@
 //! search by name and silently create a record.
 
 mod apply;
+mod linked;
 mod load;
 
 use std::sync::Arc;
@@ -17,8 +18,9 @@ use crate::store::links::Link;
 
 use super::SyncContext;
 use super::record::{self, Writes};
+pub(crate) use linked::flourish_status;
 use load::Loaded;
-pub(crate) use load::{flourish_status, leaflink_status};
+pub(crate) use load::leaflink_status;
 
 /// Registers `leaflink.order`.
 pub fn register(processors: &mut Processors, context: &Arc<SyncContext>) {
