@@ -71,7 +71,7 @@ impl Processor for StatusProcessor {
             {
                 Ok(order) => loaded.order = Some(order),
                 Err(error) => {
-                    let outcome = refused(error)?;
+                    let outcome = refused(error.into())?;
                     return Ok(record::from_outcome(&outcome, Some(json!(done)), writes));
                 }
             }

@@ -19,6 +19,7 @@ mod multi_instance;
 mod openapi;
 mod sync_customers;
 mod sync_orders;
+mod sync_orders_dry_run;
 mod sync_orders_resilience;
 mod sync_orders_settings;
 mod sync_orders_support;

@@ -135,3 +135,47 @@ async fn an_order_created_in_flourish_whose_answer_was_lost_is_adopted_not_dupli
     let link = order_link(&world, REDWOOD_ORDER).await.unwrap();
     assert_eq!(json!(link.remote_id), created["id"]);
 }
+
+#[tokio::test]
+async fn a_move_interrupted_after_the_cancel_finishes_on_the_next_event() {
+    let world = spawn_world().await;
+    let number = place(&world, 311, &[42], &[one_case_of_ten()]);
+    world.settle().await;
+    let old = only_flourish_order(&world, &number)["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // The state a move leaves when its job dies between the cancel and the create.
+    world.leaflink.outbox().set_target(None);
+    world.leaflink.set_order_sales_reps(&number, &[43]).unwrap();
+    let moving = leafbridge::store::links::NewLink {
+        kind: leafbridge::store::links::LinkKind::Order,
+        key: &number,
+        remote_id: &old,
+        extra: Some(json!({"facility_id": CULTIVATION, "moving": true})),
+        pinned: false,
+    };
+    leafbridge::store::links::upsert(&world.app.db.pool, "default", &moving, 1)
+        .await
+        .unwrap();
+    world.flourish.set_order_status(&old, "Cancelled").unwrap();
+    world.settle().await;
+
+    // The cancellation was leafbridge's own: the LeafLink order stays open.
+    assert_eq!(
+        leaflink_order(&world, &number)["status"],
+        json!("Submitted")
+    );
+    trigger_order(&world, &number, "retry").await;
+    world.settle().await;
+
+    let orders = flourish_orders(&world, &number);
+    let live: Vec<_> = orders
+        .iter()
+        .filter(|o| o["order_status"] == json!("Created"))
+        .collect();
+    assert_eq!((orders.len(), live.len()), (2, 1), "{orders:#?}");
+    assert_eq!(live[0]["facility_id"], json!(MANUFACTURING));
+    let link = order_link(&world, &number).await.unwrap();
+    assert_eq!(json!(link.remote_id), live[0]["id"]);
+}

@@ -20,7 +20,8 @@ use super::SyncContext;
 use super::record::{self, Writes};
 use shared::updated_fields;
 pub(crate) use shared::{
-    create_destination, destinations_for, link_destination, refused, store_error, to_customer,
+    StepError, create_destination, destinations_for, link_destination, refused, store_error,
+    to_customer,
 };
 
 /// Registers `leaflink.customer`.
@@ -171,7 +172,7 @@ impl CustomerProcessor {
                         .flourish
                         .update_destination(destination_id, &fields)
                         .await;
-                    done.map(|_| {
+                    done.map_err(StepError::from).map(|_| {
                         writes.push(
                             "flourish",
                             "update_destination",

@@ -13,14 +13,33 @@ use crate::store::now_ms;
 use crate::sync::SyncContext;
 use crate::sync::record::Writes;
 
-/// A Flourish 400 on a write means the data is wrong: `needs_attention` with its message.
+/// Why a write step stopped: the platform's answer, or a failure of leafbridge's own store.
+pub(crate) enum StepError {
+    Platform(ClientError),
+    Job(JobError),
+}
+
+impl From<ClientError> for StepError {
+    fn from(error: ClientError) -> Self {
+        Self::Platform(error)
+    }
+}
+
+impl From<JobError> for StepError {
+    fn from(error: JobError) -> Self {
+        Self::Job(error)
+    }
+}
+
+/// A platform's 400 on a write means the data is wrong: `needs_attention` with its message.
 /// Anything else is the job layer's business (retry or dead).
-pub(crate) fn refused(error: ClientError) -> Result<Outcome, JobError> {
+pub(crate) fn refused(error: StepError) -> Result<Outcome, JobError> {
     match error {
-        ClientError::BadRequest { message, .. } => Ok(Outcome::attention(format!(
-            "the platform refused the write: {message}"
-        ))),
-        other => Err(other.into()),
+        StepError::Platform(ClientError::BadRequest { message, .. }) => Ok(Outcome::attention(
+            format!("the platform refused the write: {message}"),
+        )),
+        StepError::Platform(other) => Err(other.into()),
+        StepError::Job(error) => Err(error),
     }
 }
 
@@ -64,13 +83,11 @@ pub(crate) async fn create_destination(
     context: &SyncContext,
     new: &NewDestination,
     writes: &mut Writes,
-) -> Result<String, ClientError> {
+) -> Result<String, StepError> {
     let fields = new_fields(new);
     let created = context.flourish.create_destination(&fields).await?;
     writes.push("flourish", "create_destination", Some(created.id.clone()));
-    link_destination(context, &new.license_number, &created.id)
-        .await
-        .map_err(|e| ClientError::Transport(e.to_string()))?;
+    link_destination(context, &new.license_number, &created.id).await?;
     Ok(created.id)
 }
 

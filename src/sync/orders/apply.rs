@@ -13,11 +13,10 @@ use crate::jobs::JobError;
 use crate::leaflink::model::OrderPatch;
 use crate::matcher::order::{DestinationRef, OrderDraft, PlannedLine};
 use crate::matcher::{OrderPlan, OrderStep, Outcome};
-use crate::remote::ClientError;
 use crate::store::links::{self, LinkKind, NewLink};
 use crate::store::now_ms;
 use crate::sync::SyncContext;
-use crate::sync::customers::{create_destination, refused, store_error};
+use crate::sync::customers::{StepError, create_destination, refused, store_error};
 use crate::sync::record::Writes;
 
 use super::load::Loaded;
@@ -93,13 +92,13 @@ pub(super) async fn adopt(context: &SyncContext, loaded: &Loaded) -> Result<(), 
     .await
 }
 
-/// Writes the linked order's id to LeafLink `external_ids` when it is configured and missing.
-/// Returns what was done, if anything.
+/// Writes the linked order's id to LeafLink `external_ids` when it is configured and missing:
+/// the outcome of that write, or `None` when there was nothing to write.
 pub(super) async fn repair_external_id(
     context: &SyncContext,
     loaded: &Loaded,
     writes: &mut Writes,
-) -> Result<Option<String>, JobError> {
+) -> Result<Option<Outcome>, JobError> {
     let (Some(key), Some(linked)) = (&context.settings.external_id_key, &loaded.linked) else {
         return Ok(None);
     };
@@ -108,10 +107,14 @@ pub(super) async fn repair_external_id(
         return Ok(None);
     }
     let number = &loaded.order.number;
-    write_external_id(context, number, key, id, writes).await?;
-    Ok(Some(format!(
-        "write the Flourish order id to LeafLink external_ids.{key}"
-    )))
+    Ok(Some(
+        match write_external_id(context, number, key, id, writes).await {
+            Ok(()) => Outcome::synced(format!(
+                "write the Flourish order id to LeafLink external_ids.{key}"
+            )),
+            Err(error) => refused(error)?,
+        },
+    ))
 }
 
 async fn cancel(
@@ -119,7 +122,7 @@ async fn cancel(
     order_id: &str,
     facility_id: &str,
     writes: &mut Writes,
-) -> Result<(), ClientError> {
+) -> Result<(), StepError> {
     match context
         .flourish
         .cancel_outbound_order(facility_id, order_id)
@@ -128,7 +131,7 @@ async fn cancel(
         Ok(_) => {}
         // Cancelled by someone else (or by our own earlier, unrecorded attempt): done.
         Err(error) if order_locked(&error) == Some(OrderLocked::Cancelled) => return Ok(()),
-        Err(error) => return Err(error),
+        Err(error) => return Err(error.into()),
     }
     writes.push(
         "flourish",
@@ -145,7 +148,7 @@ async fn create_order(
     draft: &OrderDraft,
     made: &Made,
     writes: &mut Writes,
-) -> Result<String, ClientError> {
+) -> Result<String, StepError> {
     let destination = match &draft.destination {
         DestinationRef::Existing { id } => id.clone(),
         DestinationRef::Created => made.destination.clone().unwrap_or_default(),
@@ -169,9 +172,7 @@ async fn create_order(
         "create_outbound_order",
         Some(created.id.clone()),
     );
-    link_order(context, &draft.original_order_id, &created.id, facility_id)
-        .await
-        .map_err(|e| ClientError::Transport(e.to_string()))?;
+    link_order(context, &draft.original_order_id, &created.id, facility_id).await?;
     Ok(created.id)
 }
 
@@ -181,7 +182,7 @@ async fn update_lines(
     facility_id: &str,
     lines: &[PlannedLine],
     writes: &mut Writes,
-) -> Result<(), ClientError> {
+) -> Result<(), StepError> {
     let update = OutboundOrderUpdate {
         order_lines: Some(lines.iter().map(flourish_line).collect()),
         ..OutboundOrderUpdate::default()
@@ -204,7 +205,7 @@ async fn write_external_id(
     key: &str,
     order_id: &str,
     writes: &mut Writes,
-) -> Result<(), ClientError> {
+) -> Result<(), StepError> {
     let mut ids = crate::leaflink::model::ExternalIds::new();
     ids.insert(key.to_owned(), json!(order_id));
     let patch = OrderPatch {

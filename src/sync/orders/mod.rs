@@ -91,10 +91,13 @@ impl OrderProcessor {
         mut writes: Writes,
     ) -> Result<Processed, JobError> {
         if outcome.kind == OutcomeKind::Unchanged
-            && let Some(done) =
+            && let Some(repair) =
                 apply::repair_external_id(&self.context, loaded, &mut writes).await?
         {
-            return Ok(record::synced(done, json!(null), writes));
+            return Ok(match repair.kind {
+                OutcomeKind::Synced => record::synced(repair.reason, json!(null), writes),
+                _ => record::from_outcome(&repair, None, writes),
+            });
         }
         Ok(record::from_outcome(outcome, None, writes))
     }
