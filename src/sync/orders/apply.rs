@@ -13,6 +13,7 @@ use crate::jobs::JobError;
 use crate::leaflink::model::OrderPatch;
 use crate::matcher::order::{DestinationRef, OrderDraft, PlannedLine};
 use crate::matcher::{OrderPlan, OrderStep, Outcome};
+use crate::remote::ClientError;
 use crate::store::links::{self, LinkKind, NewLink};
 use crate::store::now_ms;
 use crate::sync::SyncContext;
@@ -50,10 +51,14 @@ pub(super) async fn apply(
                 order_id,
                 facility_id,
             } => {
-                if moves {
-                    mark_moving(context, &plan.order_number, order_id, facility_id).await?;
-                }
-                cancel(context, order_id, facility_id, writes).await
+                let number = &plan.order_number;
+                let step = CancelStep {
+                    number,
+                    order_id,
+                    facility_id,
+                    moves,
+                };
+                cancel_step(context, &step, writes).await
             }
             OrderStep::CreateOrder { facility_id, draft } => {
                 create_order(context, loaded, facility_id, draft, &made, writes)
@@ -115,6 +120,42 @@ pub(super) async fn repair_external_id(
             Err(error) => refused(error)?,
         },
     ))
+}
+
+/// A cancel of the plan; `moves` when the order is re-created in another facility after it.
+struct CancelStep<'a> {
+    number: &'a str,
+    order_id: &'a str,
+    facility_id: &'a str,
+    moves: bool,
+}
+
+/// Cancels, marking the link as moving first when the order moves.
+async fn cancel_step(
+    context: &SyncContext,
+    step: &CancelStep<'_>,
+    writes: &mut Writes,
+) -> Result<(), StepError> {
+    let CancelStep {
+        number,
+        order_id,
+        facility_id,
+        moves,
+    } = *step;
+    if moves {
+        mark_moving(context, number, order_id, facility_id).await?;
+    }
+    let done = cancel(context, order_id, facility_id, writes).await;
+    // Refused (say, allocated meanwhile): the old order stays the order, so the move is
+    // unmarked. A transient failure keeps the mark for the retry.
+    let refusal = matches!(
+        done,
+        Err(StepError::Platform(ClientError::BadRequest { .. }))
+    );
+    if moves && refusal {
+        link_order(context, number, order_id, facility_id).await?;
+    }
+    done
 }
 
 async fn cancel(
