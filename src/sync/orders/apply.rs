@@ -14,12 +14,11 @@ use crate::leaflink::model::OrderPatch;
 use crate::matcher::order::{DestinationRef, OrderDraft, PlannedLine};
 use crate::matcher::{OrderPlan, OrderStep, Outcome};
 use crate::remote::ClientError;
-use crate::store::links::{self, LinkKind, NewLink};
-use crate::store::now_ms;
 use crate::sync::SyncContext;
-use crate::sync::customers::{StepError, create_destination, refused, store_error};
+use crate::sync::customers::{StepError, create_destination, refused};
 use crate::sync::record::Writes;
 
+use super::linked::{link_order, mark_moving};
 use super::load::Loaded;
 
 /// What earlier steps of the plan produced for later ones.
@@ -80,21 +79,6 @@ pub(super) async fn apply(
         }
     }
     Ok(None)
-}
-
-/// Records the link to a Flourish order found by `original_order_id`.
-pub(super) async fn adopt(context: &SyncContext, loaded: &Loaded) -> Result<(), JobError> {
-    let Some(linked) = &loaded.linked else {
-        return Ok(());
-    };
-    let facility = &linked.link.facility_id;
-    link_order(
-        context,
-        &loaded.order.number,
-        &linked.link.order_id,
-        facility,
-    )
-    .await
 }
 
 /// Writes the linked order's id to LeafLink `external_ids` when it is configured and missing:
@@ -269,51 +253,4 @@ fn flourish_line(line: &PlannedLine) -> FlourishLine {
         discount_price: None,
         lot_number: line.lot_number.clone(),
     }
-}
-
-async fn link_order(
-    context: &SyncContext,
-    number: &str,
-    order_id: &str,
-    facility_id: &str,
-) -> Result<(), JobError> {
-    upsert_order_link(
-        context,
-        number,
-        order_id,
-        json!({"facility_id": facility_id}),
-    )
-    .await
-}
-
-/// Marks the link before the old order is cancelled: if the job stops between the cancel and
-/// the create, the next run creates the order instead of reporting a cancelled one, and the
-/// status flow does not take the cancellation for the customer's.
-async fn mark_moving(
-    context: &SyncContext,
-    number: &str,
-    order_id: &str,
-    facility_id: &str,
-) -> Result<(), JobError> {
-    let extra = json!({"facility_id": facility_id, "moving": true});
-    upsert_order_link(context, number, order_id, extra).await
-}
-
-async fn upsert_order_link(
-    context: &SyncContext,
-    number: &str,
-    order_id: &str,
-    extra: serde_json::Value,
-) -> Result<(), JobError> {
-    let link = NewLink {
-        kind: LinkKind::Order,
-        key: number,
-        remote_id: order_id,
-        extra: Some(extra),
-        pinned: false,
-    };
-    links::upsert(&context.db.pool, &context.connection, &link, now_ms())
-        .await
-        .map_err(store_error)?;
-    Ok(())
 }

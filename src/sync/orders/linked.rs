@@ -1,8 +1,10 @@
-//! The Flourish order a LeafLink order is linked to, as the matcher compares it: through the
-//! stored link, or else found by `original_order_id` when a create's answer was lost.
+//! The order link: the Flourish order a LeafLink order is linked to, as the matcher compares it
+//! (through the stored link, or else found by `original_order_id` when a create's answer was
+//! lost), and the writes that record or move the link.
 
 use chrono::{Duration, Utc};
 use rust_decimal::Decimal;
+use serde_json::json;
 
 use crate::flourish::OrderFilter;
 use crate::flourish::model::{
@@ -13,11 +15,12 @@ use crate::leaflink::model::OrderReceived;
 use crate::matcher::OrderLink;
 use crate::matcher::order::{FlourishStatus, LinkedOrder, PlannedLine};
 use crate::remote::ClientError;
-use crate::store::links::{self, Link, LinkKind};
+use crate::store::links::{self, Link, LinkKind, NewLink};
+use crate::store::now_ms;
 use crate::sync::SyncContext;
 use crate::sync::customers::store_error;
 
-use super::load::decimal;
+use super::load::{Loaded, decimal};
 
 /// The Flourish order the LeafLink order is linked to; without a link, a live Flourish order
 /// already carrying the number as `original_order_id` (a create whose answer was lost).
@@ -108,4 +111,67 @@ fn planned_line(line: &FlourishLine) -> PlannedLine {
 /// Shortest decimal that prints as the float does (Flourish sends amounts as JSON numbers).
 fn from_f64(value: f64) -> Decimal {
     decimal(&value.to_string())
+}
+
+/// Records the link to a Flourish order found by `original_order_id`.
+pub(super) async fn adopt(context: &SyncContext, loaded: &Loaded) -> Result<(), JobError> {
+    let Some(linked) = &loaded.linked else {
+        return Ok(());
+    };
+    let facility = &linked.link.facility_id;
+    link_order(
+        context,
+        &loaded.order.number,
+        &linked.link.order_id,
+        facility,
+    )
+    .await
+}
+
+/// Records LeafLink order number → Flourish order and facility.
+pub(super) async fn link_order(
+    context: &SyncContext,
+    number: &str,
+    order_id: &str,
+    facility_id: &str,
+) -> Result<(), JobError> {
+    upsert_order_link(
+        context,
+        number,
+        order_id,
+        json!({"facility_id": facility_id}),
+    )
+    .await
+}
+
+/// Marks the link before the old order is cancelled: if the job stops between the cancel and
+/// the create, the next run creates the order instead of reporting a cancelled one, and the
+/// status flow does not take the cancellation for the customer's.
+pub(super) async fn mark_moving(
+    context: &SyncContext,
+    number: &str,
+    order_id: &str,
+    facility_id: &str,
+) -> Result<(), JobError> {
+    let extra = json!({"facility_id": facility_id, "moving": true});
+    upsert_order_link(context, number, order_id, extra).await
+}
+
+async fn upsert_order_link(
+    context: &SyncContext,
+    number: &str,
+    order_id: &str,
+    extra: serde_json::Value,
+) -> Result<(), JobError> {
+    let link = NewLink {
+        kind: LinkKind::Order,
+        key: number,
+        remote_id: order_id,
+        extra: Some(extra),
+        pinned: false,
+    };
+    links::upsert(&context.db.pool, &context.connection, &link, now_ms())
+        .await
+        .map_err(store_error)?;
+    Ok(())
 }

@@ -43,7 +43,7 @@ impl Processor for OrderProcessor {
             Err(outcome) => return Ok(record::from_outcome(&outcome, None, Writes::default())),
         };
         if loaded.adopted {
-            apply::adopt(&self.context, &loaded).await?;
+            linked::adopt(&self.context, &loaded).await?;
         }
         let mut writes = Writes::default();
         let plan = match self.plan(&loaded) {
