@@ -4,6 +4,7 @@
 use leafbridge::flourish::model::{IdRef, NewOutboundOrder, OrderLine};
 use leafbridge::flourish::{FlourishClient, FlourishConfig};
 use leafbridge::remote::TransportConfig;
+use leafbridge::sim::common::DeliveryQuirks;
 use serde_json::{Value, json};
 
 use crate::sync_orders_support::*;
@@ -182,4 +183,26 @@ async fn replaying_a_status_makes_no_writes() {
     assert!(all_writes(&world).is_empty(), "{:#?}", all_writes(&world));
     let (outcome, _) = last_outcome(&world, &format!("flourish.order:{id}")).await;
     assert_eq!(outcome, "unchanged");
+}
+
+#[tokio::test]
+async fn statuses_delivered_out_of_order_and_twice_end_shipped() {
+    let world = spawn_world().await;
+    let (number, id) = synced_order(&world).await;
+    clear_logs(&world);
+    world.flourish.outbox().set_quirks(DeliveryQuirks {
+        reorder_next: true,
+        duplicate_next: 3,
+        ..DeliveryQuirks::default()
+    });
+
+    world.flourish.set_order_status(&id, "Allocated").unwrap();
+    world.flourish.set_order_status(&id, "Shipped").unwrap();
+    world.settle().await;
+
+    assert_eq!(status(&world, &number), json!("Shipped"));
+    assert_eq!(transitions(&world), ["accept", "fulfill", "ship"]);
+    let found = outcomes(&world, &format!("flourish.order:{id}")).await;
+    let kinds: Vec<&str> = found.iter().map(|(o, _)| o.as_str()).collect();
+    assert_eq!(kinds, ["unchanged", "synced", "ignored"], "{found:?}");
 }
