@@ -1,0 +1,217 @@
+//! What Flow D shares with Flow A: reading a licence's destinations, creating and linking a
+//! destination, and the matcher records of both platforms' parties.
+
+use crate::flourish::model::{Destination as FlourishDestination, DestinationFields};
+use crate::jobs::JobError;
+use crate::leaflink::model::Customer as LeafLinkCustomer;
+use crate::matcher::customer::{DestinationChanges, NewDestination};
+use crate::matcher::records::{Address, Customer, Destination};
+use crate::matcher::{DestinationIndex, LicenseKey, LinkSet, Outcome, StrainMatching};
+use crate::remote::ClientError;
+use crate::store::links::{self, LinkKind, NewLink};
+use crate::store::now_ms;
+use crate::sync::SyncContext;
+use crate::sync::record::Writes;
+
+/// Why a write step stopped: the platform's answer, or a failure of leafbridge's own store.
+pub(crate) enum StepError {
+    Platform(ClientError),
+    Job(JobError),
+}
+
+impl From<ClientError> for StepError {
+    fn from(error: ClientError) -> Self {
+        Self::Platform(error)
+    }
+}
+
+impl From<JobError> for StepError {
+    fn from(error: JobError) -> Self {
+        Self::Job(error)
+    }
+}
+
+/// A platform's 400 on a write means the data is wrong: `needs_attention` with its message.
+/// Anything else is the job layer's business (retry or dead).
+pub(crate) fn refused(error: StepError) -> Result<Outcome, JobError> {
+    match error {
+        StepError::Platform(ClientError::BadRequest { message, .. }) => Ok(Outcome::attention(
+            format!("the platform refused the write: {message}"),
+        )),
+        StepError::Platform(other) => Err(other.into()),
+        StepError::Job(error) => Err(error),
+    }
+}
+
+/// The destinations that may belong to `license`: the linked one and those carrying it.
+pub(crate) async fn destinations_for(
+    context: &SyncContext,
+    license: &LicenseKey,
+) -> Result<(DestinationIndex, LinkSet), JobError> {
+    let mut links = LinkSet::new(StrainMatching::default());
+    let mut found = Vec::new();
+    let link = links::get(
+        &context.db.pool,
+        &context.connection,
+        LinkKind::Destination,
+        license.as_str(),
+    )
+    .await
+    .map_err(store_error)?;
+    if let Some(link) = link {
+        match context.flourish.get_destination(&link.remote_id).await {
+            Ok(dest) => found.push(to_destination(&dest)),
+            Err(ClientError::NotFound { .. }) => {}
+            Err(error) => return Err(error.into()),
+        }
+        links.link_destination(license.as_str(), &link.remote_id);
+    }
+    let searched = context
+        .flourish
+        .find_destinations_by_license(license.as_str())
+        .await?;
+    for dest in &searched {
+        if !found.iter().any(|d| d.id == dest.id) {
+            found.push(to_destination(dest));
+        }
+    }
+    Ok((DestinationIndex::new(found), links))
+}
+
+/// `POST /destinations` and link it to its licence; returns the new id.
+pub(crate) async fn create_destination(
+    context: &SyncContext,
+    new: &NewDestination,
+    writes: &mut Writes,
+) -> Result<String, StepError> {
+    let fields = new_fields(new);
+    let created = context.flourish.create_destination(&fields).await?;
+    writes.push("flourish", "create_destination", Some(created.id.clone()));
+    link_destination(context, &new.license_number, &created.id).await?;
+    Ok(created.id)
+}
+
+/// Records licence → destination.
+pub(crate) async fn link_destination(
+    context: &SyncContext,
+    license: &str,
+    destination_id: &str,
+) -> Result<(), JobError> {
+    let link = NewLink {
+        kind: LinkKind::Destination,
+        key: license,
+        remote_id: destination_id,
+        extra: None,
+        pinned: false,
+    };
+    links::upsert(&context.db.pool, &context.connection, &link, now_ms())
+        .await
+        .map_err(store_error)?;
+    Ok(())
+}
+
+/// A store failure is transient from the job's point of view.
+pub(crate) fn store_error(error: sqlx::Error) -> JobError {
+    JobError::retryable(format!("the link store failed: {error}"))
+}
+
+/// A LeafLink customer as the matcher reads it.
+pub(crate) fn to_customer(customer: &LeafLinkCustomer) -> Customer {
+    Customer {
+        id: customer.id,
+        name: customer.name.clone(),
+        license_number: customer.license_number.clone(),
+        managers: customer.managers.clone(),
+        email: customer.email.clone().filter(|e| !e.trim().is_empty()),
+        phone: customer.phone.clone().filter(|p| !p.trim().is_empty()),
+        address: Address {
+            address_line_1: customer.address.clone(),
+            address_line_2: None,
+            city: customer.city.clone(),
+            state: customer.state.clone(),
+            zip_code: customer.zipcode.clone(),
+            country: customer.country.as_deref().map(country_name),
+        },
+    }
+}
+
+/// Flourish wants the country's full name where LeafLink keeps an ISO code.
+fn country_name(code: &str) -> String {
+    match code.trim().to_ascii_uppercase().as_str() {
+        "US" | "USA" => "United States".to_owned(),
+        "CA" | "CAN" => "Canada".to_owned(),
+        _ => code.trim().to_owned(),
+    }
+}
+
+/// A Flourish destination as the matcher reads it.
+pub(crate) fn to_destination(dest: &FlourishDestination) -> Destination {
+    let f = &dest.fields;
+    Destination {
+        id: dest.id.clone(),
+        name: f.name.clone(),
+        license_number: f.license_number.clone(),
+        company_email: f.company_email.clone(),
+        company_phone_number: f.company_phone_number.clone(),
+        address: Address {
+            address_line_1: f.address_line_1.clone(),
+            address_line_2: f.address_line_2.clone(),
+            city: f.city.clone(),
+            state: f.state.clone(),
+            zip_code: f.zip_code.clone(),
+            country: f.country.clone(),
+        },
+    }
+}
+
+fn new_fields(new: &NewDestination) -> DestinationFields {
+    let a = &new.address;
+    DestinationFields {
+        name: new.name.clone(),
+        license_number: new.license_number.clone(),
+        company_email: new.company_email.clone(),
+        company_phone_number: new.company_phone_number.clone(),
+        address_line_1: a.address_line_1.clone(),
+        address_line_2: a.address_line_2.clone(),
+        city: a.city.clone(),
+        state: a.state.clone(),
+        zip_code: a.zip_code.clone(),
+        country: a.country.clone(),
+        ..DestinationFields::default()
+    }
+}
+
+/// The whole destination with the changes laid over it: `PUT` replaces what it is sent, and
+/// name and licence always go out, so they must be the current ones.
+pub(super) fn updated_fields(
+    current: Option<&Destination>,
+    changes: &DestinationChanges,
+) -> DestinationFields {
+    let mut fields = current.map_or_else(DestinationFields::default, |d| {
+        new_fields(&NewDestination {
+            name: d.name.clone(),
+            license_number: d.license_number.clone(),
+            company_email: d.company_email.clone(),
+            company_phone_number: d.company_phone_number.clone(),
+            address: d.address.clone(),
+        })
+    });
+    if let Some(name) = &changes.name {
+        fields.name = name.clone();
+    }
+    if changes.company_email.is_some() {
+        fields.company_email = changes.company_email.clone();
+    }
+    if changes.company_phone_number.is_some() {
+        fields.company_phone_number = changes.company_phone_number.clone();
+    }
+    if let Some(a) = &changes.address {
+        fields.address_line_1 = a.address_line_1.clone();
+        fields.address_line_2 = a.address_line_2.clone();
+        fields.city = a.city.clone();
+        fields.state = a.state.clone();
+        fields.zip_code = a.zip_code.clone();
+        fields.country = a.country.clone();
+    }
+    fields
+}

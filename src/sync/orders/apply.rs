@@ -1,0 +1,256 @@
+//! Flow A's writes: each plan step through the Flourish (or LeafLink) client, with the order
+//! and destination links recorded right after the write that creates them.
+
+use chrono::SecondsFormat;
+use rust_decimal::prelude::ToPrimitive;
+use serde_json::json;
+
+use crate::flourish::model::{
+    IdRef, NewOutboundOrder, OrderLine as FlourishLine, OutboundOrderUpdate,
+};
+use crate::flourish::{OrderLocked, order_locked};
+use crate::jobs::JobError;
+use crate::leaflink::model::OrderPatch;
+use crate::matcher::order::{DestinationRef, OrderDraft, PlannedLine};
+use crate::matcher::{OrderPlan, OrderStep, Outcome};
+use crate::remote::ClientError;
+use crate::sync::SyncContext;
+use crate::sync::customers::{StepError, create_destination, refused};
+use crate::sync::record::Writes;
+
+use super::linked::{link_order, mark_moving};
+use super::load::Loaded;
+
+/// What earlier steps of the plan produced for later ones.
+#[derive(Default)]
+struct Made {
+    destination: Option<String>,
+    order: Option<String>,
+}
+
+/// Applies the plan's steps in order. `Some(outcome)` when a platform refused a write (the
+/// writes made before it stay listed).
+pub(super) async fn apply(
+    context: &SyncContext,
+    plan: &OrderPlan,
+    loaded: &Loaded,
+    writes: &mut Writes,
+) -> Result<Option<Outcome>, JobError> {
+    let moves = plan
+        .steps
+        .iter()
+        .any(|s| matches!(s, OrderStep::CreateOrder { .. }));
+    let mut made = Made::default();
+    for step in &plan.steps {
+        let result = match step {
+            OrderStep::CreateDestination(new) => create_destination(context, new, writes)
+                .await
+                .map(|id| made.destination = Some(id)),
+            OrderStep::CancelOrder {
+                order_id,
+                facility_id,
+            } => {
+                let number = &plan.order_number;
+                let step = CancelStep {
+                    number,
+                    order_id,
+                    facility_id,
+                    moves,
+                };
+                cancel_step(context, &step, writes).await
+            }
+            OrderStep::CreateOrder { facility_id, draft } => {
+                create_order(context, loaded, facility_id, draft, &made, writes)
+                    .await
+                    .map(|id| made.order = Some(id))
+            }
+            OrderStep::UpdateLines {
+                order_id,
+                facility_id,
+                lines,
+            } => update_lines(context, order_id, facility_id, lines, writes).await,
+            OrderStep::WriteExternalId { key } => {
+                let id = made.order.clone().unwrap_or_default();
+                write_external_id(context, &plan.order_number, key, &id, writes).await
+            }
+        };
+        if let Err(error) = result {
+            return refused(error).map(Some);
+        }
+    }
+    Ok(None)
+}
+
+/// Writes the linked order's id to LeafLink `external_ids` when it is configured and missing:
+/// the outcome of that write, or `None` when there was nothing to write.
+pub(super) async fn repair_external_id(
+    context: &SyncContext,
+    loaded: &Loaded,
+    writes: &mut Writes,
+) -> Result<Option<Outcome>, JobError> {
+    let (Some(key), Some(linked)) = (&context.settings.external_id_key, &loaded.linked) else {
+        return Ok(None);
+    };
+    let id = &linked.link.order_id;
+    if loaded.external_ids.get(key) == Some(&json!(id)) {
+        return Ok(None);
+    }
+    let number = &loaded.order.number;
+    Ok(Some(
+        match write_external_id(context, number, key, id, writes).await {
+            Ok(()) => Outcome::synced(format!(
+                "write the Flourish order id to LeafLink external_ids.{key}"
+            )),
+            Err(error) => refused(error)?,
+        },
+    ))
+}
+
+/// A cancel of the plan; `moves` when the order is re-created in another facility after it.
+struct CancelStep<'a> {
+    number: &'a str,
+    order_id: &'a str,
+    facility_id: &'a str,
+    moves: bool,
+}
+
+/// Cancels, marking the link as moving first when the order moves.
+async fn cancel_step(
+    context: &SyncContext,
+    step: &CancelStep<'_>,
+    writes: &mut Writes,
+) -> Result<(), StepError> {
+    let CancelStep {
+        number,
+        order_id,
+        facility_id,
+        moves,
+    } = *step;
+    if moves {
+        mark_moving(context, number, order_id, facility_id).await?;
+    }
+    let done = cancel(context, order_id, facility_id, writes).await;
+    // Refused (say, allocated meanwhile): the old order stays the order, so the move is
+    // unmarked. A transient failure keeps the mark for the retry.
+    let refusal = matches!(
+        done,
+        Err(StepError::Platform(ClientError::BadRequest { .. }))
+    );
+    if moves && refusal {
+        link_order(context, number, order_id, facility_id).await?;
+    }
+    done
+}
+
+async fn cancel(
+    context: &SyncContext,
+    order_id: &str,
+    facility_id: &str,
+    writes: &mut Writes,
+) -> Result<(), StepError> {
+    match context
+        .flourish
+        .cancel_outbound_order(facility_id, order_id)
+        .await
+    {
+        Ok(_) => {}
+        // Cancelled by someone else (or by our own earlier, unrecorded attempt): done.
+        Err(error) if order_locked(&error) == Some(OrderLocked::Cancelled) => return Ok(()),
+        Err(error) => return Err(error.into()),
+    }
+    writes.push(
+        "flourish",
+        "cancel_outbound_order",
+        Some(order_id.to_owned()),
+    );
+    Ok(())
+}
+
+async fn create_order(
+    context: &SyncContext,
+    loaded: &Loaded,
+    facility_id: &str,
+    draft: &OrderDraft,
+    made: &Made,
+    writes: &mut Writes,
+) -> Result<String, StepError> {
+    let destination = match &draft.destination {
+        DestinationRef::Existing { id } => id.clone(),
+        DestinationRef::Created => made.destination.clone().unwrap_or_default(),
+    };
+    let order = NewOutboundOrder {
+        original_order_id: draft.original_order_id.clone(),
+        order_timestamp: loaded
+            .created_on
+            .to_rfc3339_opts(SecondsFormat::Millis, true),
+        destination: IdRef::new(destination),
+        sales_rep: draft.sales_rep_id.clone().map(IdRef::new),
+        order_lines: draft.lines.iter().map(flourish_line).collect(),
+        notes: Vec::new(),
+    };
+    let created = context
+        .flourish
+        .create_outbound_order(facility_id, &order)
+        .await?;
+    writes.push(
+        "flourish",
+        "create_outbound_order",
+        Some(created.id.clone()),
+    );
+    link_order(context, &draft.original_order_id, &created.id, facility_id).await?;
+    Ok(created.id)
+}
+
+async fn update_lines(
+    context: &SyncContext,
+    order_id: &str,
+    facility_id: &str,
+    lines: &[PlannedLine],
+    writes: &mut Writes,
+) -> Result<(), StepError> {
+    let update = OutboundOrderUpdate {
+        order_lines: Some(lines.iter().map(flourish_line).collect()),
+        ..OutboundOrderUpdate::default()
+    };
+    context
+        .flourish
+        .update_outbound_order(facility_id, order_id, &update)
+        .await?;
+    writes.push(
+        "flourish",
+        "update_outbound_order",
+        Some(order_id.to_owned()),
+    );
+    Ok(())
+}
+
+async fn write_external_id(
+    context: &SyncContext,
+    number: &str,
+    key: &str,
+    order_id: &str,
+    writes: &mut Writes,
+) -> Result<(), StepError> {
+    let mut ids = crate::leaflink::model::ExternalIds::new();
+    ids.insert(key.to_owned(), json!(order_id));
+    let patch = OrderPatch {
+        external_ids: Some(ids),
+        notes: None,
+    };
+    context
+        .leaflink
+        .patch_order_received(number, &patch)
+        .await?;
+    writes.push("leaflink", "write_external_id", Some(number.to_owned()));
+    Ok(())
+}
+
+fn flourish_line(line: &PlannedLine) -> FlourishLine {
+    FlourishLine {
+        sku: line.sku.clone(),
+        order_qty: line.order_qty.to_f64().unwrap_or_default(),
+        unit_price: line.unit_price.to_f64(),
+        discount_price: None,
+        lot_number: line.lot_number.clone(),
+    }
+}

@@ -1,0 +1,177 @@
+//! The order link: the Flourish order a LeafLink order is linked to, as the matcher compares it
+//! (through the stored link, or else found by `original_order_id` when a create's answer was
+//! lost), and the writes that record or move the link.
+
+use chrono::{Duration, Utc};
+use rust_decimal::Decimal;
+use serde_json::json;
+
+use crate::flourish::OrderFilter;
+use crate::flourish::model::{
+    OrderLine as FlourishLine, OrderStatus as FlourishOrderStatus, OutboundOrder,
+};
+use crate::jobs::JobError;
+use crate::leaflink::model::OrderReceived;
+use crate::matcher::OrderLink;
+use crate::matcher::order::{FlourishStatus, LinkedOrder, PlannedLine};
+use crate::remote::ClientError;
+use crate::store::links::{self, Link, LinkKind, NewLink};
+use crate::store::now_ms;
+use crate::sync::SyncContext;
+use crate::sync::customers::store_error;
+
+use super::load::{Loaded, decimal};
+
+/// The Flourish order the LeafLink order is linked to; without a link, a live Flourish order
+/// already carrying the number as `original_order_id` (a create whose answer was lost).
+pub(super) async fn linked_order(
+    context: &SyncContext,
+    order: &OrderReceived,
+) -> Result<(Option<LinkedOrder>, bool), JobError> {
+    let link = links::get(
+        &context.db.pool,
+        &context.connection,
+        LinkKind::Order,
+        &order.number,
+    )
+    .await
+    .map_err(store_error)?;
+    if let Some(link) = link {
+        let found = match context.flourish.get_outbound_order(&link.remote_id).await {
+            Ok(found) => Some(found),
+            Err(ClientError::NotFound { .. }) => None,
+            Err(error) => return Err(error.into()),
+        };
+        let linked = found.map(|f| to_linked(&f, Some(&link)));
+        // A move interrupted after cancelling the old order: the old one no longer counts.
+        let moving = super::is_moving(&link);
+        if !(moving && linked.as_ref().is_some_and(cancelled)) {
+            return Ok((linked, false));
+        }
+    }
+    // Clocks differ between platforms: look a day further back than the order's creation.
+    let filter = OrderFilter {
+        order_status: None,
+        updated_since: Some(order.created_on.with_timezone(&Utc) - Duration::days(1)),
+    };
+    let existing = context.flourish.list_outbound_orders(&filter).await?;
+    let adopted = existing
+        .iter()
+        .filter(|o| o.original_order_id.as_deref() == Some(order.number.as_str()))
+        .map(|o| to_linked(o, None))
+        .find(|o| !cancelled(o));
+    let found = adopted.is_some();
+    Ok((adopted, found))
+}
+
+fn cancelled(order: &LinkedOrder) -> bool {
+    order.status == FlourishStatus::Cancelled
+}
+
+/// A Flourish order as the matcher compares it; the facility comes from the link when Flourish
+/// does not say.
+fn to_linked(order: &OutboundOrder, link: Option<&Link>) -> LinkedOrder {
+    let facility = order.facility_id.clone().or_else(|| {
+        link.and_then(|l| l.extra.as_ref())
+            .and_then(|e| e["facility_id"].as_str().map(str::to_owned))
+    });
+    LinkedOrder {
+        link: OrderLink {
+            order_id: order.id.clone(),
+            facility_id: facility.unwrap_or_default(),
+        },
+        status: flourish_status(&order.order_status),
+        lines: order.order_lines.iter().map(planned_line).collect(),
+    }
+}
+
+/// Flourish's status; one this version does not know is treated as past `Created`, so the
+/// order is never changed blindly.
+pub(crate) fn flourish_status(status: &FlourishOrderStatus) -> FlourishStatus {
+    use FlourishOrderStatus as S;
+    match status {
+        S::Created => FlourishStatus::Created,
+        S::PartiallyAllocated => FlourishStatus::PartiallyAllocated,
+        S::Allocated | S::Unknown(_) => FlourishStatus::Allocated,
+        S::Shipped => FlourishStatus::Shipped,
+        S::Completed => FlourishStatus::Completed,
+        S::Cancelled => FlourishStatus::Cancelled,
+    }
+}
+
+fn planned_line(line: &FlourishLine) -> PlannedLine {
+    PlannedLine {
+        sku: line.sku.trim().to_owned(),
+        lot_number: line.lot_number.clone().filter(|l| !l.trim().is_empty()),
+        order_qty: from_f64(line.order_qty),
+        unit_price: from_f64(line.unit_price.unwrap_or(0.0)),
+    }
+}
+
+/// Shortest decimal that prints as the float does (Flourish sends amounts as JSON numbers).
+fn from_f64(value: f64) -> Decimal {
+    decimal(&value.to_string())
+}
+
+/// Records the link to a Flourish order found by `original_order_id`.
+pub(super) async fn adopt(context: &SyncContext, loaded: &Loaded) -> Result<(), JobError> {
+    let Some(linked) = &loaded.linked else {
+        return Ok(());
+    };
+    let facility = &linked.link.facility_id;
+    link_order(
+        context,
+        &loaded.order.number,
+        &linked.link.order_id,
+        facility,
+    )
+    .await
+}
+
+/// Records LeafLink order number → Flourish order and facility.
+pub(super) async fn link_order(
+    context: &SyncContext,
+    number: &str,
+    order_id: &str,
+    facility_id: &str,
+) -> Result<(), JobError> {
+    upsert_order_link(
+        context,
+        number,
+        order_id,
+        json!({"facility_id": facility_id}),
+    )
+    .await
+}
+
+/// Marks the link before the old order is cancelled: if the job stops between the cancel and
+/// the create, the next run creates the order instead of reporting a cancelled one, and the
+/// status flow does not take the cancellation for the customer's.
+pub(super) async fn mark_moving(
+    context: &SyncContext,
+    number: &str,
+    order_id: &str,
+    facility_id: &str,
+) -> Result<(), JobError> {
+    let extra = json!({"facility_id": facility_id, "moving": true});
+    upsert_order_link(context, number, order_id, extra).await
+}
+
+async fn upsert_order_link(
+    context: &SyncContext,
+    number: &str,
+    order_id: &str,
+    extra: serde_json::Value,
+) -> Result<(), JobError> {
+    let link = NewLink {
+        kind: LinkKind::Order,
+        key: number,
+        remote_id: order_id,
+        extra: Some(extra),
+        pinned: false,
+    };
+    links::upsert(&context.db.pool, &context.connection, &link, now_ms())
+        .await
+        .map_err(store_error)?;
+    Ok(())
+}

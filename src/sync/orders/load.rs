@@ -1,0 +1,247 @@
+//! Flow A's reads: the LeafLink order with its customer, reps, products and batches; Flourish
+//! reps, items, the customer's destination and the linked order, as the matcher's records.
+
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+
+use chrono::Utc;
+use rust_decimal::Decimal;
+
+use crate::config::RoutingSetting;
+use crate::flourish::ItemFilter;
+use crate::jobs::JobError;
+use crate::leaflink::model::{LineItem, OrderReceived, OrderStatus};
+use crate::matcher::order::{LeafLinkOrder, LeafLinkStatus, LinkedOrder, OrderLine, Routing};
+use crate::matcher::records::{Customer, Destination, FlourishRep, Staff};
+use crate::matcher::{ItemIndex, LicenseKey, Outcome, RepDirectory, find_destination};
+use crate::remote::ClientError;
+use crate::sync::SyncContext;
+use crate::sync::customers::{destinations_for, to_customer};
+
+/// Everything Flow A decides from, read fresh for one job.
+pub(super) struct Loaded {
+    pub order: LeafLinkOrder,
+    /// When the LeafLink order was created (bounds the search for an unlinked Flourish order).
+    pub created_on: chrono::DateTime<Utc>,
+    pub external_ids: crate::leaflink::model::ExternalIds,
+    pub reps: RepDirectory,
+    pub routing: Routing,
+    pub destination: Option<Destination>,
+    pub items: ItemIndex,
+    pub linked: Option<LinkedOrder>,
+    /// The linked order was found by `original_order_id`, not through a stored link.
+    pub adopted: bool,
+}
+
+/// A read that ends the job with an outcome instead of a plan.
+pub(super) type Loading = Result<Loaded, Outcome>;
+
+/// Reads the order and, when it can still go to Flourish, everything its plan needs.
+pub(super) async fn load(context: &SyncContext, number: &str) -> Result<Loading, JobError> {
+    let order = match context.leaflink.get_order_received(number).await {
+        Ok(order) => order,
+        Err(ClientError::NotFound { .. }) => {
+            return Ok(Err(Outcome::ignored(format!(
+                "LeafLink order {number} does not exist"
+            ))));
+        }
+        Err(error) => return Err(error.into()),
+    };
+    let (linked, adopted) = super::linked::linked_order(context, &order).await?;
+    let syncable = matches!(
+        order.status,
+        OrderStatus::Submitted | OrderStatus::Accepted | OrderStatus::Backorder
+    );
+    let mut loaded = Loaded {
+        order: LeafLinkOrder {
+            number: order.number.clone(),
+            status: leaflink_status(order.status),
+            sales_reps: order.sales_reps.iter().map(|r| r.id).collect(),
+            customer: short_customer(&order),
+            lines: Vec::new(),
+        },
+        created_on: order.created_on.with_timezone(&Utc),
+        external_ids: order.external_ids.clone(),
+        reps: RepDirectory::default(),
+        routing: Routing::BySalesRep,
+        destination: None,
+        items: ItemIndex::default(),
+        linked,
+        adopted,
+    };
+    // Cancelled, Draft and later states never route, place or price anything: skip those reads.
+    if syncable && let Err(outcome) = load_for_sync(context, &order, &mut loaded).await? {
+        return Ok(Err(outcome));
+    }
+    Ok(Ok(loaded))
+}
+
+async fn load_for_sync(
+    context: &SyncContext,
+    order: &OrderReceived,
+    loaded: &mut Loaded,
+) -> Result<Result<(), Outcome>, JobError> {
+    let customer = to_customer(&context.leaflink.get_customer(order.customer.id).await?);
+    let (reps, routing) = directory(context).await?;
+    loaded.reps = reps;
+    loaded.routing = routing;
+    loaded.order.lines = lines(context, order).await?;
+    loaded.items = items(context, &loaded.order.lines).await?;
+    if let Some(license) = customer.license_number.as_deref().and_then(LicenseKey::new) {
+        let (index, links) = destinations_for(context, &license).await?;
+        match find_destination(&customer, &index, &links) {
+            Ok(found) => loaded.destination = found.cloned(),
+            Err(outcome) => return Ok(Err(outcome)),
+        }
+    }
+    loaded.order.customer = customer;
+    Ok(Ok(()))
+}
+
+/// LeafLink's order status in the matcher's terms.
+pub(crate) fn leaflink_status(status: OrderStatus) -> LeafLinkStatus {
+    use LeafLinkStatus as L;
+    match status {
+        OrderStatus::Draft => L::Draft,
+        OrderStatus::Submitted => L::Submitted,
+        OrderStatus::Accepted => L::Accepted,
+        OrderStatus::Backorder => L::Backorder,
+        OrderStatus::Fulfilled => L::Fulfilled,
+        OrderStatus::Shipped => L::Shipped,
+        OrderStatus::Complete => L::Complete,
+        OrderStatus::Rejected => L::Rejected,
+        OrderStatus::Combined => L::Combined,
+        OrderStatus::Cancelled => L::Cancelled,
+    }
+}
+
+/// The customer as the order names it (enough for orders that are not placed).
+fn short_customer(order: &OrderReceived) -> Customer {
+    let c = &order.customer;
+    Customer {
+        id: c.id,
+        name: c
+            .name
+            .clone()
+            .or(c.display_name.clone())
+            .unwrap_or_default(),
+        license_number: c.license_number.clone(),
+        managers: c.managers.clone().unwrap_or_default(),
+        email: None,
+        phone: None,
+        address: Default::default(),
+    }
+}
+
+/// LeafLink staff e-mails, Flourish reps of every facility, and the configured routing.
+async fn directory(context: &SyncContext) -> Result<(RepDirectory, Routing), JobError> {
+    let staff: Vec<Staff> = context
+        .leaflink
+        .list_company_staff()
+        .await?
+        .into_iter()
+        .map(|s| Staff {
+            id: s.id,
+            email: s.email,
+        })
+        .collect();
+    let facilities = context.flourish.list_facilities().await?;
+    let mut reps = Vec::new();
+    for facility in &facilities {
+        for rep in context.flourish.list_sales_reps(&facility.id).await? {
+            // A rep without a default facility cannot route anything.
+            let Some(facility_id) = rep.facility_id.filter(|f| !f.trim().is_empty()) else {
+                continue;
+            };
+            if !reps.iter().any(|r: &FlourishRep| r.id == rep.sales_rep_id) {
+                reps.push(FlourishRep {
+                    id: rep.sales_rep_id,
+                    email: rep.email,
+                    facility_id,
+                });
+            }
+        }
+    }
+    let routing = match &context.settings.routing {
+        RoutingSetting::SalesRep => Routing::BySalesRep,
+        RoutingSetting::Facility(id) => Routing::SingleFacility {
+            facility_id: id.clone(),
+            rep_required: facilities
+                .iter()
+                .any(|f| f.id == *id && f.sales_rep_required_for_outbound),
+        },
+    };
+    Ok((RepDirectory::new(&staff, &reps), routing))
+}
+
+/// The order's lines with each product's SKU and each batch's production batch number.
+async fn lines(context: &SyncContext, order: &OrderReceived) -> Result<Vec<OrderLine>, JobError> {
+    let items: Vec<LineItem> = match &order.line_items {
+        Some(items) => items.clone(),
+        None => context.leaflink.order_line_items(&order.number).await?,
+    };
+    let mut skus: HashMap<i64, String> = HashMap::new();
+    let mut lots: HashMap<i64, String> = HashMap::new();
+    let mut lines = Vec::with_capacity(items.len());
+    for item in items {
+        if let Entry::Vacant(slot) = skus.entry(item.product) {
+            slot.insert(match context.leaflink.get_product(item.product).await {
+                Ok(product) => product.sku,
+                // A deleted product leaves the line without a SKU, which needs attention.
+                Err(ClientError::NotFound { .. }) => String::new(),
+                Err(error) => return Err(error.into()),
+            });
+        }
+        if let Some(batch) = item.batch
+            && let Entry::Vacant(slot) = lots.entry(batch)
+        {
+            slot.insert(
+                context
+                    .leaflink
+                    .get_batch(batch)
+                    .await?
+                    .production_batch_number,
+            );
+        }
+        lines.push(OrderLine {
+            product_id: Some(item.product),
+            sku: skus[&item.product].clone(),
+            quantity: decimal(&item.quantity.0),
+            bulk_units: item.bulk_units,
+            unit_multiplier: item.unit_multiplier,
+            price: decimal(&item.sale_price.amount.0),
+            lot_number: item.batch.and_then(|b| lots.get(&b).cloned()),
+        });
+    }
+    Ok(lines)
+}
+
+/// Flourish items carrying the lines' SKUs (one query per SKU: the list filter is exact).
+async fn items(context: &SyncContext, lines: &[OrderLine]) -> Result<ItemIndex, JobError> {
+    let mut pairs: Vec<(String, String)> = Vec::new();
+    let mut asked: Vec<&str> = Vec::new();
+    for line in lines {
+        let sku = line.sku.trim();
+        if sku.is_empty() || asked.contains(&sku) {
+            continue;
+        }
+        asked.push(sku);
+        let filter = ItemFilter {
+            sku: Some(sku.to_owned()),
+            ..ItemFilter::default()
+        };
+        for item in context.flourish.list_items(&filter).await? {
+            pairs.push((item.id, item.sku));
+        }
+    }
+    Ok(ItemIndex::new(
+        pairs.iter().map(|(id, sku)| (id.as_str(), sku.as_str())),
+    ))
+}
+
+pub(super) fn decimal(text: &str) -> Decimal {
+    text.trim()
+        .parse::<Decimal>()
+        .map(|d| d.normalize())
+        .unwrap_or_default()
+}

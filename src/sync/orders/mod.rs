@@ -1,0 +1,112 @@
+//! Flow A: a LeafLink order becomes a Flourish outbound order (job kind `leaflink.order`, key
+//! = the order number). Reads in [`load`], the matcher's `plan_order`, writes in [`apply`].
+//!
+//! Destination and sales rep always go to Flourish by id: any other reference makes Flourish
+//! search by name and silently create a record.
+
+mod apply;
+mod linked;
+mod load;
+
+use std::sync::Arc;
+
+use serde_json::json;
+
+use crate::jobs::{JobContext, JobError, Processed, Processor, Processors};
+use crate::matcher::{OrderInput, OrderPlan, Outcome, OutcomeKind, plan_order};
+use crate::store::links::Link;
+
+use super::SyncContext;
+use super::record::{self, Writes};
+pub(crate) use linked::flourish_status;
+use load::Loaded;
+pub(crate) use load::leaflink_status;
+
+/// Registers `leaflink.order`.
+pub fn register(processors: &mut Processors, context: &Arc<SyncContext>) {
+    let processor = OrderProcessor {
+        context: context.clone(),
+    };
+    processors.register("leaflink.order", Arc::new(processor));
+}
+
+/// Processes `leaflink.order` jobs.
+pub struct OrderProcessor {
+    context: Arc<SyncContext>,
+}
+
+#[async_trait::async_trait]
+impl Processor for OrderProcessor {
+    async fn process(&self, job: &JobContext) -> Result<Processed, JobError> {
+        let loaded = match load::load(&self.context, super::entity_id(job)).await? {
+            Ok(loaded) => loaded,
+            Err(outcome) => return Ok(record::from_outcome(&outcome, None, Writes::default())),
+        };
+        if loaded.adopted {
+            linked::adopt(&self.context, &loaded).await?;
+        }
+        let mut writes = Writes::default();
+        let plan = match self.plan(&loaded) {
+            Ok(plan) => plan,
+            Err(outcome) => return self.settle_outcome(&loaded, &outcome, writes).await,
+        };
+        let plan_json = serde_json::to_value(&plan).unwrap_or_default();
+        match apply::apply(&self.context, &plan, &loaded, &mut writes).await? {
+            None => Ok(record::synced(plan.summary(), plan_json, writes)),
+            Some(outcome) => Ok(record::from_outcome(&outcome, Some(plan_json), writes)),
+        }
+    }
+
+    async fn dry_run(&self, job: &JobContext) -> Result<serde_json::Value, JobError> {
+        let loaded = match load::load(&self.context, super::entity_id(job)).await? {
+            Ok(loaded) => loaded,
+            Err(outcome) => return Ok(json!({"outcome": outcome})),
+        };
+        Ok(match self.plan(&loaded) {
+            Ok(plan) => json!({"plan": plan, "summary": plan.summary()}),
+            Err(outcome) => json!({"outcome": outcome}),
+        })
+    }
+}
+
+impl OrderProcessor {
+    fn plan(&self, loaded: &Loaded) -> Result<OrderPlan, Outcome> {
+        plan_order(OrderInput {
+            order: &loaded.order,
+            reps: &loaded.reps,
+            routing: &loaded.routing,
+            destination: loaded.destination.as_ref(),
+            items: &loaded.items,
+            linked: loaded.linked.as_ref(),
+            external_id_key: self.context.settings.external_id_key.as_deref(),
+        })
+    }
+
+    /// Records an outcome without a plan. An order already in sync whose id write-back was
+    /// lost (the job failed between the create and the `PATCH`) gets it now.
+    async fn settle_outcome(
+        &self,
+        loaded: &Loaded,
+        outcome: &Outcome,
+        mut writes: Writes,
+    ) -> Result<Processed, JobError> {
+        if outcome.kind == OutcomeKind::Unchanged
+            && let Some(repair) =
+                apply::repair_external_id(&self.context, loaded, &mut writes).await?
+        {
+            return Ok(match repair.kind {
+                OutcomeKind::Synced => record::synced(repair.reason, json!(null), writes),
+                _ => record::from_outcome(&repair, None, writes),
+            });
+        }
+        Ok(record::from_outcome(outcome, None, writes))
+    }
+}
+
+/// Whether an order link was marked as moving: its Flourish order is being cancelled so the
+/// order can be created in another facility.
+pub(crate) fn is_moving(link: &Link) -> bool {
+    link.extra
+        .as_ref()
+        .is_some_and(|extra| extra["moving"] == json!(true))
+}
