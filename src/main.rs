@@ -36,7 +36,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             leafbridge::cli::migrate::run(&url).await
         }
         Command::Demo(args) => {
-            leafbridge::telemetry::init(false);
+            leafbridge::telemetry::init_with(false, "warn");
             leafbridge::cli::demo::run(args).await
         }
         Command::Simulate(args) => {
