@@ -1,7 +1,7 @@
 //! Hand-written payloads in the shape of `contracts/flourish-v1.md` decode into the models:
 //! the contract's item webhook example, list and single envelopes, and an order answer.
 
-use leafbridge::flourish::event::{EntityKey, ResourceType, WebhookEnvelope, entity_key};
+use leafbridge::flourish::event::{ResourceType, WebhookEnvelope};
 use leafbridge::flourish::model::{
     Destination, DestinationType, Facility, InventoryRow, Item, OrderStatus, OutboundOrder, Page,
     SalesRep, Single,
@@ -24,10 +24,8 @@ fn the_contract_item_webhook_decodes() {
     );
     assert!(item.ecommerce_active && item.strain_required);
     assert_eq!(item.custom_category.as_deref(), Some("Pre-Roll"));
-    assert_eq!(
-        entity_key(ITEM_WEBHOOK.as_bytes()),
-        Ok(EntityKey::ItemId("151".into()))
-    );
+    let envelope = leafbridge::envelope::flourish(ITEM_WEBHOOK.as_bytes()).expect("envelope");
+    assert_eq!(envelope.entity_key, "flourish.item:151");
 }
 
 #[test]

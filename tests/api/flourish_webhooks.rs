@@ -8,7 +8,6 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::routing::post;
 use bytes::Bytes;
-use leafbridge::flourish::event::{EntityKey, entity_key};
 use leafbridge::flourish::webhook::{SIGNATURE_HEADER, verify};
 use leafbridge::sim::common::DeliveryQuirks;
 use leafbridge::sim::flourish::flourish_webhook_target;
@@ -68,14 +67,18 @@ async fn simulator_webhooks_verify_and_name_their_entity() {
     for (signature, body) in &got {
         assert_eq!(verify(&[SIGNING_KEY], body, signature.as_deref()), Ok(()));
     }
-    let keys: Vec<EntityKey> = got
+    let keys: Vec<String> = got
         .iter()
-        .map(|(_, body)| entity_key(body).expect("key"))
+        .map(|(_, body)| {
+            leafbridge::envelope::flourish(body)
+                .expect("key")
+                .entity_key
+        })
         .collect();
     let expected = [
-        EntityKey::ItemId("151".into()),
-        EntityKey::InventorySku("OGK-PR-1G".into()),
-        EntityKey::Order("9001".into()),
+        "flourish.item:151",
+        "flourish.inventory_summary:OGK-PR-1G",
+        "flourish.order:9001",
     ];
     assert_eq!(keys, expected);
     let bodies = bodies(&received);

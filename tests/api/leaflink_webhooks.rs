@@ -1,15 +1,18 @@
 //! Webhooks both ways: the simulator signs what it sends and the receiver's verification
 //! accepts it; hand-written payloads in the contract's shapes deserialise and yield their keys.
 
-use leafbridge::leaflink::model::{
-    EntityKey, OrderStatus, WebhookBodyError, WebhookEnvelope, WebhookOrder, webhook_event,
-};
+use leafbridge::leaflink::model::{OrderStatus, WebhookEnvelope, WebhookOrder};
 use leafbridge::leaflink::webhook;
 use leafbridge::sim::common::DeliveryQuirks;
 use leafbridge::sim::leaflink::{SimOrderLine, webhook_target};
 use serde_json::json;
 
 use super::leaflink_support::*;
+
+/// The entity key leafbridge's ingress files a LeafLink webhook under.
+fn key(body: &[u8]) -> String {
+    leafbridge::envelope::leaflink(body).unwrap().entity_key
+}
 
 #[tokio::test]
 async fn placed_order_sends_signed_order_and_product_webhooks() {
@@ -22,22 +25,20 @@ async fn placed_order_sends_signed_order_and_product_webhooks() {
     let number = sim.place_order(311, &[42], &lines).unwrap();
     sim.outbox().flush().await;
     let received = received.lock().clone();
-    let keys: Vec<EntityKey> = received
+    let keys: Vec<String> = received
         .iter()
         .map(|(headers, body)| {
             let signature = headers.get("ll-signature").and_then(|v| v.to_str().ok());
             webhook::verify(&[WEBHOOK_KEY], body, signature).expect("signature verifies");
-            webhook_event(body).unwrap().key
+            key(body)
         })
         .collect();
     assert_eq!(
         keys,
         [
-            EntityKey::Product { id: 5150 },
-            EntityKey::Product { id: 5151 },
-            EntityKey::Order {
-                number: number.clone()
-            }
+            "leaflink.product:5150".to_owned(),
+            "leaflink.product:5151".to_owned(),
+            format!("leaflink.order:{number}")
         ]
     );
     let envelope: WebhookEnvelope = serde_json::from_slice(&received[2].1).unwrap();
@@ -76,17 +77,11 @@ async fn api_changes_and_user_edits_send_webhooks_but_customers_do_not() {
     sim.upsert_customer(&json!({"id": 311, "phone": "555-0100"}))
         .unwrap();
     sim.outbox().flush().await;
-    let events: Vec<_> = received
-        .lock()
-        .iter()
-        .map(|(_, body)| webhook_event(body).unwrap().key)
-        .collect();
-    let order = EntityKey::Order {
-        number: SEEDED_ORDER.to_owned(),
-    };
+    let events: Vec<_> = received.lock().iter().map(|(_, body)| key(body)).collect();
+    let order = format!("leaflink.order:{SEEDED_ORDER}");
     assert_eq!(
         events,
-        [order.clone(), order, EntityKey::Product { id: 5151 }]
+        [order.clone(), order, "leaflink.product:5151".to_owned()]
     );
 }
 
@@ -133,72 +128,40 @@ fn contract_shaped_order_webhook_deserialises() {
         line.sale_price.as_ref().unwrap().amount.as_f64(),
         Some(45.0)
     );
-    let event = webhook_event(ORDER_WEBHOOK.as_bytes()).unwrap();
+    let event = leafbridge::envelope::leaflink(ORDER_WEBHOOK.as_bytes()).unwrap();
     assert_eq!(event.action.as_deref(), Some("edit"));
     assert_eq!(
-        event.key,
-        EntityKey::Order {
-            number: "0b9e5c1a-7d2f-4e61-8a3b-5c4d3e2f1a00".into()
-        }
+        event.entity_key,
+        "leaflink.order:0b9e5c1a-7d2f-4e61-8a3b-5c4d3e2f1a00"
     );
 }
 
 #[test]
 fn bare_objects_are_classified_by_their_fields() {
     let bare_order = br#"{"number": "n-1", "status": "Submitted", "orderedproduct_set": []}"#;
-    assert_eq!(
-        webhook_event(bare_order).unwrap().key,
-        EntityKey::Order {
-            number: "n-1".into()
-        }
-    );
+    assert_eq!(key(bare_order), "leaflink.order:n-1");
     let bare_product = br#"{"sku": "SKU-9", "listing_state": "Available"}"#;
-    assert_eq!(
-        webhook_event(bare_product).unwrap().key,
-        EntityKey::ProductSku {
-            sku: "SKU-9".into()
-        }
-    );
+    assert_eq!(key(bare_product), "leaflink.product:SKU-9");
     let customer =
         br#"{"action": "edit", "type": "customer", "data": {"id": 4, "license_number": "L-4"}}"#;
-    assert_eq!(
-        webhook_event(customer).unwrap().key,
-        EntityKey::Customer {
-            license_number: "L-4".into()
-        }
-    );
+    assert_eq!(key(customer), "leaflink.customer:L-4");
+    // A customer without a license is still filed (by id); its flow reports the missing license.
+    let no_license = br#"{"type": "customer", "data": {"id": 3}}"#;
+    assert_eq!(key(no_license), "leaflink.customer:id:3");
 }
 
 #[test]
 fn webhook_bodies_without_a_key_name_what_is_missing() {
+    let error = |body: &[u8]| {
+        leafbridge::envelope::leaflink(body)
+            .unwrap_err()
+            .to_string()
+    };
     let no_number = br#"{"action": "edit", "type": "order", "data": {"status": "Draft"}}"#;
-    assert_eq!(
-        webhook_event(no_number),
-        Err(WebhookBodyError::Missing {
-            entity: "order",
-            field: "number"
-        })
-    );
-    let no_license = br#"{"type": "customer", "data": {"id": 3}}"#;
-    assert_eq!(
-        webhook_event(no_license),
-        Err(WebhookBodyError::Missing {
-            entity: "customer",
-            field: "license_number"
-        })
-    );
-    assert_eq!(
-        webhook_event(br#"{"type": "invoice", "data": {"id": 1}}"#),
-        Err(WebhookBodyError::UnknownType("invoice".into()))
-    );
-    assert_eq!(
-        webhook_event(br#"{"hello": 1}"#),
-        Err(WebhookBodyError::Undetermined)
-    );
-    assert!(matches!(
-        webhook_event(b"[1]"),
-        Err(WebhookBodyError::NotAnObject(_))
-    ));
+    assert!(error(no_number).contains("\"number\""));
+    assert!(error(br#"{"type": "invoice", "data": {"id": 1}}"#).contains("invoice"));
+    assert!(error(br#"{"hello": 1}"#).contains("not a LeafLink envelope"));
+    assert!(error(b"[1]").contains("JSON object"));
 }
 
 #[tokio::test]
