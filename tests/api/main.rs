@@ -19,4 +19,5 @@ mod multi_instance;
 mod openapi;
 mod pollers;
 mod pollers_flourish;
+mod pollers_state;
 mod world;

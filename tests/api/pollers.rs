@@ -1,26 +1,18 @@
 //! Reconciliation pollers against the LeafLink simulator: lost order webhooks are repaired,
 //! customers (which have no webhook at all) are found, nothing is enqueued twice, and the
-//! watermark survives restarts and failures. Passes are driven by hand with `poll::run_once`.
+//! next change of a record is enqueued again. Passes are driven by hand with `poll::run_once`.
 //!
 //! The sync flows are not asserted here: these tests check what the pollers own (events with
 //! source `poller`, their entity keys and jobs, deduplication, watermarks).
 
-use std::time::Duration;
-
-use leafbridge::config::Config;
-use leafbridge::flourish::FlourishConfig;
-use leafbridge::leaflink::{AuthScheme, LeafLinkConfig};
-use leafbridge::remote::TransportConfig;
-use leafbridge::sim::common::{DeliveryQuirks, Faults};
-use leafbridge::sim::flourish::flourish_webhook_target;
-use leafbridge::sim::leaflink::{SimOrderLine, webhook_target};
+use leafbridge::sim::common::DeliveryQuirks;
+use leafbridge::sim::leaflink::SimOrderLine;
 use leafbridge::store::{now_ms, watermarks};
 use leafbridge::sync::poll::{self, PassReport, Poller};
 use serde_json::json;
 use sqlx::Row;
 
-use crate::helpers::{FLOURISH_KEY, LEAFLINK_KEY, TestApp, spawn_app_with, test_config};
-use crate::world::{FLOURISH_API_KEY, LEAFLINK_API_KEY, World, seed_settings, spawn_world};
+use crate::world::{World, spawn_world};
 
 /// One pass of `poller` as of `now`, through the running app's own ingest and sync context.
 pub async fn poll_at(world: &World, poller: Poller, now: i64) -> anyhow::Result<PassReport> {
@@ -68,7 +60,7 @@ pub async fn poll_state(world: &World, poller: Poller) -> watermarks::PollState 
 
 /// Places a one-line order whose webhooks (one per line for the reserved stock, then the
 /// order's) are all lost; returns its number.
-fn place_order_losing_webhooks(world: &World) -> String {
+pub fn place_order_losing_webhooks(world: &World) -> String {
     world.leaflink.outbox().set_quirks(DeliveryQuirks {
         drop_next: 2,
         ..DeliveryQuirks::default()
@@ -186,131 +178,4 @@ async fn a_changed_order_is_enqueued_again_by_the_next_poll() {
     assert_eq!(report.enqueued, 1, "{report:?}");
     let key = format!("leaflink.order:{number}");
     assert_eq!(events_for(&world, "poller", &key).await.len(), 2);
-}
-
-/// The world's configuration on `url`, for an app restarted on the same database.
-fn world_config(world: &World) -> impl FnOnce(&str) -> Config + use<> {
-    let transport = TransportConfig {
-        requests_per_minute: 600_000,
-        burst: 1_000,
-        retry_backoff: Duration::from_millis(10),
-        ..TransportConfig::flourish_default()
-    };
-    let (leaflink_url, flourish_url) = (world.leaflink.base_url(), world.flourish.base_url());
-    move |url: &str| {
-        let mut config = test_config(url);
-        config.leaflink = Some(LeafLinkConfig {
-            base_url: leaflink_url,
-            api_key: LEAFLINK_API_KEY.into(),
-            auth_scheme: AuthScheme::App,
-            transport: transport.clone(),
-        });
-        config.flourish = Some(FlourishConfig {
-            base_url: flourish_url,
-            api_key: FLOURISH_API_KEY.into(),
-            transport,
-        });
-        config.sync = seed_settings();
-        config
-    }
-}
-
-/// Stops the world's leafbridge and starts a new one on the same database and simulators.
-async fn restart(world: World) -> World {
-    let config = world_config(&world);
-    let World {
-        app,
-        leaflink,
-        flourish,
-    } = world;
-    let TestApp {
-        shutdown,
-        server,
-        _database: database,
-        ..
-    } = app;
-    shutdown.cancel();
-    server.await.unwrap().unwrap();
-    let wiring =
-        |config: &Config, db: &leafbridge::store::Db| leafbridge::cli::serve::wiring(config, db);
-    let app = spawn_app_with(database, config, wiring, false).await;
-    leaflink.outbox().set_target(Some(webhook_target(
-        format!("{}/webhooks/leaflink", app.address),
-        LEAFLINK_KEY,
-    )));
-    flourish.outbox().set_target(Some(flourish_webhook_target(
-        format!("{}/webhooks/flourish", app.address),
-        FLOURISH_KEY,
-    )));
-    World {
-        app,
-        leaflink,
-        flourish,
-    }
-}
-
-#[tokio::test]
-async fn the_watermark_survives_a_restart() {
-    let world = spawn_world().await;
-    place_order_losing_webhooks(&world);
-    world.settle().await;
-    let first = poll(&world, Poller::Orders).await;
-    let watermark = first
-        .watermark
-        .expect("a watermark after a pass that found an order");
-
-    let world = restart(world).await;
-    assert_eq!(
-        poll_state(&world, Poller::Orders).await.watermark,
-        Some(watermark)
-    );
-    let number = place_order_losing_webhooks(&world);
-    world.settle().await;
-    // A day later: a poller that forgot its watermark would look back one interval only.
-    let day_later = now_ms() + 86_400_000;
-    let report = poll_at(&world, Poller::Orders, day_later).await.unwrap();
-
-    assert_eq!(report.enqueued, 1, "{report:?}");
-    let key = format!("leaflink.order:{number}");
-    assert_eq!(jobs_for(&world, &key).await.len(), 1);
-    assert!(poll_state(&world, Poller::Orders).await.watermark > Some(watermark));
-}
-
-#[tokio::test]
-async fn a_failing_platform_keeps_the_watermark_and_records_the_error() {
-    let world = spawn_world().await;
-    place_order_losing_webhooks(&world);
-    world.settle().await;
-    poll(&world, Poller::Orders).await;
-    let before = poll_state(&world, Poller::Orders).await;
-    let number = place_order_losing_webhooks(&world);
-    world.settle().await;
-    world.leaflink.control().fail_next(50, 503);
-
-    let failed = poll_at(&world, Poller::Orders, now_ms()).await;
-
-    assert!(failed.is_err());
-    let after = poll_state(&world, Poller::Orders).await;
-    assert_eq!(after.watermark, before.watermark);
-    assert_eq!(after.last_success_at, before.last_success_at);
-    assert!(
-        after
-            .last_error
-            .as_deref()
-            .is_some_and(|e| e.contains("503")),
-        "{after:?}"
-    );
-    let platforms =
-        watermarks::last_success_per_platform(&world.app.db.pool, &world.app.state.connection)
-            .await
-            .unwrap();
-    assert_eq!(platforms[0].platform, "leaflink");
-    assert_eq!(platforms[0].failing, ["leaflink.orders"]);
-
-    world.leaflink.control().set_faults(Faults::default());
-    let recovered = poll(&world, Poller::Orders).await;
-    assert_eq!(recovered.enqueued, 1, "the order placed during the outage");
-    let key = format!("leaflink.order:{number}");
-    assert_eq!(jobs_for(&world, &key).await.len(), 1);
-    assert_eq!(poll_state(&world, Poller::Orders).await.last_error, None);
 }

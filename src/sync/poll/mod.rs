@@ -5,11 +5,15 @@
 //! - LeafLink orders and customers: `modified__gte`; Flourish items:
 //!   `last_updated_timestamp_start`. The window starts a little before the watermark
 //!   ([`OVERLAP`]) so clock skew and same-instant updates cannot slip between two passes.
-//! - Flourish inventory has no change time: see [`flourish`] for how changes are found.
+//! - Flourish inventory has no change time: the `flourish` module says how changes are found.
+//! - A poller that never ran looks back one interval, as though it had run then; older
+//!   history is a resync's job.
 //! - A change a webhook already brought is not enqueued again: when an event for the same
 //!   entity key was received at or after the record's change time, its job reads the record as
 //!   it is now. The poll body carries the change time, so listing an unchanged record twice is
-//!   a duplicate for the ordinary body-hash deduplication.
+//!   a duplicate for the ordinary body-hash deduplication. (This compares our clock with the
+//!   platform's: keep clocks in sync, or a webhook of an earlier change could hide a later one
+//!   made within the skew, until the record changes again or is resynced.)
 //! - The watermark advances only after every event of the pass is stored; a failing pass keeps
 //!   it and records the error (see `store::watermarks`).
 //!
@@ -18,22 +22,22 @@
 
 mod flourish;
 mod leaflink;
+mod schedule;
 
-use std::sync::Arc;
+pub use schedule::spawn;
+
 use std::time::Duration;
 
 use anyhow::Context;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
-use tokio::task::JoinHandle;
-use tokio_util::sync::CancellationToken;
 
 use super::SyncContext;
 use crate::config::SyncSettings;
 use crate::envelope::{self, Envelope};
 use crate::ingest::Ingest;
 use crate::store::events::{NewEvent, Stored};
-use crate::store::{now_ms, watermarks};
+use crate::store::watermarks;
 
 /// How far before the watermark each window starts.
 pub const OVERLAP: Duration = Duration::from_secs(60);
@@ -261,60 +265,6 @@ async fn store(
         Stored::Duplicate => report.duplicates += 1,
     }
     Ok(())
-}
-
-/// Starts every poller whose interval is not zero; each runs a pass at once, then once per
-/// interval, until `shutdown`.
-pub fn spawn(
-    ctx: Arc<SyncContext>,
-    ingest: Ingest,
-    shutdown: CancellationToken,
-) -> Vec<JoinHandle<()>> {
-    Poller::ALL
-        .into_iter()
-        .filter(|poller| !poller.interval(&ctx.settings).is_zero())
-        .map(|poller| {
-            let (ctx, ingest, shutdown) = (Arc::clone(&ctx), ingest.clone(), shutdown.clone());
-            tokio::spawn(run_every(ctx, ingest, poller, shutdown))
-        })
-        .collect()
-}
-
-async fn run_every(
-    ctx: Arc<SyncContext>,
-    ingest: Ingest,
-    poller: Poller,
-    shutdown: CancellationToken,
-) {
-    let mut every = tokio::time::interval(poller.interval(&ctx.settings));
-    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tokio::select! {
-            _ = every.tick() => {}
-            _ = shutdown.cancelled() => return,
-        }
-        // Stopping mid-pass is safe: the watermark only moves once the pass is complete.
-        let result = tokio::select! {
-            result = run_once(&ctx, &ingest, poller, now_ms()) => result,
-            _ = shutdown.cancelled() => return,
-        };
-        match result {
-            Ok(report) if report.enqueued > 0 => tracing::info!(
-                poller = poller.name(),
-                poll.enqueued = report.enqueued,
-                poll.skipped = report.skipped,
-                "poll found changes webhooks had not brought"
-            ),
-            Ok(report) => tracing::debug!(
-                poller = poller.name(),
-                poll.listed = report.listed,
-                "poll found nothing new"
-            ),
-            Err(error) => {
-                tracing::warn!(poller = poller.name(), error = %format!("{error:#}"), "poll failed; will retry on the next interval")
-            }
-        }
-    }
 }
 
 /// A platform timestamp as milliseconds since the epoch.
