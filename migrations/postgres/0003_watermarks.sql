@@ -1,6 +1,7 @@
 -- Reconciliation pollers. `poll_state` keeps, per connection and poller, how far the poller has
 -- read (the watermark: the newest change time seen, on the platform's clock, in milliseconds),
 -- when it last finished a pass, and the error of the last pass when that pass failed.
+-- `running_until` is the lease of the instance running a pass, so replicas take turns.
 CREATE TABLE poll_state (
     connection TEXT NOT NULL,
     poller TEXT NOT NULL,
@@ -9,6 +10,7 @@ CREATE TABLE poll_state (
     last_attempt_at BIGINT,
     last_error TEXT,
     last_error_at BIGINT,
+    running_until BIGINT,
     PRIMARY KEY (connection, poller)
 );
 

@@ -65,6 +65,40 @@ pub async fn all(pool: &AnyPool, connection: &str) -> sqlx::Result<Vec<PollState
     rows.iter().map(state_row).collect()
 }
 
+/// Takes the lease on running `poller` until `until`; false while another instance holds an
+/// unexpired one. Recording the pass's success or failure gives the lease back.
+pub async fn claim(
+    pool: &AnyPool,
+    connection: &str,
+    poller: &str,
+    now: i64,
+    until: i64,
+) -> sqlx::Result<bool> {
+    let claimed: Option<String> = sqlx::query_scalar(
+        "INSERT INTO poll_state (connection, poller, running_until) VALUES ($1, $2, $3) \
+         ON CONFLICT (connection, poller) DO UPDATE SET running_until = excluded.running_until \
+         WHERE poll_state.running_until IS NULL OR poll_state.running_until <= $4 \
+         RETURNING poller",
+    )
+    .bind(connection)
+    .bind(poller)
+    .bind(until)
+    .bind(now)
+    .fetch_optional(pool)
+    .await?;
+    Ok(claimed.is_some())
+}
+
+/// Gives the lease back without recording a pass (a pass stopped by shutdown).
+pub async fn release(pool: &AnyPool, connection: &str, poller: &str) -> sqlx::Result<()> {
+    sqlx::query("UPDATE poll_state SET running_until = NULL WHERE connection = $1 AND poller = $2")
+        .bind(connection)
+        .bind(poller)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
 /// Records a successful pass. The watermark only moves forward: `None`, or an older value (a
 /// slower replica finishing late), keeps the stored one.
 pub async fn record_success(
@@ -85,7 +119,7 @@ pub async fn record_success(
              ELSE poll_state.watermark END, \
          last_success_at = excluded.last_success_at, \
          last_attempt_at = excluded.last_attempt_at, \
-         last_error = NULL, last_error_at = NULL",
+         last_error = NULL, last_error_at = NULL, running_until = NULL",
     )
     .bind(connection)
     .bind(poller)
@@ -109,7 +143,7 @@ pub async fn record_failure(
          VALUES ($1, $2, $3, $4, $3) \
          ON CONFLICT (connection, poller) DO UPDATE SET \
          last_attempt_at = excluded.last_attempt_at, last_error = excluded.last_error, \
-         last_error_at = excluded.last_error_at",
+         last_error_at = excluded.last_error_at, running_until = NULL",
     )
     .bind(connection)
     .bind(poller)

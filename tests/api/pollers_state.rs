@@ -226,3 +226,29 @@ async fn zero_intervals_turn_pollers_off_and_shutdown_stops_the_others() {
         poller.await.unwrap();
     }
 }
+
+#[tokio::test]
+async fn a_poller_another_instance_is_running_is_not_run_twice() {
+    let world = spawn_world().await;
+    let number = place_order_losing_webhooks(&world);
+    world.settle().await;
+    let (pool, connection) = (&world.app.db.pool, world.app.state.connection.as_str());
+    let name = Poller::Orders.name();
+    let now = now_ms();
+    assert!(
+        watermarks::claim(pool, connection, name, now, now + 60_000)
+            .await
+            .unwrap()
+    );
+
+    let busy = poll(&world, Poller::Orders).await;
+
+    assert!(busy.busy);
+    assert_eq!((busy.listed, busy.enqueued), (0, 0));
+    let key = format!("leaflink.order:{number}");
+    assert!(jobs_for(&world, &key).await.is_empty());
+    let after_the_lease = poll_at(&world, Poller::Orders, now + 60_000).await.unwrap();
+    assert_eq!((after_the_lease.busy, after_the_lease.enqueued), (false, 1));
+    let free = poll(&world, Poller::Orders).await;
+    assert!(!free.busy, "a finished pass gives the lease back");
+}

@@ -45,6 +45,9 @@ pub const OVERLAP: Duration = Duration::from_secs(60);
 /// The `source` of every event a poller stores.
 pub const SOURCE: &str = "poller";
 
+/// How long a pass may hold its poller before another instance may take over.
+const LEASE: Duration = Duration::from_secs(600);
+
 /// The window of a poller that never ran, when its interval is zero (it runs only by hand).
 const FIRST_LOOKBACK: Duration = Duration::from_secs(300);
 
@@ -98,6 +101,8 @@ pub struct PassReport {
     pub duplicates: usize,
     /// The watermark stored after the pass.
     pub watermark: Option<i64>,
+    /// Another instance was running this poller: nothing was done.
+    pub busy: bool,
 }
 
 /// One change found by a pass, ready to store.
@@ -161,7 +166,8 @@ impl Listing {
 }
 
 /// Runs one pass of `poller` as of `now` (milliseconds): lists, stores events, then advances
-/// the watermark. On error the watermark stays and the error is recorded.
+/// the watermark. On error the watermark stays and the error is recorded. Replicas take turns:
+/// while another instance runs the same poller, this returns at once with `busy` set.
 pub async fn run_once(
     ctx: &SyncContext,
     ingest: &Ingest,
@@ -169,6 +175,13 @@ pub async fn run_once(
     now: i64,
 ) -> anyhow::Result<PassReport> {
     let (pool, connection) = (&ctx.db.pool, ctx.connection.as_str());
+    let until = now + LEASE.as_millis() as i64;
+    if !watermarks::claim(pool, connection, poller.name(), now, until).await? {
+        return Ok(PassReport {
+            busy: true,
+            ..PassReport::default()
+        });
+    }
     match pass(ctx, ingest, poller, now).await {
         Ok(report) => {
             watermarks::record_success(pool, connection, poller.name(), report.watermark, now)

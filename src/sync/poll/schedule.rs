@@ -8,7 +8,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::{Poller, run_once};
 use crate::ingest::Ingest;
-use crate::store::now_ms;
+use crate::store::{now_ms, watermarks};
 use crate::sync::SyncContext;
 
 /// Starts every poller whose interval is not zero; each runs a pass at once, then once per
@@ -41,12 +41,25 @@ async fn run_every(
             _ = every.tick() => {}
             _ = shutdown.cancelled() => return,
         }
+        if !due(&ctx, poller).await {
+            continue;
+        }
         // Stopping mid-pass is safe: the watermark only moves once the pass is complete.
         let result = tokio::select! {
             result = run_once(&ctx, &ingest, poller, now_ms()) => result,
-            _ = shutdown.cancelled() => return,
+            _ = shutdown.cancelled() => {
+                let released = watermarks::release(&ctx.db.pool, &ctx.connection, poller.name());
+                if let Err(error) = released.await {
+                    tracing::warn!(poller = poller.name(), %error, "poll lease not released; it expires on its own");
+                }
+                return;
+            }
         };
         match result {
+            Ok(report) if report.busy => tracing::debug!(
+                poller = poller.name(),
+                "another instance is running this poller"
+            ),
             Ok(report) if report.enqueued > 0 => tracing::info!(
                 poller = poller.name(),
                 poll.enqueued = report.enqueued,
@@ -62,5 +75,18 @@ async fn run_every(
                 tracing::warn!(poller = poller.name(), error = %format!("{error:#}"), "poll failed; will retry on the next interval")
             }
         }
+    }
+}
+
+/// False when another instance finished a pass of `poller` less than 90 % of an interval ago:
+/// replicas share one pass per interval instead of each running their own.
+async fn due(ctx: &SyncContext, poller: Poller) -> bool {
+    let interval = poller.interval(&ctx.settings).as_millis() as i64;
+    match watermarks::get(&ctx.db.pool, &ctx.connection, poller.name()).await {
+        Ok(state) => state
+            .last_success_at
+            .is_none_or(|at| now_ms() - at >= interval * 9 / 10),
+        // The pass will meet the same trouble and record it.
+        Err(_) => true,
     }
 }
