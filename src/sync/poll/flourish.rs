@@ -50,22 +50,12 @@ pub(super) async fn inventory(
     let current = read_figures(ctx).await?;
     let name = super::Poller::Inventory.name();
     let before = watermarks::seen(&ctx.db.pool, &ctx.connection, name).await?;
-    let mut listing = Listing::new();
     let previous: HashMap<&str, Figures> = before
         .iter()
         .map(|(key, text)| (key.as_str(), serde_json::from_str(text).unwrap_or_default()))
         .collect();
-    let gone = previous.keys().filter(|key| !current.contains_key(**key));
-    let mut moved: Vec<(String, Figures, Option<String>)> = gone
-        .map(|key| (key.to_string(), Figures::new(), None))
-        .collect();
-    for (key, figures) in current {
-        let text = serde_json::to_string(&figures)?;
-        if before.get(&key) != Some(&text) {
-            moved.push((key, figures, Some(text)));
-        }
-    }
-    for (key, figures, text) in moved {
+    let mut listing = Listing::new();
+    for (key, figures, text) in moved(current, &before)? {
         if let Some(since) = state.last_success_at {
             let old = previous.get(key.as_str()).cloned().unwrap_or_default();
             let change = change(&key, &figures, now)?;
@@ -78,6 +68,25 @@ pub(super) async fn inventory(
         listing.seen.push((key, text));
     }
     Ok(listing)
+}
+
+/// Keys whose fingerprint differs from `before`, with their figures and new fingerprint
+/// (`None`: the key is gone, its figures are empty).
+fn moved(
+    current: BTreeMap<String, Figures>,
+    before: &HashMap<String, String>,
+) -> anyhow::Result<Vec<(String, Figures, Option<String>)>> {
+    let gone = before.keys().filter(|key| !current.contains_key(*key));
+    let mut moved: Vec<_> = gone
+        .map(|key| (key.clone(), Figures::new(), None))
+        .collect();
+    for (key, figures) in current {
+        let text = serde_json::to_string(&figures)?;
+        if before.get(&key) != Some(&text) {
+            moved.push((key, figures, Some(text)));
+        }
+    }
+    Ok(moved)
 }
 
 /// The facilities whose stock feeds LeafLink: the configured ones, or all.
