@@ -17,7 +17,7 @@ use crate::jobs::Processors;
 use crate::jobs::worker::{Worker, WorkerSettings};
 use crate::metrics::Metrics;
 use crate::store::{Db, events, now_ms};
-use crate::sync::SyncContext;
+use crate::sync::{SyncContext, poll};
 
 /// What runs the jobs: the processors and, when both platforms are configured, the sync context
 /// the flows, pollers and operator calls share.
@@ -108,10 +108,19 @@ impl Application {
     }
 
     /// Serves until `shutdown`: stops accepting, lets in-flight requests finish, then lets the
-    /// worker finish or release its jobs. With `run_worker` false only HTTP runs.
+    /// worker finish or release its jobs. With `run_worker` false only HTTP runs: no worker and
+    /// no pollers (tests run both by hand).
     pub async fn run(self, shutdown: CancellationToken, run_worker: bool) -> anyhow::Result<()> {
         let worker =
             run_worker.then(|| tokio::spawn(Arc::clone(&self.worker).run(shutdown.clone())));
+        let pollers = match &self.state.sync {
+            Some(sync) if run_worker => poll::spawn(
+                Arc::clone(sync),
+                self.state.ingest.clone(),
+                shutdown.clone(),
+            ),
+            _ => Vec::new(),
+        };
         let maintenance = tokio::spawn(maintenance(
             self.state.clone(),
             self.config.dedupe_retention,
@@ -126,6 +135,9 @@ impl Application {
         tracing::info!("HTTP server stopped; waiting for running jobs");
         if let Some(worker) = worker {
             worker.await.context("worker task")?;
+        }
+        for poller in pollers {
+            poller.await.context("poller task")?;
         }
         maintenance.abort();
         Ok(())

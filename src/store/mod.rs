@@ -4,6 +4,7 @@
 pub mod events;
 pub mod jobs;
 pub mod links;
+pub mod watermarks;
 
 use std::str::FromStr;
 use std::time::Duration;

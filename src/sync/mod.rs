@@ -15,6 +15,7 @@ pub mod customers;
 pub mod inventory;
 pub mod items;
 pub mod orders;
+pub mod poll;
 pub mod record;
 pub mod status;
 

@@ -104,6 +104,8 @@ pub struct TestApp {
     pub address: String,
     pub db: Db,
     pub worker: Arc<Worker>,
+    /// The running app's shared state (ingest handle, sync context), for driving pollers.
+    pub state: leafbridge::http::AppState,
     pub http: reqwest::Client,
     pub shutdown: CancellationToken,
     /// Every (method, path) the router serves.
@@ -148,6 +150,7 @@ pub async fn spawn_app_with(
     let address = format!("http://{}", app.local_addr());
     let db = app.state().db.clone();
     let worker = app.worker();
+    let state = app.state().clone();
     let routes = leafbridge::http::route_list(app.state());
     let shutdown = CancellationToken::new();
     let server = tokio::spawn(app.run(shutdown.clone(), run_worker));
@@ -155,6 +158,7 @@ pub async fn spawn_app_with(
         address,
         db,
         worker,
+        state,
         http: reqwest::Client::new(),
         shutdown,
         routes,
