@@ -95,6 +95,17 @@ async fn order_poll_repairs_a_lost_order_webhook() {
             .last_success_at
             .is_some()
     );
+    // The gap is repaired: the order reaches Flourish, once.
+    world.settle().await;
+    let state = world.flourish.dump();
+    let orders: Vec<_> = state["outbound_orders"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|o| o["original_order_id"] == number.as_str())
+        .collect();
+    assert_eq!(orders.len(), 1, "{orders:?}");
+    assert_eq!(orders[0]["order_status"], "Created");
 }
 
 #[tokio::test]
@@ -120,6 +131,18 @@ async fn customer_poll_is_the_path_for_new_leaflink_customers() {
     );
     let by_id = format!("leaflink.customer:id:{}", unlicensed.id);
     assert_eq!(jobs_for(&world, &by_id).await.len(), 1);
+    // The customer becomes a Flourish destination; the unlicensed one needs a person.
+    world.settle().await;
+    let state = world.flourish.dump();
+    let created = state["destinations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["license_number"] == "C10-0000999-LIC")
+        .count();
+    assert_eq!(created, 1);
+    let unlicensed_events = world.events(&format!("entity_key={by_id}")).await;
+    assert_eq!(unlicensed_events[0]["outcome"], "needs_attention");
 }
 
 #[tokio::test]
