@@ -15,6 +15,7 @@ pub mod customers;
 pub mod inventory;
 pub mod items;
 pub mod orders;
+pub mod products;
 pub mod record;
 pub mod status;
 
@@ -43,6 +44,7 @@ pub fn processors(context: Arc<SyncContext>) -> Processors {
     status::register(&mut processors, &context);
     items::register(&mut processors, &context);
     inventory::register(&mut processors, &context);
+    products::register(&mut processors, &context);
     processors
 }
 

@@ -17,4 +17,6 @@ mod leaflink_transport;
 mod leaflink_webhooks;
 mod multi_instance;
 mod openapi;
+mod sync_inventory;
+mod sync_items;
 mod world;
