@@ -92,10 +92,16 @@ async fn target(
     job: &JobContext,
 ) -> Result<Result<(String, Option<String>), Outcome>, JobError> {
     let key = entity_id(job);
+    if SkuKey::new(key).is_empty() {
+        return Ok(Err(Outcome::ignored("the stock event names no SKU")));
+    }
     let Some(item_id) = key.strip_prefix("item:") else {
         return Ok(Ok((SkuKey::new(key).as_str().to_owned(), None)));
     };
     Ok(match read_item(ctx, item_id).await? {
+        Some(item) if SkuKey::new(&item.sku).is_empty() => Err(Outcome::ignored(format!(
+            "Flourish item {item_id} has no SKU, so no LeafLink product takes its stock"
+        ))),
         Some(item) => Ok((SkuKey::new(&item.sku).as_str().to_owned(), Some(item.id))),
         None => Err(Outcome::ignored(format!(
             "Flourish has no item {item_id} to read stock for"

@@ -19,4 +19,5 @@ mod multi_instance;
 mod openapi;
 mod sync_inventory;
 mod sync_items;
+mod sync_items_edges;
 mod world;

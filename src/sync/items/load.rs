@@ -37,7 +37,8 @@ pub(crate) async fn read_item(
 ) -> Result<Option<FlourishItem>, JobError> {
     match ctx.flourish.get_item(key).await {
         Ok(item) => return Ok(Some(item)),
-        Err(ClientError::NotFound { .. }) => {}
+        // Not an id (a SKU from a webhook without one): Flourish answers 404, or 400.
+        Err(ClientError::NotFound { .. } | ClientError::BadRequest { .. }) => {}
         Err(error) => return Err(error.into()),
     }
     let filter = ItemFilter {
