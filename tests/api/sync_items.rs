@@ -312,7 +312,10 @@ async fn leaflink_failing_then_recovering_ends_with_one_product() {
     assert_eq!(products_with_sku(&world, "CF-FL-PP-35").len(), 1);
     let event = latest(&world, "flourish.item:160").await;
     assert_eq!(event["outcome"], "synced");
-    let attempts = detail(&world, &event).await["attempts"].as_array().unwrap().len();
+    let attempts = detail(&world, &event).await["attempts"]
+        .as_array()
+        .unwrap()
+        .len();
     assert!(attempts > 1, "the outage made the first attempt fail");
     assert_eq!(world.app.queue().await.pending, 0);
 }

@@ -165,3 +165,35 @@ async fn a_dry_run_plans_the_create_and_writes_nothing() {
     .unwrap();
     assert!(links.is_empty(), "a dry run records no link");
 }
+
+#[tokio::test]
+async fn product_webhooks_fired_by_leaflink_orders_write_nothing() {
+    use leafbridge::sim::leaflink::SimOrderLine;
+    let world = spawn_world().await;
+    let lines = [SimOrderLine::cases(5150, 1), SimOrderLine::cases(5101, 4)];
+    for _ in 0..2 {
+        world.leaflink.place_order(311, &[42], &lines).unwrap();
+        world.settle().await;
+    }
+
+    for product in [5150, 5101] {
+        let events = world
+            .events(&format!("entity_key=leaflink.product:{product}"))
+            .await;
+        assert!(!events.is_empty(), "LeafLink announced product {product}");
+        for event in &events {
+            let outcome = event["outcome"].as_str().unwrap();
+            assert!(["synced", "unchanged"].contains(&outcome), "{event}");
+            let writes = &detail(&world, event).await["detail"]["writes"];
+            assert_eq!(writes, &json!([]), "{event}");
+        }
+        assert_eq!(
+            events[0]["outcome"], "unchanged",
+            "linked by the first order"
+        );
+    }
+    let touched_catalogue = all_writes(&world)
+        .into_iter()
+        .any(|r| r.path.contains("/products/") || r.path.contains("/items"));
+    assert!(!touched_catalogue);
+}

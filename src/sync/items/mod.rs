@@ -4,6 +4,11 @@
 //! id). The item is re-read from Flourish, LeafLink's catalogue around it is read, the matcher
 //! plans, and the plan is applied with links recorded. Products are created `Available`;
 //! updates carry only the managed fields that differ and never `listing_state`.
+//!
+//! No duplicate is ever created by a retry: every run searches LeafLink by SKU again before
+//! creating, so a create whose answer was lost is found and linked on the next attempt. Jobs
+//! run one at a time per entity key; an item announced once by id and once by SKU (a webhook
+//! without id) has two keys, which only a multi-worker deployment could run at the same time.
 
 mod apply;
 mod create;
