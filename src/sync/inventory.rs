@@ -2,18 +2,25 @@
 //!
 //! Job kind `flourish.inventory_summary`, keyed by SKU (or `item:<item id>`). The webhook's
 //! figure is never used: every job re-reads the stock of every feeding facility and compares
-//! the sum with the quantity LeafLink shows now. So a burst of webhooks for one SKU coalesces
-//! by itself: the first job that reads the newest stock writes it, and every later job of the
-//! burst finds LeafLink already equal and ends `unchanged` without writing. The bound is one
-//! `PATCH` per distinct total seen by a job, so at most one per burst whose changes all landed
-//! in Flourish before its first job ran.
+//! the sum with the quantity LeafLink shows now. A burst of webhooks for one SKU coalesces in
+//! two ways:
+//! - a job with a newer job for the same key already queued ends `unchanged` at once, reading
+//!   nothing (the newer one will read the then-current stock);
+//! - a job that does read finds LeafLink already equal when an earlier job wrote the same
+//!   total, and ends `unchanged`.
+//!
+//! So a burst whose events are all queued before its first job runs makes one stock read and at
+//! most one `PATCH`; in general there is at most one `PATCH` per job that found no successor
+//! queued, and only when the total it read differs from LeafLink's.
 
 use std::sync::Arc;
 
 use rust_decimal::Decimal;
 use serde_json::json;
 
-use super::items::links::{product_for_sku, product_record, record_product};
+use super::items::links::{
+    product_for_sku, product_record, record_product, superseded, superseded_outcome,
+};
 use super::items::load::read_item;
 use super::record::{self, Writes};
 use super::{SyncContext, entity_id};
@@ -186,6 +193,10 @@ impl InventoryProcessor {
 #[async_trait::async_trait]
 impl Processor for InventoryProcessor {
     async fn process(&self, job: &JobContext) -> Result<Processed, JobError> {
+        if superseded(&self.ctx, job).await? {
+            let outcome = superseded_outcome();
+            return Ok(record::from_outcome(&outcome, None, Writes::default()));
+        }
         let plan = match self.plan(job, false).await? {
             Ok(plan) => plan,
             Err(outcome) => return Ok(record::from_outcome(&outcome, None, Writes::default())),

@@ -57,10 +57,14 @@ async fn stock_over_two_facilities_sums_into_the_leaflink_quantity() {
     assert_eq!(patches.len(), 1, "{patches:?}");
     assert_eq!(patches[0].path, "/api/v2/products/5150/");
     assert_eq!(patches[0].body, json!({"quantity": "630.0000"}));
-    assert_eq!(
-        latest(&world, "flourish.inventory_summary:OGK-PR-1G").await["outcome"],
-        "unchanged"
-    );
+    let events = world
+        .events("entity_key=flourish.inventory_summary:OGK-PR-1G")
+        .await;
+    let outcomes: Vec<&str> = events
+        .iter()
+        .map(|e| e["outcome"].as_str().unwrap())
+        .collect();
+    assert_eq!(outcomes, ["synced", "unchanged"], "newest first");
 }
 
 #[tokio::test]
@@ -83,7 +87,16 @@ async fn a_burst_for_one_sku_ends_in_one_patch_with_the_newest_sum() {
         .await;
     assert_eq!(events.len(), 6);
     let synced = events.iter().filter(|e| e["outcome"] == "synced").count();
-    assert_eq!(synced, 1, "the later jobs of the burst wrote nothing");
+    assert_eq!(synced, 1, "one job of the burst wrote");
+    assert_eq!(events[0]["outcome"], "synced", "the newest one");
+    let stock_reads = world
+        .flourish
+        .control()
+        .requests()
+        .into_iter()
+        .filter(|r| r.path.ends_with("/inventory/summary"))
+        .count();
+    assert_eq!(stock_reads, 2, "one read per facility for the whole burst");
 }
 
 #[tokio::test]

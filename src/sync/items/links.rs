@@ -4,8 +4,9 @@
 use rust_decimal::Decimal;
 
 use crate::flourish::model::Item as FlourishItem;
-use crate::jobs::JobError;
+use crate::jobs::{JobContext, JobError};
 use crate::leaflink::model::{ListingState as LeafLinkState, Product as LeafLinkProduct};
+use crate::matcher::Outcome;
 use crate::matcher::keys::{SkuKey, StrainKey};
 use crate::matcher::records::{Item, ListingState, Product};
 use crate::store::links::{self, LinkKind, NewLink};
@@ -15,6 +16,22 @@ use crate::sync::SyncContext;
 /// A store failure: the database may be back on the next attempt.
 pub(crate) fn store_error(error: sqlx::Error) -> JobError {
     JobError::retryable(format!("the link store failed: {error}"))
+}
+
+/// Whether a newer event for the same entity waits behind this job. Flows B and C write only
+/// what the source holds now, so the newer job will do this one's work: this one can end
+/// `unchanged` without reading anything.
+pub(crate) async fn superseded(ctx: &SyncContext, job: &JobContext) -> Result<bool, JobError> {
+    crate::store::jobs::newer_pending(&ctx.db.pool, &job.job_id)
+        .await
+        .map_err(store_error)
+}
+
+/// The outcome of a superseded job.
+pub(crate) fn superseded_outcome() -> Outcome {
+    Outcome::unchanged(
+        "a newer event for the same record is queued and will sync its current state",
+    )
 }
 
 /// The linked remote id of `key`, as a LeafLink id; a malformed stored id counts as no link.

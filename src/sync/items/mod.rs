@@ -94,6 +94,10 @@ impl ItemProcessor {
 #[async_trait::async_trait]
 impl Processor for ItemProcessor {
     async fn process(&self, job: &JobContext) -> Result<Processed, JobError> {
+        if links::superseded(&self.ctx, job).await? {
+            let outcome = links::superseded_outcome();
+            return Ok(record::from_outcome(&outcome, None, Writes::default()));
+        }
         let (loaded, plan) = match self.plan(job, true).await? {
             Planned::Stop(outcome) => {
                 return Ok(record::from_outcome(&outcome, None, Writes::default()));
