@@ -94,8 +94,11 @@ pub(super) async fn load(ctx: &SyncContext, item: FlourishItem) -> Result<Loaded
             format!("remove the comma from the SKU of item {}", loaded.item.id),
         )));
     }
-    let products = find_products(ctx, &loaded, &sku).await?;
+    let (products, linked) = find_products(ctx, &loaded, &sku).await?;
     loaded.products = ProductIndex::new(products.iter().map(product_record));
+    if let Some(id) = linked {
+        loaded.links.link_product(sku.as_str(), id);
+    }
     load_catalog(ctx, &mut loaded).await?;
     Ok(loaded)
 }
@@ -118,13 +121,14 @@ impl From<ClientError> for LoadStop {
     }
 }
 
-/// The products the item may be: through the item link, the SKU link, else a SKU search.
-/// A linked product is put in the `LinkSet` so the matcher never searches past it.
+/// The products the item may be, and the linked product id: through the SKU link, else the
+/// item link (same SKU only), else a SKU search. A linked product goes into the `LinkSet` so
+/// the matcher never searches past it.
 async fn find_products(
     ctx: &SyncContext,
     loaded: &Loaded,
     sku: &SkuKey,
-) -> Result<Vec<LeafLinkProduct>, LoadStop> {
+) -> Result<(Vec<LeafLinkProduct>, Option<i64>), LoadStop> {
     let by_item = linked_id(ctx, LinkKind::Item, &loaded.item.id).await?;
     let by_sku = product_for_sku(ctx, sku.as_str()).await?;
     let Some(id) = by_sku.or(by_item) else {
@@ -133,15 +137,13 @@ async fn find_products(
             ..ProductQuery::default()
         };
         let found = ctx.leaflink.list_products(&query).await?;
-        return Ok(found
-            .into_iter()
-            .filter(|p| SkuKey::new(&p.sku) == *sku)
-            .collect());
+        let same_sku = found.into_iter().filter(|p| SkuKey::new(&p.sku) == *sku);
+        return Ok((same_sku.collect(), None));
     };
     let product = match ctx.leaflink.get_product(id).await {
         Ok(product) => product,
         // The matcher reports a link to a vanished product as needing attention.
-        Err(ClientError::NotFound { .. }) => return Ok(Vec::new()),
+        Err(ClientError::NotFound { .. }) => return Ok((Vec::new(), Some(id))),
         Err(error) => return Err(error.into()),
     };
     if by_sku.is_none() && SkuKey::new(&product.sku) != *sku {
@@ -159,10 +161,10 @@ async fn find_products(
             ),
         )));
     }
-    Ok(vec![product])
+    Ok((vec![product], Some(id)))
 }
 
-/// Brands, product lines, categories and strains, and the links the matcher consults.
+/// Brands, product lines, categories and strains, and the strain link the matcher consults.
 async fn load_catalog(ctx: &SyncContext, loaded: &mut Loaded) -> Result<(), LoadStop> {
     let leaflink = &ctx.leaflink;
     let (brands, lines, categories, strains) = tokio::try_join!(
@@ -196,13 +198,6 @@ async fn load_catalog(ctx: &SyncContext, loaded: &mut Loaded) -> Result<(), Load
     loaded.strain_index = StrainIndex::new(&records, ctx.settings.strain_matching);
     loaded.brands = brands;
     loaded.strains = strains;
-    let sku = loaded.record.sku.clone();
-    if let Some(id) = product_for_sku(ctx, &sku).await? {
-        loaded.links.link_product(&sku, id);
-    } else if let Some(id) = linked_id(ctx, LinkKind::Item, &loaded.item.id).await? {
-        // Linked through the item only (same SKU, checked above): the link still wins.
-        loaded.links.link_product(&sku, id);
-    }
     if let Some(name) = loaded.record.strain_name.clone()
         && let Some(id) = strain_for_name(ctx, &name).await?
     {
