@@ -112,6 +112,21 @@ pub async fn claim(
     Ok(jobs)
 }
 
+/// Whether a later job for the same entity is already waiting. It will run after this one and,
+/// since jobs re-read their record, repeat whatever this one would do: flows whose writes
+/// depend only on the current state use this to let a burst collapse onto its newest event.
+pub async fn newer_pending(pool: &AnyPool, job_id: &str) -> sqlx::Result<bool> {
+    let newer: Option<String> = sqlx::query_scalar(
+        "SELECT n.id FROM jobs j JOIN jobs n ON n.connection = j.connection \
+           AND n.entity_key = j.entity_key AND n.seq > j.seq AND n.state = 'pending' \
+         WHERE j.id = $1 LIMIT 1",
+    )
+    .bind(job_id)
+    .fetch_optional(pool)
+    .await?;
+    Ok(newer.is_some())
+}
+
 /// Extends a lease while the job is still being worked on; false when the lease was lost.
 pub async fn heartbeat(
     pool: &AnyPool,

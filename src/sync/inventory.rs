@@ -1,9 +1,243 @@
-//! Flow processor registration for `inventory` (filled in by its flow).
+//! Flow C — Flourish sellable stock becomes the LeafLink product quantity.
+//!
+//! Job kind `flourish.inventory_summary`, keyed by SKU (or `item:<item id>`). The webhook's
+//! figure is never used: every job re-reads the stock of every feeding facility and compares
+//! the sum with the quantity LeafLink shows now. A burst of webhooks for one SKU coalesces in
+//! two ways:
+//! - a job with a newer job for the same key already queued ends `unchanged` at once, reading
+//!   nothing (the newer one will read the then-current stock);
+//! - a job that does read finds LeafLink already equal when an earlier job wrote the same
+//!   total, and ends `unchanged`.
+//!
+//! So a burst whose events are all queued before its first job runs makes one stock read and at
+//! most one `PATCH`; in general there is at most one `PATCH` per job that found no successor
+//! queued, and only when the total it read differs from LeafLink's.
 
 use std::sync::Arc;
 
-use super::SyncContext;
-use crate::jobs::Processors;
+use rust_decimal::Decimal;
+use serde_json::json;
 
-/// Registers this flow's processors.
-pub fn register(_processors: &mut Processors, _context: &Arc<SyncContext>) {}
+use super::items::links::{
+    product_for_sku, product_record, record_product, superseded, superseded_outcome,
+};
+use super::items::load::read_item;
+use super::record::{self, Writes};
+use super::{SyncContext, entity_id};
+use crate::flourish::InventoryFilter;
+use crate::jobs::{JobContext, JobError, Processed, Processor, Processors};
+use crate::leaflink::client::ProductQuery;
+use crate::leaflink::model::{Decimal as LeafLinkDecimal, Product, ProductPatch};
+use crate::matcher::inventory::InventoryRow;
+use crate::matcher::{
+    FeedingFacilities, InventoryPlan, InventoryTotals, LinkSet, Outcome, ProductIndex, SkuKey,
+    System, plan_inventory,
+};
+use crate::remote::ClientError;
+
+/// The job kind this flow handles.
+pub const JOB_KIND: &str = "flourish.inventory_summary";
+
+/// Registers Flow C.
+pub fn register(processors: &mut Processors, context: &Arc<SyncContext>) {
+    let processor = InventoryProcessor {
+        ctx: Arc::clone(context),
+    };
+    processors.register(JOB_KIND, Arc::new(processor));
+}
+
+/// Runs Flow C for one SKU.
+pub struct InventoryProcessor {
+    ctx: Arc<SyncContext>,
+}
+
+/// The sellable stock of `sku` summed over the feeding facilities, read now (never negative).
+pub(crate) async fn current_total(ctx: &SyncContext, sku: &str) -> Result<Decimal, JobError> {
+    let rows = read_stock(ctx, sku).await?;
+    let totals = InventoryTotals::new(&rows, &FeedingFacilities::All);
+    Ok(totals.total(&SkuKey::new(sku)).max(Decimal::ZERO))
+}
+
+/// The facilities whose stock feeds LeafLink: the configured ones, else every facility.
+async fn feeding_facilities(ctx: &SyncContext) -> Result<Vec<String>, JobError> {
+    if let Some(ids) = &ctx.settings.feeding_facilities {
+        return Ok(ids.clone());
+    }
+    let facilities = ctx.flourish.list_facilities().await?;
+    Ok(facilities.into_iter().map(|f| f.id).collect())
+}
+
+/// One summary row per feeding facility holding `sku`, quantities to LeafLink's 4 places.
+async fn read_stock(ctx: &SyncContext, sku: &str) -> Result<Vec<InventoryRow>, JobError> {
+    let key = SkuKey::new(sku);
+    let filter = InventoryFilter {
+        sku: Some(key.as_str().to_owned()),
+        ..InventoryFilter::default()
+    };
+    let mut rows = Vec::new();
+    for facility in feeding_facilities(ctx).await? {
+        let summary = ctx.flourish.inventory_summary(&facility, &filter).await?;
+        rows.extend(
+            summary
+                .into_iter()
+                .filter(|row| SkuKey::new(&row.sku) == key)
+                .map(|row| InventoryRow {
+                    facility_id: facility.clone(),
+                    sku: row.sku,
+                    sellable_qty: Decimal::from_f64_retain(row.sellable_qty)
+                        .unwrap_or_default()
+                        .round_dp(4),
+                }),
+        );
+    }
+    Ok(rows)
+}
+
+/// The SKU a job is about, and the item id when the key named one.
+async fn target(
+    ctx: &SyncContext,
+    job: &JobContext,
+) -> Result<Result<(String, Option<String>), Outcome>, JobError> {
+    let key = entity_id(job);
+    if SkuKey::new(key).is_empty() {
+        return Ok(Err(Outcome::ignored("the stock event names no SKU")));
+    }
+    let Some(item_id) = key.strip_prefix("item:") else {
+        return Ok(Ok((SkuKey::new(key).as_str().to_owned(), None)));
+    };
+    Ok(match read_item(ctx, item_id).await? {
+        Some(item) if SkuKey::new(&item.sku).is_empty() => Err(Outcome::ignored(format!(
+            "Flourish item {item_id} has no SKU, so no LeafLink product takes its stock"
+        ))),
+        Some(item) => Ok((SkuKey::new(&item.sku).as_str().to_owned(), Some(item.id))),
+        None => Err(Outcome::ignored(format!(
+            "Flourish has no item {item_id} to read stock for"
+        ))),
+    })
+}
+
+/// The LeafLink product for `sku`: the linked one, else the only one with that SKU (linked
+/// now unless `dry`). No product, or several, is an outcome.
+async fn product(
+    ctx: &SyncContext,
+    sku: &str,
+    item_id: Option<&str>,
+    dry: bool,
+) -> Result<Result<Product, Outcome>, JobError> {
+    if let Some(id) = product_for_sku(ctx, sku).await? {
+        return match ctx.leaflink.get_product(id).await {
+            Ok(product) => Ok(Ok(product)),
+            Err(ClientError::NotFound { .. }) => Ok(Err(Outcome::attention(format!(
+                "LeafLink product {id} linked to SKU \"{sku}\" no longer exists"
+            )))),
+            Err(error) => Err(error.into()),
+        };
+    }
+    if sku.contains(',') {
+        return Ok(Err(Outcome::ignored(format!(
+            "SKU \"{sku}\" contains a comma, so no LeafLink product can carry it"
+        ))));
+    }
+    let query = ProductQuery {
+        skus: vec![sku.to_owned()],
+        ..ProductQuery::default()
+    };
+    let mut found: Vec<Product> = ctx.leaflink.list_products(&query).await?;
+    found.retain(|p| SkuKey::new(&p.sku).as_str() == sku);
+    match found.len() {
+        0 => Ok(Err(Outcome::ignored(format!(
+            "SKU \"{sku}\" is on no LeafLink product"
+        )))),
+        1 => {
+            let product = found.remove(0);
+            if !dry {
+                record_product(ctx, sku, item_id, product.id).await?;
+            }
+            Ok(Ok(product))
+        }
+        n => Ok(Err(Outcome::ignored(format!(
+            "SKU \"{sku}\" is on {n} LeafLink products, so its stock has nowhere to go \
+             (the item's sync reports the duplicate)"
+        )))),
+    }
+}
+
+impl InventoryProcessor {
+    async fn plan(
+        &self,
+        job: &JobContext,
+        dry: bool,
+    ) -> Result<Result<InventoryPlan, Outcome>, JobError> {
+        let (sku, item_id) = match target(&self.ctx, job).await? {
+            Ok(found) => found,
+            Err(outcome) => return Ok(Err(outcome)),
+        };
+        let product = match product(&self.ctx, &sku, item_id.as_deref(), dry).await? {
+            Ok(product) => product_record(&product),
+            Err(outcome) => return Ok(Err(outcome)),
+        };
+        // Stock is read only for products that take it; the matcher says why others do not.
+        let totals = if product.listing_state.takes_inventory() {
+            let rows = read_stock(&self.ctx, &sku).await?;
+            InventoryTotals::new(&rows, &FeedingFacilities::All)
+        } else {
+            InventoryTotals::default()
+        };
+        let mut links = LinkSet::new(self.ctx.settings.strain_matching);
+        links.link_product(&sku, product.id);
+        let index = ProductIndex::new([product]);
+        Ok(plan_inventory(&sku, &totals, &index, &links))
+    }
+}
+
+#[async_trait::async_trait]
+impl Processor for InventoryProcessor {
+    async fn process(&self, job: &JobContext) -> Result<Processed, JobError> {
+        if superseded(&self.ctx, job).await? {
+            let outcome = superseded_outcome();
+            return Ok(record::from_outcome(&outcome, None, Writes::default()));
+        }
+        let plan = match self.plan(job, false).await? {
+            Ok(plan) => plan,
+            Err(outcome) => return Ok(record::from_outcome(&outcome, None, Writes::default())),
+        };
+        let patch = ProductPatch {
+            quantity: Some(LeafLinkDecimal(format!("{:.4}", plan.quantity.round_dp(4)))),
+            ..ProductPatch::default()
+        };
+        let mut writes = Writes::default();
+        match self
+            .ctx
+            .leaflink
+            .patch_product(plan.product_id, &patch)
+            .await
+        {
+            Ok(_) => {}
+            Err(ClientError::BadRequest { message, .. }) => {
+                let outcome = Outcome::attention_fix(
+                    format!("LeafLink refused to {}: {message}", plan.summary()),
+                    System::LeafLink,
+                    format!(
+                        "correct LeafLink product {} as LeafLink says",
+                        plan.product_id
+                    ),
+                );
+                return Ok(record::from_outcome(&outcome, Some(json!(plan)), writes));
+            }
+            Err(error) => return Err(error.into()),
+        }
+        writes.push(
+            "leaflink",
+            "patch_product(quantity)",
+            Some(plan.product_id.to_string()),
+        );
+        Ok(record::synced(plan.summary(), json!(plan), writes))
+    }
+
+    async fn dry_run(&self, job: &JobContext) -> Result<serde_json::Value, JobError> {
+        Ok(match self.plan(job, true).await? {
+            Ok(plan) => json!({ "plan": plan, "summary": plan.summary() }),
+            Err(outcome) => json!({ "outcome": outcome }),
+        })
+    }
+}

@@ -16,6 +16,7 @@ pub mod inventory;
 pub mod items;
 pub mod orders;
 pub mod poll;
+pub mod products;
 pub mod record;
 pub mod status;
 
@@ -44,6 +45,7 @@ pub fn processors(context: Arc<SyncContext>) -> Processors {
     status::register(&mut processors, &context);
     items::register(&mut processors, &context);
     inventory::register(&mut processors, &context);
+    products::register(&mut processors, &context);
     processors
 }
 

@@ -166,7 +166,11 @@ pub struct ProductPatch {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub unit_multiplier: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    pub brand: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub product_line: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub category: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub strains: Option<Vec<i64>>,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -1,0 +1,158 @@
+//! Flow B writes: the plan's steps in order through the LeafLink client, with links recorded
+//! after every create or match. A LeafLink 400 ends the run as `needs_attention` with
+//! LeafLink's own words; transport errors, 429 and 5xx go back to the retry policy.
+
+use crate::jobs::JobError;
+use crate::leaflink::model::{NewStrain, ProductPatch, StrainClassification};
+use crate::matcher::item::{NewProduct as PlannedProduct, ProductPatch as PlannedPatch, StrainRef};
+use crate::matcher::{ItemPlan, ItemStep, Outcome, System};
+use crate::remote::ClientError;
+use crate::sync::SyncContext;
+use crate::sync::inventory::current_total;
+use crate::sync::record::Writes;
+
+use super::create::new_product;
+use super::links::{record_product, record_strain};
+use super::load::Loaded;
+
+/// Applies `plan`; `Some(outcome)` when a step stopped it (earlier writes stay listed).
+pub(super) async fn apply(
+    ctx: &SyncContext,
+    loaded: &Loaded,
+    plan: &ItemPlan,
+    writes: &mut Writes,
+) -> Result<Option<Outcome>, JobError> {
+    let mut created_strain = None;
+    for step in &plan.steps {
+        if let Err(stop) = run_step(ctx, loaded, plan, step, &mut created_strain, writes).await {
+            return stop.into_outcome(step);
+        }
+    }
+    Ok(None)
+}
+
+async fn run_step(
+    ctx: &SyncContext,
+    loaded: &Loaded,
+    plan: &ItemPlan,
+    step: &ItemStep,
+    created_strain: &mut Option<i64>,
+    writes: &mut Writes,
+) -> Result<(), Stop> {
+    let item_id = Some(loaded.item.id.as_str());
+    match step {
+        ItemStep::CreateStrain { name } => {
+            *created_strain = Some(create_strain(ctx, name, writes).await?);
+        }
+        ItemStep::LinkProduct { product_id } => {
+            record_product(ctx, &plan.sku, item_id, *product_id).await?;
+        }
+        ItemStep::CreateProduct(planned) => {
+            create_product(ctx, loaded, planned, *created_strain, writes).await?;
+        }
+        ItemStep::PatchProduct { product_id, patch } => {
+            patch_product(ctx, *product_id, patch, *created_strain, writes).await?;
+            record_product(ctx, &plan.sku, item_id, *product_id).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Why a step did not complete.
+enum Stop {
+    Refused(String),
+    Outcome(Outcome),
+    Error(JobError),
+}
+
+impl From<ClientError> for Stop {
+    fn from(error: ClientError) -> Self {
+        match error {
+            ClientError::BadRequest { message, .. } => Self::Refused(message),
+            other => Self::Error(other.into()),
+        }
+    }
+}
+
+impl From<JobError> for Stop {
+    fn from(error: JobError) -> Self {
+        Self::Error(error)
+    }
+}
+
+impl Stop {
+    fn into_outcome(self, step: &ItemStep) -> Result<Option<Outcome>, JobError> {
+        match self {
+            Self::Refused(message) => Ok(Some(Outcome::attention_fix(
+                format!("LeafLink refused to {}: {message}", step.describe()),
+                System::LeafLink,
+                "correct the data LeafLink names, then resync the item",
+            ))),
+            Self::Outcome(outcome) => Ok(Some(outcome)),
+            Self::Error(error) => Err(error),
+        }
+    }
+}
+
+async fn create_strain(ctx: &SyncContext, name: &str, writes: &mut Writes) -> Result<i64, Stop> {
+    let body = NewStrain {
+        name: name.to_owned(),
+        strain_classification: StrainClassification::Na,
+    };
+    let strain = ctx.leaflink.create_strain(&body).await?;
+    writes.push("leaflink", "create_strain", Some(strain.id.to_string()));
+    record_strain(ctx, name, strain.id).await?;
+    Ok(strain.id)
+}
+
+/// The strain id a plan refers to, once any `CreateStrain` step has run.
+fn strain_id(strain: &Option<StrainRef>, created: Option<i64>) -> Option<i64> {
+    match strain {
+        Some(StrainRef::Existing { id }) => Some(*id),
+        Some(StrainRef::Created) => created,
+        None => None,
+    }
+}
+
+async fn create_product(
+    ctx: &SyncContext,
+    loaded: &Loaded,
+    planned: &PlannedProduct,
+    created_strain: Option<i64>,
+    writes: &mut Writes,
+) -> Result<(), Stop> {
+    let quantity = current_total(ctx, &planned.sku).await?;
+    let strain = strain_id(&planned.strain, created_strain);
+    let body = new_product(planned, loaded, strain, quantity).map_err(Stop::Outcome)?;
+    let product = ctx.leaflink.create_product(&body).await?;
+    writes.push("leaflink", "create_product", Some(product.id.to_string()));
+    record_product(ctx, &planned.sku, Some(&loaded.item.id), product.id).await?;
+    Ok(())
+}
+
+async fn patch_product(
+    ctx: &SyncContext,
+    product_id: i64,
+    planned: &PlannedPatch,
+    created_strain: Option<i64>,
+    writes: &mut Writes,
+) -> Result<(), Stop> {
+    // Built field by field from the managed ones: `listing_state` is never sent on update.
+    let patch = ProductPatch {
+        name: planned.name.clone(),
+        description: planned.description.clone(),
+        brand: planned.brand,
+        product_line: planned.product_line,
+        category: planned.category,
+        strains: strain_id(&planned.strain, created_strain).map(|id| vec![id]),
+        ..ProductPatch::default()
+    };
+    ctx.leaflink.patch_product(product_id, &patch).await?;
+    let fields = planned.field_names().join(",");
+    writes.push(
+        "leaflink",
+        format!("patch_product({fields})"),
+        Some(product_id.to_string()),
+    );
+    Ok(())
+}

@@ -1,0 +1,207 @@
+//! Flow B reads: the Flourish item named by the job, then what LeafLink holds for it (the
+//! linked or SKU-matched products, brands, product lines, categories, strains) and the links.
+
+use crate::flourish::ItemFilter;
+use crate::flourish::model::Item as FlourishItem;
+use crate::jobs::JobError;
+use crate::leaflink::client::ProductQuery;
+use crate::leaflink::model::{Brand, Product as LeafLinkProduct, Strain as LeafLinkStrain};
+use crate::matcher::catalog::{Named, ProductLine};
+use crate::matcher::keys::{CategoryMap, SkuKey};
+use crate::matcher::records::{Item, Strain};
+use crate::matcher::{Catalog, LinkSet, Outcome, ProductIndex, StrainIndex, System};
+use crate::remote::ClientError;
+use crate::store::links::LinkKind;
+use crate::sync::SyncContext;
+
+use super::links::{item_record, linked_id, product_for_sku, product_record, strain_for_name};
+
+/// Everything Flow B plans with.
+pub(super) struct Loaded {
+    pub item: FlourishItem,
+    pub record: Item,
+    pub products: ProductIndex,
+    pub catalog: Catalog,
+    pub brands: Vec<Brand>,
+    pub strains: Vec<LeafLinkStrain>,
+    pub strain_index: StrainIndex,
+    pub categories: CategoryMap,
+    pub links: LinkSet,
+}
+
+/// The item a job names: its Flourish id, else (a webhook without id) its SKU. `None` when
+/// Flourish has no such item.
+pub(crate) async fn read_item(
+    ctx: &SyncContext,
+    key: &str,
+) -> Result<Option<FlourishItem>, JobError> {
+    match ctx.flourish.get_item(key).await {
+        Ok(item) => return Ok(Some(item)),
+        // Not an id (a SKU from a webhook without one): Flourish answers 404, or 400.
+        Err(ClientError::NotFound { .. } | ClientError::BadRequest { .. }) => {}
+        Err(error) => return Err(error.into()),
+    }
+    let filter = ItemFilter {
+        sku: Some(key.to_owned()),
+        ..ItemFilter::default()
+    };
+    let items = ctx.flourish.list_items(&filter).await?;
+    let sku = SkuKey::new(key);
+    let mut matching = items.into_iter().filter(|i| SkuKey::new(&i.sku) == sku);
+    Ok(match (matching.next(), matching.next()) {
+        (Some(item), None) => Some(item),
+        _ => None,
+    })
+}
+
+/// Whether the matcher's gate stops the item before any LeafLink data matters (inactive, or
+/// strain-specific without a strain): then nothing on LeafLink is read.
+fn stopped_at_gate(item: &Item) -> bool {
+    let no_strain = item
+        .strain_name
+        .as_deref()
+        .is_none_or(|s| s.trim().is_empty());
+    !item.ecommerce_active
+        || (item.strain_required && no_strain)
+        || SkuKey::new(&item.sku).is_empty()
+}
+
+/// Reads LeafLink and the links for `item`; an `Outcome` when a problem shows before planning.
+pub(super) async fn load(ctx: &SyncContext, item: FlourishItem) -> Result<Loaded, LoadStop> {
+    let record = item_record(&item);
+    let mut loaded = Loaded {
+        item,
+        record,
+        products: ProductIndex::default(),
+        catalog: Catalog::default(),
+        brands: Vec::new(),
+        strains: Vec::new(),
+        strain_index: StrainIndex::default(),
+        categories: CategoryMap::new(ctx.settings.category_map.iter().cloned()),
+        links: LinkSet::new(ctx.settings.strain_matching),
+    };
+    if stopped_at_gate(&loaded.record) {
+        return Ok(loaded);
+    }
+    let sku = SkuKey::new(&loaded.record.sku);
+    if sku.as_str().contains(',') {
+        return Err(LoadStop::Outcome(Outcome::attention_fix(
+            format!(
+                "SKU \"{}\" contains a comma, which LeafLink does not allow",
+                sku.as_str()
+            ),
+            System::Flourish,
+            format!("remove the comma from the SKU of item {}", loaded.item.id),
+        )));
+    }
+    let (products, linked) = find_products(ctx, &loaded, &sku).await?;
+    loaded.products = ProductIndex::new(products.iter().map(product_record));
+    if let Some(id) = linked {
+        loaded.links.link_product(sku.as_str(), id);
+    }
+    load_catalog(ctx, &mut loaded).await?;
+    Ok(loaded)
+}
+
+/// Why loading stopped: a recorded outcome, or an error for the retry policy.
+pub(super) enum LoadStop {
+    Outcome(Outcome),
+    Error(JobError),
+}
+
+impl From<JobError> for LoadStop {
+    fn from(error: JobError) -> Self {
+        Self::Error(error)
+    }
+}
+
+impl From<ClientError> for LoadStop {
+    fn from(error: ClientError) -> Self {
+        Self::Error(error.into())
+    }
+}
+
+/// The products the item may be, and the linked product id: through the SKU link, else the
+/// item link (same SKU only), else a SKU search. A linked product goes into the `LinkSet` so
+/// the matcher never searches past it.
+async fn find_products(
+    ctx: &SyncContext,
+    loaded: &Loaded,
+    sku: &SkuKey,
+) -> Result<(Vec<LeafLinkProduct>, Option<i64>), LoadStop> {
+    let by_item = linked_id(ctx, LinkKind::Item, &loaded.item.id).await?;
+    let by_sku = product_for_sku(ctx, sku.as_str()).await?;
+    let Some(id) = by_sku.or(by_item) else {
+        let query = ProductQuery {
+            skus: vec![sku.as_str().to_owned()],
+            ..ProductQuery::default()
+        };
+        let found = ctx.leaflink.list_products(&query).await?;
+        let same_sku = found.into_iter().filter(|p| SkuKey::new(&p.sku) == *sku);
+        return Ok((same_sku.collect(), None));
+    };
+    let product = match ctx.leaflink.get_product(id).await {
+        Ok(product) => product,
+        // The matcher reports a link to a vanished product as needing attention.
+        Err(ClientError::NotFound { .. }) => return Ok((Vec::new(), Some(id))),
+        Err(error) => return Err(error.into()),
+    };
+    if by_sku.is_none() && SkuKey::new(&product.sku) != *sku {
+        return Err(LoadStop::Outcome(Outcome::attention_fix(
+            format!(
+                "Flourish item {} now has SKU \"{}\" but its LeafLink product {id} has \"{}\"",
+                loaded.item.id,
+                sku.as_str(),
+                product.sku
+            ),
+            System::LeafLink,
+            format!(
+                "set the SKU of LeafLink product {id} to `{}` (or restore the item's SKU)",
+                sku.as_str()
+            ),
+        )));
+    }
+    Ok((vec![product], Some(id)))
+}
+
+/// Brands, product lines, categories and strains, and the strain link the matcher consults.
+async fn load_catalog(ctx: &SyncContext, loaded: &mut Loaded) -> Result<(), LoadStop> {
+    let leaflink = &ctx.leaflink;
+    let (brands, lines, categories, strains) = tokio::try_join!(
+        leaflink.list_brands(),
+        leaflink.list_product_lines(None),
+        leaflink.list_categories(),
+        leaflink.list_strains(None),
+    )?;
+    let named = |id: i64, name: &str| Named {
+        id,
+        name: name.to_owned(),
+    };
+    let brand_names: Vec<Named> = brands.iter().map(|b| named(b.id, &b.name)).collect();
+    let category_names: Vec<Named> = categories.iter().map(|c| named(c.id, &c.name)).collect();
+    let lines: Vec<ProductLine> = lines
+        .iter()
+        .map(|l| ProductLine {
+            id: l.id,
+            name: l.name.clone(),
+            brand: l.brand,
+        })
+        .collect();
+    loaded.catalog = Catalog::new(&brand_names, &lines, &category_names);
+    let records: Vec<Strain> = strains
+        .iter()
+        .map(|s| Strain {
+            id: s.id,
+            name: s.name.clone(),
+        })
+        .collect();
+    loaded.strain_index = StrainIndex::new(&records, ctx.settings.strain_matching);
+    loaded.brands = brands;
+    loaded.strains = strains;
+    if let Some(name) = loaded.record.strain_name.clone()
+        && let Some(id) = strain_for_name(ctx, &name).await?
+    {
+        loaded.links.link_strain(&name, id);
+    }
+    Ok(())
+}

@@ -1,0 +1,122 @@
+//! Flow B — a Flourish item becomes (or updates) a LeafLink product.
+//!
+//! Job kind `flourish.item`, keyed by the Flourish item id (or the SKU when the webhook had no
+//! id). The item is re-read from Flourish, LeafLink's catalogue around it is read, the matcher
+//! plans, and the plan is applied with links recorded. Products are created `Available`;
+//! updates carry only the managed fields that differ and never `listing_state`.
+//!
+//! No duplicate is ever created by a retry: every run searches LeafLink by SKU again before
+//! creating, so a create whose answer was lost is found and linked on the next attempt. Jobs
+//! run one at a time per entity key; an item announced once by id and once by SKU (a webhook
+//! without id) has two keys, which only a multi-worker deployment could run at the same time.
+
+mod apply;
+mod create;
+pub(crate) mod links;
+pub(crate) mod load;
+
+use std::sync::Arc;
+
+use serde_json::json;
+
+use super::record::{self, Writes};
+use super::{SyncContext, entity_id};
+use crate::jobs::{JobContext, JobError, Processed, Processor, Processors};
+use crate::matcher::{ItemContext, ItemPlan, Outcome, OutcomeKind, plan_item};
+use load::{LoadStop, Loaded, load, read_item};
+
+/// The job kind this flow handles.
+pub const JOB_KIND: &str = "flourish.item";
+
+/// Registers Flow B.
+pub fn register(processors: &mut Processors, context: &Arc<SyncContext>) {
+    let processor = ItemProcessor {
+        ctx: Arc::clone(context),
+    };
+    processors.register(JOB_KIND, Arc::new(processor));
+}
+
+/// Runs Flow B for one item.
+pub struct ItemProcessor {
+    ctx: Arc<SyncContext>,
+}
+
+/// What planning came to.
+enum Planned {
+    /// Nothing to write (or nothing may be written), and why.
+    Stop(Outcome),
+    /// Writes to make.
+    Plan(Box<Loaded>, ItemPlan),
+}
+
+impl ItemProcessor {
+    /// Reads and plans; `keep_links` (false in a dry run) lets an in-step item record its links.
+    async fn plan(&self, job: &JobContext, keep_links: bool) -> Result<Planned, JobError> {
+        let key = entity_id(job);
+        let Some(item) = read_item(&self.ctx, key).await? else {
+            return Ok(Planned::Stop(Outcome::ignored(format!(
+                "Flourish has no item with id or SKU \"{key}\""
+            ))));
+        };
+        let loaded = match load(&self.ctx, item).await {
+            Ok(loaded) => loaded,
+            Err(LoadStop::Outcome(outcome)) => return Ok(Planned::Stop(outcome)),
+            Err(LoadStop::Error(error)) => return Err(error),
+        };
+        let context = ItemContext {
+            products: &loaded.products,
+            catalog: &loaded.catalog,
+            strains: &loaded.strain_index,
+            categories: &loaded.categories,
+            links: &loaded.links,
+        };
+        Ok(match plan_item(&loaded.record, &context) {
+            Ok(plan) => Planned::Plan(Box::new(loaded), plan),
+            Err(outcome) if keep_links && outcome.kind == OutcomeKind::Unchanged => {
+                // In step already: make sure both links exist (a link may have come from
+                // the item side only).
+                self.keep_links(&loaded).await?;
+                Planned::Stop(outcome)
+            }
+            Err(outcome) => Planned::Stop(outcome),
+        })
+    }
+
+    async fn keep_links(&self, loaded: &Loaded) -> Result<(), JobError> {
+        let sku = crate::matcher::SkuKey::new(&loaded.record.sku);
+        if let Some(id) = loaded.links.product(&sku) {
+            links::record_product(&self.ctx, sku.as_str(), Some(&loaded.item.id), id).await?;
+        }
+        Ok(())
+    }
+}
+
+#[async_trait::async_trait]
+impl Processor for ItemProcessor {
+    async fn process(&self, job: &JobContext) -> Result<Processed, JobError> {
+        if links::superseded(&self.ctx, job).await? {
+            let outcome = links::superseded_outcome();
+            return Ok(record::from_outcome(&outcome, None, Writes::default()));
+        }
+        let (loaded, plan) = match self.plan(job, true).await? {
+            Planned::Stop(outcome) => {
+                return Ok(record::from_outcome(&outcome, None, Writes::default()));
+            }
+            Planned::Plan(loaded, plan) => (loaded, plan),
+        };
+        let mut writes = Writes::default();
+        let stopped = apply::apply(&self.ctx, &loaded, &plan, &mut writes).await?;
+        let plan_json = json!(plan);
+        Ok(match stopped {
+            Some(outcome) => record::from_outcome(&outcome, Some(plan_json), writes),
+            None => record::synced(plan.summary(), plan_json, writes),
+        })
+    }
+
+    async fn dry_run(&self, job: &JobContext) -> Result<serde_json::Value, JobError> {
+        Ok(match self.plan(job, false).await? {
+            Planned::Stop(outcome) => json!({ "outcome": outcome }),
+            Planned::Plan(_, plan) => json!({ "plan": plan, "summary": plan.summary() }),
+        })
+    }
+}

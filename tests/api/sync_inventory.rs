@@ -1,0 +1,182 @@
+//! Flow C end to end: Flourish stock counts become LeafLink product quantities.
+
+use leafbridge::sim::common::LoggedRequest;
+use serde_json::json;
+
+use crate::sync_items::{
+    all_writes, clear_logs, latest, products_with_sku, settle_through_retries, trigger, writes,
+};
+use crate::world::{World, seed_settings, spawn_world, spawn_world_with};
+
+const CULTIVATION: &str = "04bb2a7c";
+const MANUFACTURING: &str = "9e31d0f5";
+
+/// The sellable total of `sku` in Flourish now, over `facilities` (all when empty).
+fn flourish_total(world: &World, sku: &str, facilities: &[&str]) -> f64 {
+    let dump = world.flourish.dump();
+    dump["inventory"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|row| row["sku"] == sku)
+        .filter(|row| {
+            facilities.is_empty() || facilities.contains(&row["facility_id"].as_str().unwrap())
+        })
+        .map(|row| row["sellable_qty"].as_f64().unwrap())
+        .sum()
+}
+
+fn leaflink_quantity(world: &World, sku: &str) -> f64 {
+    let product = &products_with_sku(world, sku)[0];
+    product["quantity"].as_str().unwrap().parse().unwrap()
+}
+
+fn quantity_patches(log: Vec<LoggedRequest>) -> Vec<LoggedRequest> {
+    writes(log)
+        .into_iter()
+        .filter(|r| r.method == "PATCH" && r.body.get("quantity").is_some())
+        .collect()
+}
+
+#[tokio::test]
+async fn stock_over_two_facilities_sums_into_the_leaflink_quantity() {
+    let world = spawn_world().await;
+    world
+        .flourish
+        .set_inventory(CULTIVATION, "151", 500.0, Some("CFC-PR-261020-OGK"))
+        .unwrap();
+    world
+        .flourish
+        .set_inventory(MANUFACTURING, "151", 130.0, Some("CFM-PR-261024-OGK"))
+        .unwrap();
+    world.settle().await;
+
+    assert_eq!(flourish_total(&world, "OGK-PR-1G", &[]), 630.0);
+    assert_eq!(leaflink_quantity(&world, "OGK-PR-1G"), 630.0);
+    let patches = quantity_patches(world.leaflink.control().requests());
+    assert_eq!(patches.len(), 1, "{patches:?}");
+    assert_eq!(patches[0].path, "/api/v2/products/5150/");
+    assert_eq!(patches[0].body, json!({"quantity": "630.0000"}));
+    let events = world
+        .events("entity_key=flourish.inventory_summary:OGK-PR-1G")
+        .await;
+    let outcomes: Vec<&str> = events
+        .iter()
+        .map(|e| e["outcome"].as_str().unwrap())
+        .collect();
+    assert_eq!(outcomes, ["synced", "unchanged"], "newest first");
+}
+
+#[tokio::test]
+async fn a_burst_for_one_sku_ends_in_one_patch_with_the_newest_sum() {
+    let world = spawn_world().await;
+    for qty in [470.0, 455.0, 440.0, 431.0, 425.0, 410.0] {
+        world
+            .flourish
+            .set_inventory(CULTIVATION, "OGK-PR-1G", qty, Some("CFC-PR-261020-OGK"))
+            .unwrap();
+    }
+    world.settle().await;
+
+    assert_eq!(leaflink_quantity(&world, "OGK-PR-1G"), 410.0 + 120.0);
+    let patches = quantity_patches(world.leaflink.control().requests());
+    assert_eq!(patches.len(), 1, "{patches:?}");
+    assert_eq!(patches[0].body["quantity"], "530.0000");
+    let events = world
+        .events("entity_key=flourish.inventory_summary:OGK-PR-1G")
+        .await;
+    assert_eq!(events.len(), 6);
+    let synced = events.iter().filter(|e| e["outcome"] == "synced").count();
+    assert_eq!(synced, 1, "one job of the burst wrote");
+    assert_eq!(events[0]["outcome"], "synced", "the newest one");
+    let stock_reads = world
+        .flourish
+        .control()
+        .requests()
+        .into_iter()
+        .filter(|r| r.path.ends_with("/inventory/summary"))
+        .count();
+    assert_eq!(stock_reads, 2, "one read per facility for the whole burst");
+}
+
+#[tokio::test]
+async fn a_product_not_available_gets_no_quantity() {
+    let world = spawn_world().await;
+    world
+        .flourish
+        .set_inventory(CULTIVATION, "157", 55.0, Some("CFC-261102-WC"))
+        .unwrap();
+    world.settle().await;
+
+    let event = latest(&world, "flourish.inventory_summary:CF-FL-WC-35").await;
+    assert_eq!(event["outcome"], "ignored");
+    assert!(event["reason"].as_str().unwrap().contains("Unavailable"));
+    assert_eq!(leaflink_quantity(&world, "CF-FL-WC-35"), 0.0);
+    assert!(all_writes(&world).is_empty());
+}
+
+#[tokio::test]
+async fn unchanged_stock_makes_no_write() {
+    let world = spawn_world().await;
+    for (sku, nonce) in [("OGK-PR-1G", 1), ("CF-FL-OGK-35", 2), ("OGK-PR-1G", 3)] {
+        trigger(
+            &world,
+            "inventory_summary",
+            json!({"sku": sku, "resync": nonce}),
+        )
+        .await;
+    }
+    trigger(&world, "inventory_summary", json!({"item_id": "151"})).await;
+    world.settle().await;
+
+    assert!(all_writes(&world).is_empty(), "{:?}", all_writes(&world));
+    let by_item = latest(&world, "flourish.inventory_summary:item:151").await;
+    assert_eq!(by_item["outcome"], "unchanged");
+    let by_sku = latest(&world, "flourish.inventory_summary:CF-FL-OGK-35").await;
+    assert_eq!(by_sku["outcome"], "unchanged");
+}
+
+#[tokio::test]
+async fn only_the_configured_facilities_feed_leaflink() {
+    let mut settings = seed_settings();
+    settings.feeding_facilities = Some(vec![CULTIVATION.to_owned()]);
+    let world = spawn_world_with(settings).await;
+    trigger(&world, "inventory_summary", json!({"sku": "OGK-PR-1G"})).await;
+    world.settle().await;
+
+    assert_eq!(leaflink_quantity(&world, "OGK-PR-1G"), 480.0);
+    let facility_reads: Vec<_> = world
+        .flourish
+        .control()
+        .requests()
+        .into_iter()
+        .filter(|r| r.path.ends_with("/inventory/summary"))
+        .collect();
+    assert_eq!(facility_reads.len(), 1, "only the feeding facility is read");
+}
+
+#[tokio::test]
+async fn failures_and_a_429_storm_end_with_the_newest_quantity() {
+    let world = spawn_world().await;
+    world.flourish.control().fail_next(5, 503);
+    world.leaflink.control().rate_limit_next(9, 0);
+    for qty in [300.0, 200.0] {
+        world
+            .flourish
+            .set_inventory(MANUFACTURING, "151", qty, Some("CFM-PR-261024-OGK"))
+            .unwrap();
+    }
+    settle_through_retries(&world).await;
+
+    assert_eq!(leaflink_quantity(&world, "OGK-PR-1G"), 480.0 + 200.0);
+    assert_eq!(world.app.queue().await.pending, 0);
+    clear_logs(&world);
+    trigger(
+        &world,
+        "inventory_summary",
+        json!({"sku": "OGK-PR-1G", "resync": 1}),
+    )
+    .await;
+    world.settle().await;
+    assert!(all_writes(&world).is_empty());
+}
