@@ -17,3 +17,5 @@ mod leaflink_transport;
 mod leaflink_webhooks;
 mod multi_instance;
 mod openapi;
+mod preflight;
+mod preflight_support;
