@@ -121,6 +121,17 @@ impl RecordRef {
     }
 }
 
+impl fmt::Display for RecordRef {
+    /// `LeafLink product 5106 (CF-FL-WC-35)`; the key is left out when blank.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {} {}", self.side.name(), self.kind, self.id)?;
+        match self.key.trim() {
+            "" => Ok(()),
+            key => write!(f, " ({key})"),
+        }
+    }
+}
+
 /// One problem found before go-live.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Finding {

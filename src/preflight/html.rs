@@ -105,19 +105,7 @@ fn findings(out: &mut String, title: &str, findings: &[Finding]) {
     let _ = write!(out, "<section><h2>{}</h2>", escape(title));
     for f in findings {
         let sev = f.severity.as_str();
-        let records: Vec<String> = f
-            .records
-            .iter()
-            .map(|r| {
-                escape(&format!(
-                    "{} {} {} ({})",
-                    r.side.name(),
-                    r.kind,
-                    r.id,
-                    r.key
-                ))
-            })
-            .collect();
+        let records: Vec<String> = f.records.iter().map(|r| escape(&r.to_string())).collect();
         let _ = write!(
             out,
             "<div class=\"finding {sev}\"><span class=\"sev {sev}\">{sev}</span> <code>{}</code> {}\

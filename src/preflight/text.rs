@@ -62,11 +62,7 @@ fn section(out: &mut String, title: &str, findings: &[Finding]) {
             let _ = writeln!(out, "\n  [{}] {current}", finding.severity.as_str());
         }
         let _ = writeln!(out, "    - {}", finding.summary);
-        let records: Vec<String> = finding
-            .records
-            .iter()
-            .map(|r| format!("{} {} {} ({})", r.side.name(), r.kind, r.id, r.key))
-            .collect();
+        let records: Vec<String> = finding.records.iter().map(|r| r.to_string()).collect();
         if !records.is_empty() {
             let _ = writeln!(out, "      records: {}", records.join("; "));
         }

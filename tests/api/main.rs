@@ -18,4 +18,5 @@ mod leaflink_webhooks;
 mod multi_instance;
 mod openapi;
 mod preflight;
+mod preflight_html;
 mod preflight_support;
