@@ -18,5 +18,6 @@ mod leaflink_webhooks;
 mod multi_instance;
 mod openapi;
 mod preflight;
+mod preflight_cli;
 mod preflight_html;
 mod preflight_support;

@@ -8,10 +8,13 @@ mod batches;
 mod catalog;
 mod context;
 mod customers;
+mod facilities;
 mod listing;
 mod reps;
 mod skus;
 mod strains;
+#[cfg(test)]
+mod tests;
 
 use std::collections::BTreeMap;
 
@@ -74,6 +77,7 @@ pub fn run_checks(snapshot: &Snapshot, settings: &CheckSettings) -> CheckResults
     findings.extend(customers::check(&cx));
     findings.extend(reps::check(&cx));
     findings.extend(batches::check(&cx));
+    findings.extend(facilities::check(&cx));
     let mut notes = strains::notes(&cx);
     notes.extend(customers::notes(&cx));
     CheckResults {
