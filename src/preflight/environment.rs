@@ -3,6 +3,8 @@
 
 use std::path::Path;
 
+use serde::{Deserialize, Serialize};
+
 use super::PreflightSettings;
 use super::finding::{Finding, RecordRef, Severity, Side};
 use super::snapshot::FetchError;
@@ -78,6 +80,57 @@ fn sqlite_file(url: &str) -> Option<&str> {
         .or_else(|| url.strip_prefix("sqlite:"))?;
     let path = rest.split('?').next().unwrap_or(rest);
     (!path.is_empty() && !path.contains(":memory:")).then_some(path)
+}
+
+/// How one connectivity or configuration item went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Passed,
+    Failed,
+    /// Not known: the read stopped at the other platform first.
+    NotChecked,
+}
+
+/// One line of the "Connectivity and configuration" section.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnvironmentCheck {
+    pub name: String,
+    pub status: Status,
+}
+
+/// The connectivity and configuration items, passed or not, for the report.
+pub fn summarise(
+    settings: &PreflightSettings,
+    findings: &[Finding],
+    fetch: Result<(), &FetchError>,
+) -> Vec<EnvironmentCheck> {
+    let platform = |side: Side| match fetch {
+        Ok(()) => Status::Passed,
+        Err(error) if error.platform == side => Status::Failed,
+        Err(_) => Status::NotChecked,
+    };
+    let flag = |ok: bool| if ok { Status::Passed } else { Status::Failed };
+    let database = !findings.iter().any(|f| f.check == "database_not_ready");
+    [
+        ("LeafLink API key accepted", platform(Side::Leaflink)),
+        ("Flourish API key accepted", platform(Side::Flourish)),
+        (
+            "LeafLink webhook key configured",
+            flag(settings.leaflink_webhook_key),
+        ),
+        (
+            "Flourish webhook key configured",
+            flag(settings.flourish_webhook_key),
+        ),
+        ("Database reachable and migrated", flag(database)),
+    ]
+    .into_iter()
+    .map(|(name, status)| EnvironmentCheck {
+        name: name.to_owned(),
+        status,
+    })
+    .collect()
 }
 
 /// The finding for a platform that could not be read.

@@ -3,8 +3,10 @@
 
 use std::fmt::Write;
 
+use super::environment::Status;
 use super::finding::Finding;
 use super::report::Report;
+use super::text::status;
 
 const STYLE: &str = "
 body{font:15px/1.45 system-ui,-apple-system,'Segoe UI',sans-serif;margin:0;background:#f4f6f8;color:#1d2733}
@@ -24,6 +26,7 @@ th{background:#eef1f4;font-weight:600}
 .finding{background:#fff;border-left:5px solid #999;border-radius:6px;padding:10px 14px;margin:8px 0;box-shadow:0 1px 2px #0001}
 .finding.error{border-color:#c62828}.finding.warning{border-color:#e59400}.finding.info{border-color:#1e88e5}
 .records{color:#3c4753;font-size:13px;margin-top:4px}.fix{margin-top:4px;font-size:14px}
+.ok{color:#2e7d32;font-weight:600}
 code{background:#eef1f4;padding:0 4px;border-radius:3px}
 ";
 
@@ -82,6 +85,7 @@ fn summary(out: &mut String, report: &Report) {
         s.warnings,
         s.infos
     );
+    environment(out, report);
     if !s.checks.is_empty() {
         out.push_str("<h2>Findings by check</h2><table><tr><th>Severity</th><th>Check</th><th>Count</th></tr>");
         for c in &s.checks {
@@ -96,6 +100,29 @@ fn summary(out: &mut String, report: &Report) {
         out.push_str("</table>");
     }
     out.push_str("</section>");
+}
+
+fn environment(out: &mut String, report: &Report) {
+    if report.environment.is_empty() {
+        return;
+    }
+    out.push_str(
+        "<h2>Connectivity and configuration</h2><table><tr><th>Check</th><th>Status</th></tr>",
+    );
+    for check in &report.environment {
+        let class = match check.status {
+            Status::Passed => "ok",
+            Status::Failed => "sev error",
+            Status::NotChecked => "sev warning",
+        };
+        let _ = write!(
+            out,
+            "<tr><td>{}</td><td class=\"{class}\">{}</td></tr>",
+            escape(&check.name),
+            status(check.status)
+        );
+    }
+    out.push_str("</table>");
 }
 
 fn findings(out: &mut String, title: &str, findings: &[Finding]) {

@@ -48,7 +48,9 @@ pub struct PreflightSettings {
 /// A report and the snapshot it was made from (none when a platform could not be read).
 #[derive(Debug, Clone)]
 pub struct Inspection {
+    /// What was found.
     pub report: Report,
+    /// What was read, for `--fix-safe`.
     pub snapshot: Option<Snapshot>,
 }
 
@@ -62,26 +64,23 @@ pub async fn inspect(
 ) -> Inspection {
     let mut findings = environment::check_configuration(settings).await;
     let started = std::time::Instant::now();
-    match snapshot::fetch(&settings.leaflink, &settings.flourish, progress).await {
+    let fetched = snapshot::fetch(&settings.leaflink, &settings.flourish, progress).await;
+    let environment = environment::summarise(settings, &findings, fetched.as_ref().map(|_| ()));
+    let (mut report, snapshot) = match fetched {
         Ok(snapshot) => {
-            let fetch_ms = started.elapsed().as_millis();
             let mut report = Report::from_snapshot(&snapshot, &settings.checks);
+            report.fetch_ms = Some(started.elapsed().as_millis());
             report.findings.append(&mut findings);
-            report.fetch_ms = Some(fetch_ms);
-            report.recount();
-            Inspection {
-                report,
-                snapshot: Some(snapshot),
-            }
+            (report, Some(snapshot))
         }
         Err(error) => {
             findings.push(environment::connectivity_finding(&error));
-            Inspection {
-                report: Report::from_findings(findings),
-                snapshot: None,
-            }
+            (Report::from_findings(findings), None)
         }
-    }
+    };
+    report.environment = environment;
+    report.recount();
+    Inspection { report, snapshot }
 }
 
 /// [`inspect`] without the snapshot and without progress reports.

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::checks::{CheckSettings, RoutingTable, run_checks};
+use super::environment::EnvironmentCheck;
 use super::finding::{Finding, Severity};
 use super::snapshot::Snapshot;
 
@@ -35,6 +36,8 @@ pub struct Report {
     /// When the report was made (RFC 3339, UTC).
     pub generated_at: String,
     pub summary: Summary,
+    /// Connectivity and configuration, passed or not.
+    pub environment: Vec<EnvironmentCheck>,
     /// Problems, most severe first.
     pub findings: Vec<Finding>,
     /// What the first sync will create or match loosely; not problems.

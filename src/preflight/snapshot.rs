@@ -20,13 +20,21 @@ use crate::remote::ClientError;
 /// LeafLink's side of the snapshot.
 #[derive(Debug, Clone, Default)]
 pub struct LeafLinkData {
+    /// Brands (read-only on LeafLink).
     pub brands: Vec<ll::Brand>,
+    /// Product lines of every brand.
     pub product_lines: Vec<ll::ProductLine>,
+    /// Product categories.
     pub categories: Vec<ll::Category>,
+    /// Strains.
     pub strains: Vec<ll::Strain>,
+    /// Company staff (the sales reps of orders and customers).
     pub staff: Vec<ll::CompanyStaff>,
+    /// Customers, archived ones included.
     pub customers: Vec<ll::Customer>,
+    /// Products in every listing state.
     pub products: Vec<ll::Product>,
+    /// Batches.
     pub batches: Vec<ll::Batch>,
     /// Open orders (Submitted, Accepted, Backorder): the ones routing applies to today.
     pub orders: Vec<ll::OrderReceived>,
@@ -35,19 +43,26 @@ pub struct LeafLinkData {
 /// One lot row of a facility's inventory.
 #[derive(Debug, Clone, Default)]
 pub struct StockRow {
+    /// The facility holding the stock.
     pub facility_id: String,
+    /// The lot row as Flourish answers it.
     pub row: fl::InventoryRow,
 }
 
 /// Flourish's side of the snapshot.
 #[derive(Debug, Clone, Default)]
 pub struct FlourishData {
+    /// Facilities.
     pub facilities: Vec<fl::Facility>,
     /// Every rep once, whichever facility lists them.
     pub sales_reps: Vec<fl::SalesRep>,
+    /// Items, e-commerce active or not.
     pub items: Vec<fl::Item>,
+    /// Destinations.
     pub destinations: Vec<fl::Destination>,
+    /// Brands.
     pub brands: Vec<fl::Brand>,
+    /// Strains.
     pub strains: Vec<fl::Strain>,
     /// Inventory of every facility, one row per lot.
     pub inventory: Vec<StockRow>,
@@ -56,7 +71,9 @@ pub struct FlourishData {
 /// Both platforms as read at one moment.
 #[derive(Debug, Clone, Default)]
 pub struct Snapshot {
+    /// LeafLink's lists.
     pub leaflink: LeafLinkData,
+    /// Flourish's lists.
     pub flourish: FlourishData,
 }
 
@@ -65,7 +82,9 @@ pub struct Snapshot {
 pub struct Progress {
     /// The list just read, e.g. `LeafLink products`.
     pub step: &'static str,
+    /// Lists read so far.
     pub done: usize,
+    /// Lists to read.
     pub total: usize,
 }
 
@@ -73,8 +92,11 @@ pub struct Progress {
 #[derive(Debug, thiserror::Error)]
 #[error("reading {} {step}: {error}", platform.name())]
 pub struct FetchError {
+    /// The platform that failed.
     pub platform: Side,
+    /// The list being read.
     pub step: &'static str,
+    /// The client's error.
     pub error: ClientError,
 }
 

@@ -2,6 +2,7 @@
 
 use std::fmt::Write;
 
+use super::environment::Status;
 use super::finding::Finding;
 use super::report::Report;
 
@@ -20,6 +21,13 @@ pub fn render(report: &Report) -> String {
         "{} errors, {} warnings, {} info\n",
         s.errors, s.warnings, s.infos
     );
+    if !report.environment.is_empty() {
+        let _ = writeln!(out, "Connectivity and configuration");
+        for check in &report.environment {
+            let _ = writeln!(out, "  {:<12} {}", status(check.status), check.name);
+        }
+        out.push('\n');
+    }
     if !s.checks.is_empty() {
         let _ = writeln!(out, "Findings by check");
         for c in &s.checks {
@@ -109,4 +117,13 @@ fn routing(out: &mut String, report: &Report) {
         let _ = writeln!(out, "  not routed {count:>5}: {reason}");
     }
     out.push('\n');
+}
+
+/// A status as shown in reports.
+pub fn status(status: Status) -> &'static str {
+    match status {
+        Status::Passed => "ok",
+        Status::Failed => "FAILED",
+        Status::NotChecked => "not checked",
+    }
 }

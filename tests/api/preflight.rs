@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use leafbridge::leaflink::LeafLinkClient;
+use leafbridge::preflight::environment::Status;
 use leafbridge::preflight::{self, Severity, fix};
 
 use crate::preflight_support::{expected_shapes, fixture, shapes, start};
@@ -101,6 +102,26 @@ async fn a_refused_api_key_is_an_error_finding_instead_of_data_checks() {
     let checks: Vec<&str> = report.findings.iter().map(|f| f.check.as_str()).collect();
     assert_eq!(checks, ["api_key_rejected", "webhook_key_missing"]);
     assert_eq!(report.exit_code(), 1);
+    let status = |name: &str| {
+        let check = report.environment.iter().find(|c| c.name == name).unwrap();
+        check.status
+    };
+    assert_eq!(status("Flourish API key accepted"), Status::Failed);
+    assert_eq!(status("LeafLink webhook key configured"), Status::Failed);
+    assert_eq!(status("Database reachable and migrated"), Status::Passed);
+}
+
+#[tokio::test]
+async fn the_seed_environment_passes_every_connectivity_check() {
+    let world = start(&fixture("seed.json")).await;
+    let report = preflight::build_report(&world.settings).await;
+    assert_eq!(report.environment.len(), 5);
+    assert!(
+        report
+            .environment
+            .iter()
+            .all(|c| c.status == Status::Passed)
+    );
 }
 
 #[tokio::test]

@@ -42,6 +42,9 @@ async fn text_output_gives_counts_before_details() {
         .await
         .unwrap();
     let text = std::fs::read_to_string(&path).unwrap();
+    if let Ok(keep) = std::env::var("PREFLIGHT_KEEP_DIR") {
+        std::fs::write(std::path::Path::new(&keep).join("report.txt"), &text).unwrap();
+    }
     let counts = text
         .find("13 errors, 7 warnings, 2 info")
         .expect("counts line");

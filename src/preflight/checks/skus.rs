@@ -18,7 +18,7 @@ pub fn check(cx: &Context<'_>) -> Vec<Finding> {
         if cx.products_with(&SkuKey::new(&item.sku)).is_empty()
             && !paired_items.contains(item.id.as_str())
         {
-            findings.push(item_missing(item));
+            findings.push(item_missing(cx, item));
         }
     }
     for product in &cx.listed_products {
@@ -41,12 +41,19 @@ pub fn product_ref(product: &ll::Product) -> RecordRef {
     RecordRef::leaflink("product", product.id, product.sku.trim())
 }
 
-fn item_missing(item: &fl::Item) -> Finding {
+fn item_missing(cx: &Context<'_>, item: &fl::Item) -> Finding {
     let sku = item.sku.trim();
+    let brand = item.brand.as_deref().unwrap_or("").trim();
+    let blocked = matches!(cx.catalog.brand(brand), Lookup::Missing);
+    let outcome = if blocked {
+        format!("the first sync would create it once brand {brand:?} exists in LeafLink")
+    } else {
+        "the first sync creates it".to_owned()
+    };
     Finding::new(
         "item_missing_in_leaflink",
         Severity::Info,
-        format!("E-commerce item {sku} has no LeafLink product; the first sync creates it"),
+        format!("E-commerce item {sku} has no LeafLink product; {outcome}"),
     )
     .with([item_ref(item)])
     .fix(Side::Flourish, format!("nothing, if {sku} should be listed on LeafLink; otherwise turn off E-commerce Active on the item"))
