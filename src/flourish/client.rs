@@ -173,6 +173,11 @@ impl FlourishClient {
             .await
     }
 
+    /// Every destination of the company, all pages.
+    pub async fn list_destinations(&self) -> Result<Vec<Destination>, ClientError> {
+        self.list_all(&["destinations"], Query::new(), None).await
+    }
+
     /// Destinations whose license number is exactly `license_number`.
     pub async fn find_destinations_by_license(
         &self,

@@ -202,7 +202,12 @@ async fn list_sales_reps(
 ) -> Answer {
     let facility = facility_id(&shared, &headers)?;
     let mut rows = shared.state.lock().sales_reps.clone();
-    rows.retain(|rep| id_of(rep, "facility_id").as_deref() == Some(facility.as_str()));
+    // A rep without a default facility belongs to none in particular, so every facility's
+    // list shows them (otherwise no API read could ever find them).
+    rows.retain(|rep| match id_of(rep, "facility_id") {
+        Some(id) if !id.trim().is_empty() => id == facility,
+        _ => true,
+    });
     page(&shared, &uri, &Params::parse(&uri), rows)
 }
 

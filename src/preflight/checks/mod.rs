@@ -1,0 +1,89 @@
+//! The data checks: pure functions over a [`Snapshot`] and the matching settings.
+//!
+//! Each file covers one area of `fixtures/README.md` ("Checks"). The indexes every check needs
+//! are built once in [`Context`], from the matcher's own keys and indexes, so a check compares
+//! records exactly the way sync will.
+
+mod batches;
+mod catalog;
+mod context;
+mod customers;
+mod facilities;
+mod listing;
+mod reps;
+mod skus;
+mod strains;
+#[cfg(test)]
+mod tests;
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+pub use context::Context;
+pub use reps::{RouteRow, RoutingTable};
+
+use super::finding::Finding;
+use super::snapshot::Snapshot;
+use crate::matcher::order::Routing;
+use crate::matcher::{CategoryMap, FeedingFacilities, StrainMatching};
+
+/// The matching settings the checks apply, the same ones sync uses.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckSettings {
+    /// Flourish custom category → LeafLink category.
+    pub category_map: CategoryMap,
+    /// How strain names are compared.
+    pub strain_matching: StrainMatching,
+    /// How orders are spread over facilities.
+    pub routing: Routing,
+    /// Which facilities feed LeafLink quantities.
+    pub feeding: FeedingFacilities,
+}
+
+impl Default for CheckSettings {
+    fn default() -> Self {
+        Self {
+            category_map: CategoryMap::default(),
+            strain_matching: StrainMatching::default(),
+            routing: Routing::BySalesRep,
+            feeding: FeedingFacilities::All,
+        }
+    }
+}
+
+/// What the checks produce.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckResults {
+    /// Problems to fix before go-live.
+    pub findings: Vec<Finding>,
+    /// Expected effects of the first sync that are not problems (all severity info): strains
+    /// that match only ignoring case, strains and destinations sync will create.
+    pub notes: Vec<Finding>,
+    /// LeafLink listing states of the products that share an e-commerce item's SKU.
+    pub listing_states: BTreeMap<String, usize>,
+    /// Where today's open orders would go.
+    pub routing: RoutingTable,
+}
+
+/// Runs every data check over `snapshot`.
+pub fn run_checks(snapshot: &Snapshot, settings: &CheckSettings) -> CheckResults {
+    let cx = Context::new(snapshot, settings);
+    let mut findings = Vec::new();
+    findings.extend(skus::check(&cx));
+    findings.extend(strains::check(&cx));
+    findings.extend(catalog::check(&cx));
+    findings.extend(listing::check(&cx));
+    findings.extend(customers::check(&cx));
+    findings.extend(reps::check(&cx));
+    findings.extend(batches::check(&cx));
+    findings.extend(facilities::check(&cx));
+    let mut notes = strains::notes(&cx);
+    notes.extend(customers::notes(&cx));
+    CheckResults {
+        findings,
+        notes,
+        listing_states: listing::state_counts(&cx),
+        routing: reps::routing_table(&cx),
+    }
+}

@@ -1,0 +1,174 @@
+//! Rules on small hand-made snapshots; the seed tests in `tests/api/preflight.rs` cover the
+//! full dataset through the simulators.
+
+use std::collections::HashSet;
+
+use serde_json::{Value, json};
+
+use super::{CheckSettings, run_checks};
+use crate::matcher::order::Routing;
+use crate::matcher::{CategoryMap, FeedingFacilities, StrainMatching};
+use crate::preflight::snapshot::{FlourishData, LeafLinkData, Snapshot};
+
+fn list<T: serde::de::DeserializeOwned>(value: Value) -> Vec<T> {
+    serde_json::from_value(value).expect("valid test records")
+}
+
+fn item(id: &str, sku: &str, strain: &str) -> Value {
+    json!({"id": id, "sku": sku, "brand": "B", "ecommerce_active": true, "strain_name": strain,
+           "strain_required": true, "custom_category": "Flower"})
+}
+
+fn product(id: i64, sku: &str) -> Value {
+    json!({"id": id, "sku": sku, "listing_state": "Available", "brand": 1})
+}
+
+/// One brand `B`, category `Flower`, strains `og kush`, `Blue Dream` and `BLUE DREAM`, one
+/// facility `f1`; items and products as given.
+fn snapshot(items: Value, products: Value) -> Snapshot {
+    let strains = json!([{"id": 1, "name": "og kush"}, {"id": 2, "name": "Blue Dream"},
+                         {"id": 3, "name": "BLUE DREAM"}]);
+    Snapshot {
+        leaflink: LeafLinkData {
+            brands: list(json!([{"id": 1, "name": "B"}])),
+            categories: list(json!([{"id": 1, "name": "Flower"}])),
+            strains: list(strains),
+            products: list(products),
+            ..LeafLinkData::default()
+        },
+        flourish: FlourishData {
+            facilities: list(json!([{"id": "f1", "facility_name": "One"}])),
+            items: list(items),
+            ..FlourishData::default()
+        },
+    }
+}
+
+/// Findings as `(check, record ids)`, sorted.
+fn checks_of(snapshot: &Snapshot, settings: &CheckSettings) -> Vec<(String, Vec<String>)> {
+    let mut found: Vec<_> = run_checks(snapshot, settings)
+        .findings
+        .into_iter()
+        .map(|f| {
+            (
+                f.check,
+                f.records.iter().map(|r| r.id.to_string()).collect(),
+            )
+        })
+        .collect();
+    found.sort();
+    found
+}
+
+#[test]
+fn sku_typo_is_one_near_miss_and_neither_side_is_reported_missing() {
+    let snap = snapshot(
+        json!([item("10", "AB-12_X", "og kush")]),
+        json!([product(5, " ab 12x")]),
+    );
+    let mut found = checks_of(&snap, &CheckSettings::default());
+    found.retain(|(check, _)| check != "strain_ambiguous");
+    assert_eq!(
+        found,
+        [(
+            "sku_near_miss".to_owned(),
+            vec!["10".to_owned(), "5".to_owned()]
+        )]
+    );
+}
+
+#[test]
+fn an_exact_match_rules_out_a_near_miss_for_both_skus() {
+    let items = json!([item("10", "AB-12", "og kush")]);
+    let snap = snapshot(items, json!([product(5, "AB-12"), product(6, "ab12")]));
+    let mut found = checks_of(&snap, &CheckSettings::default());
+    found.retain(|(check, _)| check != "strain_ambiguous");
+    assert_eq!(
+        found,
+        [(
+            "product_missing_in_flourish".to_owned(),
+            vec!["6".to_owned()]
+        )]
+    );
+}
+
+#[test]
+fn exact_strain_matching_sees_no_ambiguity_but_a_strain_to_create() {
+    let snap = snapshot(
+        json!([item("10", "A", "OG KUSH")]),
+        json!([product(5, "A")]),
+    );
+    let settings = CheckSettings {
+        strain_matching: StrainMatching::Exact,
+        ..CheckSettings::default()
+    };
+    let results = run_checks(&snap, &settings);
+    assert!(results.findings.is_empty(), "{:?}", results.findings);
+    let notes: Vec<&str> = results.notes.iter().map(|n| n.check.as_str()).collect();
+    assert_eq!(notes, ["strain_will_be_created"]);
+    let insensitive = run_checks(&snap, &CheckSettings::default());
+    let checks: Vec<&str> = insensitive
+        .findings
+        .iter()
+        .map(|f| f.check.as_str())
+        .collect();
+    assert_eq!(
+        checks,
+        ["strain_ambiguous"],
+        "Blue Dream collides, used by no item"
+    );
+    assert_eq!(insensitive.notes[0].check, "strain_case_match");
+}
+
+#[test]
+fn a_category_mapped_to_a_missing_leaflink_category_is_unresolved() {
+    let snap = snapshot(
+        json!([item("10", "A", "og kush")]),
+        json!([product(5, "A")]),
+    );
+    let settings = CheckSettings {
+        category_map: CategoryMap::new([("Flower", "Bud")]),
+        ..CheckSettings::default()
+    };
+    let found = checks_of(&snap, &settings);
+    assert!(
+        found.contains(&("category_unresolved".to_owned(), vec!["10".to_owned()])),
+        "{found:?}"
+    );
+}
+
+#[test]
+fn inactive_items_are_never_checked() {
+    let mut bad = item("10", "ZZ", "");
+    bad["ecommerce_active"] = json!(false);
+    bad["brand"] = json!("Nowhere");
+    let snap = snapshot(json!([bad]), json!([]));
+    let found = checks_of(&snap, &CheckSettings::default());
+    assert_eq!(
+        found,
+        [(
+            "strain_ambiguous".to_owned(),
+            vec!["2".to_owned(), "3".to_owned()]
+        )]
+    );
+}
+
+#[test]
+fn facilities_named_in_settings_must_exist_in_flourish() {
+    let snap = snapshot(json!([]), json!([]));
+    let settings = CheckSettings {
+        feeding: FeedingFacilities::Only(HashSet::from(["f1".to_owned(), "f9".to_owned()])),
+        routing: Routing::SingleFacility {
+            facility_id: "f8".into(),
+            rep_required: false,
+        },
+        ..CheckSettings::default()
+    };
+    let found: Vec<String> = run_checks(&snap, &settings)
+        .findings
+        .iter()
+        .filter(|f| f.check == "facility_unknown")
+        .map(|f| f.records[0].key.clone())
+        .collect();
+    assert_eq!(found, ["f9", "f8"]);
+}
