@@ -68,6 +68,9 @@ impl Application {
             db: db.clone(),
             ingest,
             processors: processors.clone(),
+            preflight: crate::preflight::PreflightSettings::from_config(&config)
+                .ok()
+                .map(Arc::new),
             sync,
             metrics: metrics.clone(),
             connection: config.connection.clone(),

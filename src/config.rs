@@ -191,6 +191,21 @@ impl Config {
         file: Option<&Path>,
         env: &HashMap<String, String>,
     ) -> Result<Self, ConfigError> {
+        Self::from_sources_for(file, env, Purpose::Serve)
+    }
+
+    /// For commands that inspect rather than serve (`preflight`): webhook keys and the admin
+    /// token may be missing (preflight reports that), everything present is still validated.
+    pub fn load_for_inspection(file: Option<&Path>) -> Result<Self, ConfigError> {
+        let env: HashMap<String, String> = std::env::vars().collect();
+        Self::from_sources_for(file, &env, Purpose::Inspect)
+    }
+
+    fn from_sources_for(
+        file: Option<&Path>,
+        env: &HashMap<String, String>,
+        purpose: Purpose,
+    ) -> Result<Self, ConfigError> {
         let file = match file {
             Some(path) => read_file(path)?,
             None => FileConfig::default(),
@@ -210,22 +225,28 @@ impl Config {
             )
         })?;
         let leaflink_webhook_keys = keys(
+            purpose,
             "LEAFBRIDGE_LEAFLINK_WEBHOOK_KEY",
             get("LEAFBRIDGE_LEAFLINK_WEBHOOK_KEY")
                 .map(Secret)
                 .or(file.leaflink_webhook_key.clone()),
         )?;
         let flourish_webhook_keys = keys(
+            purpose,
             "LEAFBRIDGE_FLOURISH_WEBHOOK_KEY",
             get("LEAFBRIDGE_FLOURISH_WEBHOOK_KEY")
                 .map(Secret)
                 .or(file.flourish_webhook_key.clone()),
         )?;
-        let admin_token = get("LEAFBRIDGE_ADMIN_TOKEN")
+        let admin_token = match get("LEAFBRIDGE_ADMIN_TOKEN")
             .map(Secret)
             .or(file.admin_token.clone())
-            .ok_or_else(|| invalid("LEAFBRIDGE_ADMIN_TOKEN", "is not set"))?;
-        if admin_token.expose().trim().len() < 8 {
+        {
+            Some(token) => token,
+            None if purpose == Purpose::Inspect => Secret::default(),
+            None => return Err(invalid("LEAFBRIDGE_ADMIN_TOKEN", "is not set")),
+        };
+        if purpose == Purpose::Serve && admin_token.expose().trim().len() < 8 {
             return Err(invalid(
                 "LEAFBRIDGE_ADMIN_TOKEN",
                 "must be at least 8 characters",
@@ -540,8 +561,23 @@ fn validate_database_url(url: &str) -> Result<(), ConfigError> {
 }
 
 /// Splits a comma-separated list of keys; an empty list or an empty key is an error.
-fn keys(setting: &str, value: Option<Secret>) -> Result<Vec<Secret>, ConfigError> {
-    let value = value.ok_or_else(|| invalid(setting, "is not set"))?;
+/// What the configuration is loaded for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Purpose {
+    Serve,
+    Inspect,
+}
+
+fn keys(
+    purpose: Purpose,
+    setting: &str,
+    value: Option<Secret>,
+) -> Result<Vec<Secret>, ConfigError> {
+    let value = match value {
+        Some(value) => value,
+        None if purpose == Purpose::Inspect => return Ok(Vec::new()),
+        None => return Err(invalid(setting, "is not set")),
+    };
     let keys: Vec<Secret> = value
         .expose()
         .split(',')

@@ -10,7 +10,7 @@ use leafbridge::config::{Config, ConfigError};
 async fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli).await {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => ExitCode::from(code),
         Err(error) if error.is::<ConfigError>() => {
             eprintln!("leafbridge: {error}");
             ExitCode::from(2)
@@ -22,9 +22,21 @@ async fn main() -> ExitCode {
     }
 }
 
-async fn run(cli: Cli) -> anyhow::Result<()> {
+/// Runs the command; the value is the exit status.
+async fn run(cli: Cli) -> anyhow::Result<u8> {
     let file = cli.config.as_deref();
-    match cli.command {
+    if let Command::Preflight(args) = cli.command {
+        let config = Config::load_for_inspection(file)?;
+        let settings = leafbridge::preflight::PreflightSettings::from_config(&config)?;
+        leafbridge::telemetry::init_with(false, "warn");
+        let code = leafbridge::cli::preflight::run(args, &settings).await?;
+        return Ok(u8::try_from(code).unwrap_or(1));
+    }
+    run_service(cli.command, file).await.map(|()| 0)
+}
+
+async fn run_service(command: Command, file: Option<&std::path::Path>) -> anyhow::Result<()> {
+    match command {
         Command::Serve => {
             let config = Config::load(file)?;
             leafbridge::telemetry::init(config.log_json);
@@ -43,5 +55,6 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             leafbridge::telemetry::init(false);
             leafbridge::cli::simulate::run(args).await
         }
+        Command::Preflight(_) => unreachable!("preflight is run before"),
     }
 }

@@ -2,6 +2,7 @@
 
 pub mod demo;
 pub mod migrate;
+pub mod preflight;
 pub mod serve;
 pub mod simulate;
 
@@ -38,6 +39,10 @@ pub enum Command {
     /// Try leafbridge: both simulators with a sample brand, leafbridge wired to them, and a short
     /// scenario (an order, a rep change, an item edit, stock, a shipment, a bad SKU).
     Demo(demo::DemoArgs),
+    /// Before go-live: read both platforms and report every mismatch (SKUs, strains, brands,
+    /// product lines, categories, listing states, licenses, sales reps, batches, cases) with the
+    /// fix and where to make it. Exit status 1 when an error is found.
+    Preflight(preflight::PreflightArgs),
     /// Run a simulator of LeafLink or Flourish (API, seed data, signed webhooks) for trials.
     Simulate(simulate::SimulateArgs),
 }

@@ -99,7 +99,26 @@ async fn apply_safe_fixes(
         eprintln!("  - {line}");
     }
     let client = LeafLinkClient::new(settings.leaflink.clone())?;
-    let applied = fix::apply(&fixes, &client).await;
+    let db = match &settings.database_url {
+        Some(url) => {
+            let db = crate::store::Db::connect(url).await?;
+            db.migrate().await?;
+            Some(db)
+        }
+        None => None,
+    };
+    let store = db.as_ref().map(|db| fix::LinkStore {
+        db,
+        connection: &settings.connection,
+        strain_matching: settings.checks.strain_matching,
+    });
+    let applied = fix::apply(&fixes, &client, store).await;
+    if applied.links_recorded > 0 {
+        eprintln!(
+            "recorded {} link(s) for exact matches",
+            applied.links_recorded
+        );
+    }
     for name in &applied.strains_created {
         eprintln!("created strain {name:?} in LeafLink");
     }

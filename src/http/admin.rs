@@ -27,7 +27,8 @@ pub fn routes(state: AppState) -> Routes<AppState> {
         .route_layer(middleware::from_fn_with_state(state, require_admin))
 }
 
-async fn require_admin(
+/// Refuses requests without `Authorization: Bearer <admin token>` (compared in constant time).
+pub async fn require_admin(
     State(state): State<AppState>,
     request: Request,
     next: Next,

@@ -5,6 +5,7 @@ pub mod admin;
 pub mod error;
 pub mod ingress;
 pub mod ops;
+pub mod preflight;
 pub mod routes;
 
 use std::sync::Arc;
@@ -28,6 +29,8 @@ pub struct AppState {
     pub ingest: Ingest,
     /// The processors the worker runs (for dry runs).
     pub processors: Processors,
+    /// What `GET /api/v1/preflight` reads with; `None` until both API keys are set.
+    pub preflight: Option<Arc<crate::preflight::PreflightSettings>>,
     /// Both platforms' clients and the rules' settings; `None` until the API keys are set.
     pub sync: Option<Arc<SyncContext>>,
     pub metrics: Metrics,
@@ -48,6 +51,7 @@ fn routes(state: &AppState) -> routes::Routes<AppState> {
         .merge(ingress::routes())
         .merge(ops::routes())
         .nest("/api/v1", admin::routes(state.clone()))
+        .nest("/api/v1", preflight::routes(state.clone()))
 }
 
 /// Every (method, path) the router serves, as written in `openapi.yaml`.

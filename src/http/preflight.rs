@@ -1,8 +1,31 @@
 //! `GET /api/v1/preflight` (admin token): the preflight report as JSON.
 
 use axum::Json;
+use axum::extract::State;
+use axum::middleware;
+use axum::routing::get;
 
+use super::routes::Routes;
+use super::{ApiError, AppState};
 use crate::preflight::{self, PreflightSettings, Report};
+
+pub fn routes(state: AppState) -> Routes<AppState> {
+    Routes::new()
+        .add("GET", "/preflight", get(preflight_handler))
+        .route_layer(middleware::from_fn_with_state(
+            state,
+            super::admin::require_admin,
+        ))
+}
+
+async fn preflight_handler(State(state): State<AppState>) -> Result<Json<Report>, ApiError> {
+    let settings = state.preflight.as_deref().ok_or_else(|| {
+        ApiError::Unavailable(
+            "preflight needs LEAFBRIDGE_LEAFLINK_API_KEY and LEAFBRIDGE_FLOURISH_API_KEY".into(),
+        )
+    })?;
+    Ok(get_preflight(settings).await)
+}
 
 /// Runs preflight and answers the JSON report. Platform and database problems are findings in
 /// the report, so the answer is always 200 once the admin token was accepted.

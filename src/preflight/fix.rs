@@ -9,6 +9,7 @@ use super::snapshot::Snapshot;
 use crate::leaflink::LeafLinkClient;
 use crate::leaflink::model::{NewStrain, StrainClassification};
 use crate::matcher::{LicenseKey, Lookup, SkuKey, StrainKey};
+use crate::store::links::{self, LinkKind, NewLink};
 
 /// An item and the one product with its SKU.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -137,8 +138,21 @@ pub struct Applied {
     pub failures: Vec<String>,
 }
 
-/// Applies `fixes`: creates the strains in LeafLink and records the links.
-pub async fn apply(fixes: &SafeFixes, leaflink: &LeafLinkClient) -> Applied {
+/// Where `--fix-safe` records links: the service's database and connection.
+#[derive(Clone, Copy)]
+pub struct LinkStore<'a> {
+    pub db: &'a crate::store::Db,
+    pub connection: &'a str,
+    pub strain_matching: crate::matcher::StrainMatching,
+}
+
+/// Applies `fixes`: creates the strains in LeafLink and, with a store, records the links the
+/// sync would record on its first pass (exact matches only).
+pub async fn apply(
+    fixes: &SafeFixes,
+    leaflink: &LeafLinkClient,
+    store: Option<LinkStore<'_>>,
+) -> Applied {
     let mut applied = Applied::default();
     for name in &fixes.strains {
         // Flourish items carry no classification; LeafLink's "not applicable" is the honest value.
@@ -147,21 +161,77 @@ pub async fn apply(fixes: &SafeFixes, leaflink: &LeafLinkClient) -> Applied {
             strain_classification: StrainClassification::Na,
         };
         match leaflink.create_strain(&strain).await {
-            Ok(created) => applied.strains_created.push(created.name),
+            Ok(created) => {
+                if let Some(store) = store
+                    && let Some(key) = StrainKey::new(&created.name, store.strain_matching)
+                {
+                    let id = created.id.to_string();
+                    record(store, LinkKind::Strain, key.as_str(), &id, &mut applied).await;
+                }
+                applied.strains_created.push(created.name);
+            }
             Err(error) => applied.failures.push(format!("strain {name:?}: {error}")),
         }
     }
-    applied.links_recorded = record_links(fixes);
+    if let Some(store) = store {
+        record_links(fixes, store, &mut applied).await;
+    }
     applied
 }
 
-/// Records the exact-match links. The link table is not part of this build yet, so nothing is
-/// recorded; sync records each link when it first processes the pair.
-fn record_links(fixes: &SafeFixes) -> usize {
-    let pending = fixes.item_links.len() + fixes.destination_links.len();
-    tracing::info!(
-        links.pending = pending,
-        "exact-match links are recorded by the first sync"
-    );
-    0
+/// Records the exact-match links: SKU and item id → product, license → destination.
+async fn record_links(fixes: &SafeFixes, store: LinkStore<'_>, applied: &mut Applied) {
+    for link in &fixes.item_links {
+        let product = link.product_id.to_string();
+        record(
+            store,
+            LinkKind::Product,
+            SkuKey::new(&link.sku).as_str(),
+            &product,
+            applied,
+        )
+        .await;
+        record(store, LinkKind::Item, &link.item_id, &product, applied).await;
+    }
+    for link in &fixes.destination_links {
+        if let Some(license) = LicenseKey::new(&link.license) {
+            record(
+                store,
+                LinkKind::Destination,
+                license.as_str(),
+                &link.destination_id,
+                applied,
+            )
+            .await;
+        }
+    }
+}
+
+async fn record(
+    store: LinkStore<'_>,
+    kind: LinkKind,
+    key: &str,
+    remote_id: &str,
+    applied: &mut Applied,
+) {
+    let link = NewLink {
+        kind,
+        key,
+        remote_id,
+        extra: None,
+        pinned: false,
+    };
+    match links::upsert(
+        &store.db.pool,
+        store.connection,
+        &link,
+        crate::store::now_ms(),
+    )
+    .await
+    {
+        Ok(_) => applied.links_recorded += 1,
+        Err(error) => applied
+            .failures
+            .push(format!("link {} {key}: {error}", kind.as_str())),
+    }
 }

@@ -13,13 +13,6 @@ pub mod report;
 pub mod snapshot;
 pub mod text;
 
-// The command-line runner and the HTTP handler live beside their siblings in `cli/` and `http/`;
-// they are compiled from here until those modules declare them.
-#[path = "../cli/preflight.rs"]
-pub mod cli_entry;
-#[path = "../http/preflight.rs"]
-pub mod http_entry;
-
 pub use checks::{CheckSettings, run_checks};
 pub use finding::{Finding, RecordId, RecordRef, Severity, Side};
 pub use report::Report;
@@ -43,6 +36,35 @@ pub struct PreflightSettings {
     pub flourish_webhook_key: bool,
     /// The database URL, when one is configured.
     pub database_url: Option<String>,
+    /// The connection links are recorded under (`--fix-safe`).
+    pub connection: String,
+}
+
+impl PreflightSettings {
+    /// The settings of a loaded configuration; both platform API keys must be set.
+    pub fn from_config(config: &crate::config::Config) -> Result<Self, crate::config::ConfigError> {
+        let missing = |setting: &str| crate::config::ConfigError {
+            setting: setting.to_owned(),
+            problem: "is not set (preflight reads both platforms)".to_owned(),
+        };
+        let leaflink = config
+            .leaflink
+            .clone()
+            .ok_or_else(|| missing("LEAFBRIDGE_LEAFLINK_API_KEY"))?;
+        let flourish = config
+            .flourish
+            .clone()
+            .ok_or_else(|| missing("LEAFBRIDGE_FLOURISH_API_KEY"))?;
+        Ok(Self {
+            leaflink,
+            flourish,
+            checks: CheckSettings::from_sync(&config.sync),
+            leaflink_webhook_key: !config.leaflink_webhook_keys.is_empty(),
+            flourish_webhook_key: !config.flourish_webhook_keys.is_empty(),
+            database_url: Some(config.database_url.clone()),
+            connection: config.connection.clone(),
+        })
+    }
 }
 
 /// A report and the snapshot it was made from (none when a platform could not be read).

@@ -77,6 +77,9 @@ fn documented_examples_deserialise_into_the_handler_types() {
                 serde_json::from_value::<leafbridge::http::error::ErrorBody>(example.clone())
                     .map(drop)
             }
+            "PreflightReport" => {
+                serde_json::from_value::<leafbridge::preflight::Report>(example.clone()).map(drop)
+            }
             "Status" | "LeafLinkEnvelope" | "FlourishEnvelope" => Ok(()),
             other => return Err(format!("no Rust type is registered for schema {other}")),
         };

@@ -144,7 +144,7 @@ async fn a_database_without_migrations_is_reported() {
 }
 
 #[tokio::test]
-async fn fix_safe_creates_only_the_missing_strains_in_leaflink() {
+async fn fix_safe_creates_only_the_missing_strains_in_leaflink_and_records_exact_links() {
     let mut seed = fixture("seed.json");
     let strains = seed["leaflink"]["strains"].as_array_mut().unwrap();
     strains.retain(|s| s["name"] != "Purple Punch" && s["name"] != "Tangie");
@@ -159,9 +159,46 @@ async fn fix_safe_creates_only_the_missing_strains_in_leaflink() {
     );
     let before = world.leaflink.dump();
     let client = LeafLinkClient::new(world.settings.leaflink.clone()).unwrap();
-    let applied = fix::apply(&fixes, &client).await;
+    let db = leafbridge::store::Db::connect(world.settings.database_url.as_deref().unwrap())
+        .await
+        .unwrap();
+    let store = fix::LinkStore {
+        db: &db,
+        connection: "default",
+        strain_matching: world.settings.checks.strain_matching,
+    };
+    let applied = fix::apply(&fixes, &client, Some(store)).await;
     assert_eq!(applied.strains_created, ["Purple Punch"]);
     assert!(applied.failures.is_empty(), "{:?}", applied.failures);
+    // One strain link, two links per exactly matched item, one per matched customer.
+    let expected = 1 + 2 * fixes.item_links.len() + fixes.destination_links.len();
+    assert_eq!(applied.links_recorded, expected);
+    use leafbridge::store::links::{self, LinkKind};
+    let sku = links::get(&db.pool, "default", LinkKind::Product, "OGK-PR-1G")
+        .await
+        .unwrap();
+    assert_eq!(sku.map(|l| l.remote_id), Some("5150".to_owned()));
+    let license = links::get(
+        &db.pool,
+        "default",
+        LinkKind::Destination,
+        "C10-0000123-LIC",
+    )
+    .await
+    .unwrap();
+    assert!(license.is_some(), "the exact license match is linked");
+    assert!(
+        links::get(
+            &db.pool,
+            "default",
+            LinkKind::Destination,
+            "C10- 0000347-LIC"
+        )
+        .await
+        .unwrap()
+        .is_none(),
+        "a near-miss license is never linked"
+    );
     let after = world.leaflink.dump();
     let count = |dump: &serde_json::Value, list: &str| dump[list].as_array().map(Vec::len);
     assert_eq!(

@@ -1,9 +1,9 @@
 //! The `preflight` command's runner and the JSON handler: formats, output files and the exit
 //! status (1 with errors, 0 without).
 
+use leafbridge::cli::preflight::{Format, PreflightArgs, run};
+use leafbridge::http::preflight::get_preflight;
 use leafbridge::preflight::Report;
-use leafbridge::preflight::cli_entry::{Format, PreflightArgs, run};
-use leafbridge::preflight::http_entry::get_preflight;
 use serde_json::json;
 
 use crate::preflight_support::{fixture, start};

@@ -123,6 +123,7 @@ pub async fn start(seed: &Value) -> World {
         leaflink_webhook_key: true,
         flourish_webhook_key: true,
         database_url: Some(database_url),
+        connection: "default".into(),
     };
     World {
         leaflink,

@@ -150,3 +150,36 @@ async fn the_world_starts_with_the_seed_and_settles() {
     assert!(world.leaflink.dump()["products"].as_array().unwrap().len() >= 40);
     assert!(world.flourish.dump()["items"].as_array().unwrap().len() >= 40);
 }
+
+#[tokio::test]
+async fn the_preflight_endpoint_reports_the_seed_mismatches_to_operators() {
+    let world = spawn_world().await;
+    let unauthenticated = world
+        .app
+        .http
+        .get(format!("{}/api/v1/preflight", world.app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unauthenticated.status(), 401);
+    let response = world.app.admin_get("/api/v1/preflight").await;
+    assert_eq!(response.status(), 200);
+    let report: Value = response.json().await.unwrap();
+    let checks: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["check"].as_str().unwrap())
+        .collect();
+    for expected in [
+        "brand_missing_in_leaflink",
+        "sku_near_miss",
+        "duplicate_customer_license",
+    ] {
+        assert!(
+            checks.contains(&expected),
+            "{expected} missing from {checks:?}"
+        );
+    }
+    assert!(report["summary"]["errors"].as_u64().unwrap() > 0);
+}

@@ -41,6 +41,34 @@ pub struct CheckSettings {
     pub feeding: FeedingFacilities,
 }
 
+impl CheckSettings {
+    /// The checks' view of the rules' settings. In single-facility mode the facility's
+    /// `sales_rep_required_for_outbound` is not known here; routing counts do not depend on it.
+    pub fn from_sync(sync: &crate::config::SyncSettings) -> Self {
+        let routing = match &sync.routing {
+            crate::config::RoutingSetting::SalesRep => Routing::BySalesRep,
+            crate::config::RoutingSetting::Facility(id) => Routing::SingleFacility {
+                facility_id: id.clone(),
+                rep_required: false,
+            },
+        };
+        let feeding = match &sync.feeding_facilities {
+            Some(list) => FeedingFacilities::Only(list.iter().cloned().collect()),
+            None => FeedingFacilities::All,
+        };
+        Self {
+            category_map: CategoryMap::new(
+                sync.category_map
+                    .iter()
+                    .map(|(k, v)| (k.as_str(), v.as_str())),
+            ),
+            strain_matching: sync.strain_matching,
+            routing,
+            feeding,
+        }
+    }
+}
+
 impl Default for CheckSettings {
     fn default() -> Self {
         Self {
