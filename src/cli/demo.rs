@@ -134,15 +134,17 @@ fn demo_config(
     Ok(Config::from_sources(None, &env)?)
 }
 
-fn step(number: usize, text: &str) {
+/// Prints a step's title; returns when it started, to show only what it caused.
+fn step(number: usize, text: &str) -> i64 {
     println!("\n── {number}. {text}");
+    now_ms()
 }
 
 async fn scenario(demo: &Demo) -> anyhow::Result<()> {
     println!("leafbridge demo: Canyon Farms sells on LeafLink and fulfils from Flourish.");
     demo.settle().await?;
 
-    step(
+    let since = step(
         1,
         "A buyer at Green Door Dispensary orders one case of OG Kush Pre-Roll 1g (10 per case, batch 77); rep: Ana Reyes (ana.reyes@…)",
     );
@@ -150,7 +152,7 @@ async fn scenario(demo: &Demo) -> anyhow::Result<()> {
         demo.leaflink
             .place_order(311, &[42], &[SimOrderLine::cases(5150, 1).with_batch(77)])?;
     demo.settle().await?;
-    demo.show_events(&format!("leaflink.order:{number}"))
+    demo.show_events(&format!("leaflink.order:{number}"), since)
         .await?;
     let first = demo.flourish_orders(&number);
     demo.print_orders(&first);
@@ -158,17 +160,17 @@ async fn scenario(demo: &Demo) -> anyhow::Result<()> {
         bail!("the order did not arrive in Flourish");
     };
 
-    step(
+    let since = step(
         2,
         "The order is credited to Ana's second account (ana.reyes.mfg@…), who sells for Manufacturing: the order moves",
     );
     demo.leaflink.set_order_sales_reps(&number, &[43])?;
     demo.settle().await?;
-    demo.show_events(&format!("leaflink.order:{number}"))
+    demo.show_events(&format!("leaflink.order:{number}"), since)
         .await?;
     demo.print_orders(&demo.flourish_orders(&number));
 
-    step(
+    let since = step(
         3,
         "In Flourish, the description of item 157 (West Coast Cookies, Unavailable on LeafLink) is edited",
     );
@@ -177,21 +179,21 @@ async fn scenario(demo: &Demo) -> anyhow::Result<()> {
         &json!({"item_description": "Small-batch indoor flower, hang-dried and hand-trimmed."}),
     )?;
     demo.settle().await?;
-    demo.show_events("flourish.item:157").await?;
+    demo.show_events("flourish.item:157", since).await?;
     demo.print_product(5106);
 
-    step(
+    let since = step(
         4,
         "Flourish counts 250 sellable OG Kush Pre-Rolls in Cultivation",
     );
     demo.flourish
         .set_inventory("04bb2a7c", "OGK-PR-1G", 250.0, None)?;
     demo.settle().await?;
-    demo.show_events("flourish.inventory_summary:OGK-PR-1G")
+    demo.show_events("flourish.inventory_summary:OGK-PR-1G", since)
         .await?;
     demo.print_product(5150);
 
-    step(5, "Flourish ships the order");
+    let since = step(5, "Flourish ships the order");
     let moved = demo.flourish_orders(&number);
     let live = moved
         .iter()
@@ -200,14 +202,15 @@ async fn scenario(demo: &Demo) -> anyhow::Result<()> {
     let id = live["id"].as_str().unwrap_or_default().to_owned();
     demo.flourish.set_order_status(&id, "Shipped")?;
     demo.settle().await?;
-    demo.show_events(&format!("flourish.order:{id}")).await?;
+    demo.show_events(&format!("flourish.order:{id}"), since)
+        .await?;
     println!(
         "   LeafLink order {} is now {}",
         short(&number),
         demo.leaflink_order_status(&number)
     );
 
-    step(
+    let since = step(
         6,
         "A buyer orders Lemon Cherry Gelato 3.5g, a SKU (CF-FL-LCG-35) that does not exist in Flourish",
     );
@@ -215,7 +218,8 @@ async fn scenario(demo: &Demo) -> anyhow::Result<()> {
         .leaflink
         .place_order(312, &[57], &[SimOrderLine::units(5191, "4")])?;
     demo.settle().await?;
-    demo.show_events(&format!("leaflink.order:{bad}")).await?;
+    demo.show_events(&format!("leaflink.order:{bad}"), since)
+        .await?;
     Ok(())
 }
 
@@ -245,12 +249,14 @@ impl Demo {
         Ok(())
     }
 
-    async fn show_events(&self, entity_key: &str) -> anyhow::Result<()> {
+    /// Prints what leafbridge recorded for `entity_key` during the current step.
+    async fn show_events(&self, entity_key: &str, since: i64) -> anyhow::Result<()> {
         let filter = events::EventFilter {
             entity_key: Some(entity_key.to_owned()),
             ..Default::default()
         };
-        let mut list = events::list(&self.db.pool, &self.connection, &filter, 10).await?;
+        let mut list = events::list(&self.db.pool, &self.connection, &filter, 20).await?;
+        list.retain(|event| event.received_at >= since);
         list.reverse();
         for event in list {
             let outcome = event.outcome.as_deref().unwrap_or(&event.status);
