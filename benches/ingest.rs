@@ -1,0 +1,367 @@
+//! Webhook ingest over loopback: signed LeafLink order webhooks from a fixed number of
+//! keep-alive senders against (a) a bare handler that only verifies the HMAC and (b) leafbridge's
+//! durable path on SQLite and, when a server is configured, on PostgreSQL, all in one run.
+//!
+//! Run with `cargo bench --bench ingest`. Settings (environment or `--name value` arguments):
+//! `LEAFBRIDGE_BENCH_CONCURRENCY` / `--concurrency` (64), `LEAFBRIDGE_BENCH_SECONDS` /
+//! `--seconds` (5), `LEAFBRIDGE_BENCH_WARMUP_SECONDS` / `--warmup` (1), and
+//! `LEAFBRIDGE_BENCH_POSTGRES_URL` (or `LEAFBRIDGE_TEST_POSTGRES_URL`) for the PostgreSQL row.
+//! After each durable run the store must hold exactly one event and one job per acknowledgement.
+
+use std::collections::HashMap;
+use std::future::IntoFuture;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use leafbridge::app::Application;
+use leafbridge::config::Config;
+use leafbridge::jobs::Processors;
+use leafbridge::store::Db;
+use sqlx::Connection;
+use tokio_util::sync::CancellationToken;
+
+const KEY: &str = "bench-leaflink-webhook-key";
+
+/// How the load is shaped.
+#[derive(Clone, Copy, Debug)]
+struct Settings {
+    concurrency: usize,
+    warmup: Duration,
+    measure: Duration,
+}
+
+/// What one target answered.
+struct Figures {
+    name: String,
+    acknowledged: u64,
+    throughput: f64,
+    p50: Duration,
+    p99: Duration,
+}
+
+fn main() -> anyhow::Result<()> {
+    let settings = settings();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(run(settings))
+}
+
+fn setting(args: &HashMap<String, String>, flag: &str, env: &str, default: f64) -> f64 {
+    let text = args.get(flag).cloned().or_else(|| std::env::var(env).ok());
+    text.map(|t| {
+        t.parse()
+            .unwrap_or_else(|_| panic!("{flag} / {env}: not a number: {t}"))
+    })
+    .unwrap_or(default)
+}
+
+fn settings() -> Settings {
+    // `cargo bench` adds `--bench`; only `--name value` pairs are read.
+    let raw: Vec<String> = std::env::args().skip(1).collect();
+    let args: HashMap<String, String> = raw
+        .windows(2)
+        .filter(|pair| pair[0].starts_with("--") && !pair[1].starts_with("--"))
+        .map(|pair| (pair[0].clone(), pair[1].clone()))
+        .collect();
+    Settings {
+        concurrency: setting(&args, "--concurrency", "LEAFBRIDGE_BENCH_CONCURRENCY", 64.0) as usize,
+        measure: Duration::from_secs_f64(setting(
+            &args,
+            "--seconds",
+            "LEAFBRIDGE_BENCH_SECONDS",
+            5.0,
+        )),
+        warmup: Duration::from_secs_f64(setting(
+            &args,
+            "--warmup",
+            "LEAFBRIDGE_BENCH_WARMUP_SECONDS",
+            1.0,
+        )),
+    }
+}
+
+async fn run(settings: Settings) -> anyhow::Result<()> {
+    println!(
+        "ingest benchmark: {} concurrent keep-alive senders, {:?} warm-up, {:?} measured, {} cores, \
+         load generator in the same process",
+        settings.concurrency,
+        settings.warmup,
+        settings.measure,
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+    );
+    let mut rows = vec![bare(settings).await?];
+    let dir = tempfile::tempdir()?;
+    let sqlite = format!("sqlite://{}", dir.path().join("bench.db").display());
+    rows.push(durable("(b) leafbridge, SQLite", &sqlite, settings).await?);
+    match postgres_server() {
+        Some(server) => {
+            let (url, name) = scratch_postgres(&server).await?;
+            let figures = durable("(c) leafbridge, PostgreSQL", &url, settings).await;
+            drop_postgres(&server, &name).await?;
+            rows.push(figures?);
+        }
+        None => println!(
+            "\n*** PostgreSQL row SKIPPED: set LEAFBRIDGE_BENCH_POSTGRES_URL (or \
+             LEAFBRIDGE_TEST_POSTGRES_URL) to a server URL to include it ***\n"
+        ),
+    }
+    print_table(&rows);
+    Ok(())
+}
+
+/// (a): reads the body, verifies the signature, answers 200.
+async fn bare(settings: Settings) -> anyhow::Result<Figures> {
+    async fn handler(
+        State(keys): State<Arc<Vec<String>>>,
+        headers: HeaderMap,
+        body: Bytes,
+    ) -> StatusCode {
+        let signature = headers
+            .get(leafbridge::leaflink::webhook::SIGNATURE_HEADER)
+            .and_then(|v| v.to_str().ok());
+        match leafbridge::leaflink::webhook::verify(&keys, &body, signature) {
+            Ok(()) => StatusCode::OK,
+            Err(_) => StatusCode::UNAUTHORIZED,
+        }
+    }
+    let router = axum::Router::new()
+        .route("/webhooks/leaflink", axum::routing::post(handler))
+        .with_state(Arc::new(vec![KEY.to_owned()]));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let url = format!("http://{}/webhooks/leaflink", listener.local_addr()?);
+    let shutdown = CancellationToken::new();
+    let server = tokio::spawn(
+        axum::serve(listener, router)
+            .with_graceful_shutdown(shutdown.clone().cancelled_owned())
+            .into_future(),
+    );
+    let figures = load("(a) bare HMAC handler", &url, settings).await;
+    shutdown.cancel();
+    server.await??;
+    figures
+}
+
+/// (b), (c): leafbridge as configured in production, with its worker off so that only
+/// ingestion competes for the cores.
+async fn durable(name: &str, database_url: &str, settings: Settings) -> anyhow::Result<Figures> {
+    let app = Application::build(config(database_url), Processors::new()).await?;
+    let url = format!("http://{}/webhooks/leaflink", app.local_addr());
+    let db = app.state().db.clone();
+    let shutdown = CancellationToken::new();
+    let server = tokio::spawn(app.run(shutdown.clone(), false));
+    let figures = load(name, &url, settings).await?;
+    shutdown.cancel();
+    server.await??;
+    check_durability(&db, figures.acknowledged).await?;
+    Ok(figures)
+}
+
+fn config(database_url: &str) -> Config {
+    let env: HashMap<String, String> = [
+        ("LEAFBRIDGE_DATABASE_URL", database_url),
+        ("LEAFBRIDGE_LISTEN", "127.0.0.1:0"),
+        ("LEAFBRIDGE_LEAFLINK_WEBHOOK_KEY", KEY),
+        (
+            "LEAFBRIDGE_FLOURISH_WEBHOOK_KEY",
+            "bench-flourish-webhook-key",
+        ),
+        ("LEAFBRIDGE_ADMIN_TOKEN", "bench-admin-token"),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    Config::from_sources(None, &env).expect("benchmark configuration")
+}
+
+/// Every acknowledged webhook must be in the store with its job, and nothing more.
+async fn check_durability(db: &Db, acknowledged: u64) -> anyhow::Result<()> {
+    let count = |table: &'static str| async move {
+        let n: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
+            .fetch_one(&db.pool)
+            .await?;
+        anyhow::Ok(n as u64)
+    };
+    let (events, jobs) = (count("events").await?, count("jobs").await?);
+    anyhow::ensure!(
+        events == acknowledged && jobs == acknowledged,
+        "durability check failed: {acknowledged} acknowledged, {events} events, {jobs} jobs stored"
+    );
+    println!("    durability: {acknowledged} acknowledged = {events} events = {jobs} jobs stored");
+    Ok(())
+}
+
+fn postgres_server() -> Option<String> {
+    [
+        "LEAFBRIDGE_BENCH_POSTGRES_URL",
+        "LEAFBRIDGE_TEST_POSTGRES_URL",
+    ]
+    .iter()
+    .find_map(|name| std::env::var(name).ok().filter(|u| !u.is_empty()))
+}
+
+/// A new, empty database on the server; returns its URL and name.
+async fn scratch_postgres(server: &str) -> anyhow::Result<(String, String)> {
+    sqlx::any::install_default_drivers();
+    let name = format!("lb_bench_{}", uuid::Uuid::new_v4().simple());
+    let mut admin = sqlx::AnyConnection::connect(server).await?;
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut admin)
+        .await?;
+    let mut url = url::Url::parse(server)?;
+    url.set_path(&name);
+    Ok((url.to_string(), name))
+}
+
+async fn drop_postgres(server: &str, name: &str) -> anyhow::Result<()> {
+    let mut admin = sqlx::AnyConnection::connect(server).await?;
+    sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        .execute(&mut admin)
+        .await?;
+    Ok(())
+}
+
+/// A distinct order webhook of about 1 KB, shaped like LeafLink's, signed with the key.
+fn signed_order(sequence: u64) -> (Vec<u8>, String) {
+    let lines: Vec<serde_json::Value> = (0..3)
+        .map(|line| {
+            serde_json::json!({
+                "id": sequence * 10 + line, "quantity": "20.0000", "unit_multiplier": 10,
+                "sale_price": {"amount": "90.00", "currency": "USD"}, "batch": 77 + line,
+                "product": {"id": 5150 + line, "sku": format!("OGK-PR-{line}G"),
+                            "name": format!("OG Kush Pre-Roll {line}g")},
+            })
+        })
+        .collect();
+    let body = serde_json::json!({
+        "action": "edit", "type": "order",
+        "data": {
+            "number": format!("6f1c2d7e-0b5a-4a8e-9d61-{sequence:012x}"), "status": "Submitted",
+            "customer": {"id": 311, "name": "Green Door Dispensary",
+                         "license_number": "C10-0000123-LIC"},
+            "sales_reps": [{"id": 42, "email": "ana@brand.example"}],
+            "orderedproduct_set": lines,
+        }
+    });
+    let bytes = serde_json::to_vec(&body).expect("serialising an order");
+    let signature = leafbridge::leaflink::webhook::sign(KEY.as_bytes(), &bytes);
+    (bytes, signature)
+}
+
+/// What one sender saw.
+#[derive(Default)]
+struct SenderLog {
+    acknowledged: u64,
+    /// Acknowledgement latencies inside the measured window, in microseconds.
+    latencies: Vec<u32>,
+    failures: Vec<String>,
+}
+
+/// Posts from `settings.concurrency` senders until the window closes.
+async fn load(name: &str, url: &str, settings: Settings) -> anyhow::Result<Figures> {
+    let client = reqwest::Client::builder()
+        .http1_only()
+        .pool_max_idle_per_host(settings.concurrency)
+        .build()?;
+    let sequence = Arc::new(AtomicU64::new(0));
+    let start = Instant::now();
+    let measure_from = start + settings.warmup;
+    let until = measure_from + settings.measure;
+    let senders: Vec<_> = (0..settings.concurrency)
+        .map(|_| {
+            let (client, url, sequence) = (client.clone(), url.to_owned(), Arc::clone(&sequence));
+            tokio::spawn(sender(client, url, sequence, measure_from, until))
+        })
+        .collect();
+    let mut total = SenderLog::default();
+    for sender in senders {
+        let log = sender.await?;
+        total.acknowledged += log.acknowledged;
+        total.latencies.extend(log.latencies);
+        total.failures.extend(log.failures);
+    }
+    anyhow::ensure!(
+        total.failures.is_empty(),
+        "{name}: {} requests were not acknowledged, first: {}",
+        total.failures.len(),
+        total.failures[0]
+    );
+    Ok(figures(name, total, settings.measure))
+}
+
+async fn sender(
+    client: reqwest::Client,
+    url: String,
+    sequence: Arc<AtomicU64>,
+    measure_from: Instant,
+    until: Instant,
+) -> SenderLog {
+    let mut log = SenderLog::default();
+    loop {
+        let (body, signature) = signed_order(sequence.fetch_add(1, Ordering::Relaxed));
+        let sent = Instant::now();
+        if sent >= until {
+            return log;
+        }
+        let request = client
+            .post(&url)
+            .header("LL-Signature", signature)
+            .body(body);
+        match request.send().await {
+            Ok(response) if response.status().is_success() => {
+                // The acknowledgement is the status line and body; read both before timing.
+                let read = response.bytes().await;
+                let elapsed = sent.elapsed();
+                if let Err(error) = read {
+                    log.failures
+                        .push(format!("reading the acknowledgement: {error}"));
+                    continue;
+                }
+                log.acknowledged += 1;
+                if sent >= measure_from {
+                    log.latencies
+                        .push(elapsed.as_micros().min(u32::MAX as u128) as u32);
+                }
+            }
+            Ok(response) => log.failures.push(format!("status {}", response.status())),
+            Err(error) => log.failures.push(error.to_string()),
+        }
+    }
+}
+
+fn figures(name: &str, mut log: SenderLog, window: Duration) -> Figures {
+    log.latencies.sort_unstable();
+    let percentile = |p: f64| {
+        let index = ((log.latencies.len() as f64 * p).ceil() as usize).saturating_sub(1);
+        Duration::from_micros(log.latencies.get(index).copied().unwrap_or(0).into())
+    };
+    Figures {
+        name: name.to_owned(),
+        acknowledged: log.acknowledged,
+        throughput: log.latencies.len() as f64 / window.as_secs_f64(),
+        p50: percentile(0.50),
+        p99: percentile(0.99),
+    }
+}
+
+fn print_table(rows: &[Figures]) {
+    let base = rows[0].throughput;
+    println!(
+        "\n{:<30} {:>12} {:>10} {:>10} {:>10}",
+        "target", "req/s", "p50 ms", "p99 ms", "of (a)"
+    );
+    for row in rows {
+        println!(
+            "{:<30} {:>12.0} {:>10.2} {:>10.2} {:>9.1}%",
+            row.name,
+            row.throughput,
+            row.p50.as_secs_f64() * 1000.0,
+            row.p99.as_secs_f64() * 1000.0,
+            100.0 * row.throughput / base,
+        );
+    }
+}
