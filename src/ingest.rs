@@ -83,11 +83,9 @@ async fn commit<T>(
     now: i64,
     cutoff: i64,
 ) -> sqlx::Result<Vec<Stored>> {
+    let events: Vec<&NewEvent> = batch.iter().map(|(event, _)| event).collect();
     let mut tx = db.pool.begin().await?;
-    let mut results = Vec::with_capacity(batch.len());
-    for (event, _) in batch {
-        results.push(events::insert(&mut tx, event, now, cutoff).await?);
-    }
+    let results = events::insert_batch(&mut tx, &events, now, cutoff).await?;
     tx.commit().await?;
     Ok(results)
 }
