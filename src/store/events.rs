@@ -372,3 +372,6 @@ pub async fn body(pool: &AnyPool, id: &str) -> sqlx::Result<Option<(String, Stri
     row.map(|r| Ok((r.try_get("source")?, r.try_get("kind")?, r.try_get("body")?)))
         .transpose()
 }
+
+#[cfg(test)]
+pub(crate) mod tests;
