@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use std::fmt::Write;
 
 use serde::{Deserialize, Serialize};
-use sqlx::{Any, AnyPool, Row, Transaction};
+use sqlx::{Any, AnyPool, Arguments, Row, Transaction};
 
 /// An event ready to be stored, with the job kind that will process it (`None`: recorded as
 /// ignored, no job).
@@ -69,7 +69,6 @@ async fn insert_chunk(
     now: i64,
     dedupe_cutoff: i64,
 ) -> sqlx::Result<Vec<Stored>> {
-    let sqlite = tx.backend_name() == "SQLite";
     let ids: Vec<String> = events
         .iter()
         .map(|_| uuid::Uuid::now_v7().to_string())
@@ -89,18 +88,13 @@ async fn insert_chunk(
     let rows = Rows {
         events,
         ids: &ids,
-        sqlite,
+        picked: &first,
+        sqlite: tx.backend_name() == "SQLite",
         now,
     };
-    let fresh = claim_keys(tx, &rows, &first, dedupe_cutoff).await?;
-    let accepted: Vec<usize> = first
-        .into_iter()
-        .filter(|&i| fresh.contains(&ids[i]))
-        .collect();
-    insert_events(tx, &rows, &accepted).await?;
-    insert_jobs(tx, &rows, &accepted).await?;
+    let fresh: HashSet<String> = rows.store(tx, dedupe_cutoff).await?.into_iter().collect();
     let mut stored = vec![Stored::Duplicate; events.len()];
-    for i in accepted {
+    for i in first.into_iter().filter(|&i| fresh.contains(&ids[i])) {
         stored[i] = Stored::Accepted {
             event_id: ids[i].clone(),
         };
@@ -108,20 +102,72 @@ async fn insert_chunk(
     Ok(stored)
 }
 
-/// One chunk of events being stored, with the ids given to them.
+/// The first occurrences of the bodies of one chunk (`picked`), with the ids given to them.
+///
+/// Three statements store them: the deduplication upsert returns the ids that claimed their
+/// key, and the event and job inserts keep only those rows by joining on what the upsert wrote.
+/// Nothing waits on the upsert's answer, so SQLite runs all three in one call to its thread.
 struct Rows<'a> {
     events: &'a [&'a NewEvent],
     ids: &'a [String],
+    picked: &'a [usize],
     sqlite: bool,
     now: i64,
 }
 
-impl Rows<'_> {
-    /// `count` rows of `width` placeholders, each row ending with the constants `tail`.
-    /// SQLite gets anonymous `?`: it resolves a numbered name by walking a list, which is
-    /// quadratic over the thousands of parameters of a batch.
-    fn values(&self, count: usize, width: usize, tail: &str) -> String {
-        let mut sql = String::with_capacity(count * (width * 6 + tail.len() + 4));
+type Args<'q> = sqlx::any::AnyArguments<'q>;
+
+fn add<'q, T>(args: &mut Args<'q>, value: T)
+where
+    T: 'q + sqlx::Encode<'q, Any> + sqlx::Type<Any>,
+{
+    args.add(value).expect("text and integers always encode");
+}
+
+impl<'a> Rows<'a> {
+    /// Runs the three statements; returns the ids of the events that were not duplicates
+    /// (RETURNING gives no promise about order).
+    async fn store(&self, tx: &mut Transaction<'_, Any>, cutoff: i64) -> sqlx::Result<Vec<String>> {
+        let jobs: Vec<usize> = (self.picked.iter().copied())
+            .filter(|&i| self.events[i].job_kind.is_some())
+            .collect();
+        let mut statements = vec![self.dedupe_sql(cutoff), self.events_sql()];
+        if !jobs.is_empty() {
+            statements.push(self.jobs_sql(jobs.len()));
+        }
+        if self.sqlite {
+            // Arguments are taken statement after statement, in order.
+            let mut args = Args::default();
+            self.dedupe_args(&mut args);
+            self.event_args(&mut args);
+            self.job_args(&jobs, &mut args);
+            let sql = statements.join("; ");
+            return sqlx::query_scalar_with(&sql, args)
+                .fetch_all(&mut **tx)
+                .await;
+        }
+        let mut args = Args::default();
+        self.dedupe_args(&mut args);
+        let fresh = sqlx::query_scalar_with(&statements[0], args)
+            .fetch_all(&mut **tx)
+            .await?;
+        let mut args = Args::default();
+        self.event_args(&mut args);
+        sqlx::query_with(&statements[1], args)
+            .execute(&mut **tx)
+            .await?;
+        if let Some(sql) = statements.get(2) {
+            let mut args = Args::default();
+            self.job_args(&jobs, &mut args);
+            sqlx::query_with(sql, args).execute(&mut **tx).await?;
+        }
+        Ok(fresh)
+    }
+
+    /// `count` rows of `width` placeholders. SQLite gets anonymous `?`: it resolves a numbered
+    /// name by walking a list, which is quadratic over the thousands of parameters of a batch.
+    fn values(&self, count: usize, width: usize) -> String {
+        let mut sql = String::with_capacity(count * (width * 6 + 4));
         for row in 0..count {
             sql.push_str(if row == 0 { "(" } else { ", (" });
             for column in 0..width {
@@ -132,118 +178,96 @@ impl Rows<'_> {
                     let _ = write!(sql, "${}", row * width + column + 1);
                 }
             }
-            sql.push_str(tail);
             sql.push(')');
         }
         sql
     }
-}
 
-/// Inserts or refreshes (when older than the cutoff) the deduplication keys of the events at
-/// `picked`; returns the event ids that got their key, i.e. the events that are not duplicates.
-async fn claim_keys(
-    tx: &mut Transaction<'_, Any>,
-    rows: &Rows<'_>,
-    picked: &[usize],
-    dedupe_cutoff: i64,
-) -> sqlx::Result<HashSet<String>> {
-    // The cutoff is a literal so that every placeholder is a column of a row.
-    let sql = format!(
-        "INSERT INTO event_dedupe (connection, source, body_hash, event_id, received_at) \
-         VALUES {} \
-         ON CONFLICT (connection, source, body_hash) DO UPDATE \
-         SET event_id = excluded.event_id, received_at = excluded.received_at \
-         WHERE event_dedupe.received_at < {dedupe_cutoff} \
-         RETURNING event_id",
-        rows.values(picked.len(), 5, ""),
-    );
-    let mut query = sqlx::query_scalar(&sql);
-    for &i in picked {
-        let event = rows.events[i];
-        query = query
-            .bind(&event.connection)
-            .bind(&event.source)
-            .bind(&event.body_hash)
-            .bind(&rows.ids[i])
-            .bind(rows.now);
+    /// Inserts the keys, or refreshes those older than the cutoff (a literal, so that every
+    /// placeholder is a column of a row).
+    fn dedupe_sql(&self, cutoff: i64) -> String {
+        format!(
+            "INSERT INTO event_dedupe (event_id, connection, source, body_hash, received_at) \
+             VALUES {} \
+             ON CONFLICT (connection, source, body_hash) DO UPDATE \
+             SET event_id = excluded.event_id, received_at = excluded.received_at \
+             WHERE event_dedupe.received_at < {cutoff} \
+             RETURNING event_id",
+            self.values(self.picked.len(), 5),
+        )
     }
-    // RETURNING gives no promise about order, hence a set.
-    let fresh: Vec<String> = query.fetch_all(&mut **tx).await?;
-    Ok(fresh.into_iter().collect())
-}
 
-async fn insert_events(
-    tx: &mut Transaction<'_, Any>,
-    rows: &Rows<'_>,
-    picked: &[usize],
-) -> sqlx::Result<()> {
-    if picked.is_empty() {
-        return Ok(());
+    fn dedupe_args(&self, args: &mut Args<'a>) {
+        for &i in self.picked {
+            let event = self.events[i];
+            add(args, &self.ids[i]);
+            add(args, &event.connection);
+            add(args, &event.source);
+            add(args, &event.body_hash);
+            add(args, self.now);
+        }
     }
-    let sql = format!(
-        "INSERT INTO events (id, connection, source, kind, action, entity_key, body, body_hash, \
-         status, outcome, reason, received_at, updated_at) VALUES {}",
-        rows.values(picked.len(), 13, ""),
-    );
-    let mut query = sqlx::query(&sql);
-    for &i in picked {
-        let event = rows.events[i];
-        let (status, outcome) = match event.job_kind {
-            Some(_) => ("pending", None),
-            None => ("ignored", Some("ignored")),
-        };
-        query = query
-            .bind(&rows.ids[i])
-            .bind(&event.connection)
-            .bind(&event.source)
-            .bind(&event.kind)
-            .bind(&event.action)
-            .bind(&event.entity_key)
-            .bind(&event.body)
-            .bind(&event.body_hash)
-            .bind(status)
-            .bind(outcome)
-            .bind(&event.ignored_reason)
-            .bind(rows.now)
-            .bind(rows.now);
-    }
-    query.execute(&mut **tx).await?;
-    Ok(())
-}
 
-/// One pending job per accepted event that has a job kind, in batch order.
-async fn insert_jobs(
-    tx: &mut Transaction<'_, Any>,
-    rows: &Rows<'_>,
-    picked: &[usize],
-) -> sqlx::Result<()> {
-    let jobs: Vec<(usize, &String)> = picked
-        .iter()
-        .filter_map(|&i| rows.events[i].job_kind.as_ref().map(|kind| (i, kind)))
-        .collect();
-    if jobs.is_empty() {
-        return Ok(());
+    /// Keeps the rows whose id is the one the key now names: those that claimed it.
+    fn events_sql(&self) -> String {
+        format!(
+            "INSERT INTO events (id, connection, source, kind, action, entity_key, body, \
+             body_hash, status, outcome, reason, received_at, updated_at) \
+             SELECT v.column1, v.column2, v.column3, v.column4, v.column5, v.column6, v.column7, \
+             v.column8, v.column9, v.column10, v.column11, v.column12, v.column12 \
+             FROM (VALUES {}) AS v JOIN event_dedupe d ON d.connection = v.column2 \
+             AND d.source = v.column3 AND d.body_hash = v.column8 AND d.event_id = v.column1",
+            self.values(self.picked.len(), 12),
+        )
     }
-    let sql = format!(
-        "INSERT INTO jobs (id, connection, event_id, kind, entity_key, run_at, created_at, \
-         updated_at, state, attempts) VALUES {}",
-        rows.values(jobs.len(), 8, ", 'pending', 0"),
-    );
-    let mut query = sqlx::query(&sql);
-    for (i, kind) in jobs {
-        let event = rows.events[i];
-        query = query
-            .bind(uuid::Uuid::now_v7().to_string())
-            .bind(&event.connection)
-            .bind(&rows.ids[i])
-            .bind(kind)
-            .bind(&event.entity_key)
-            .bind(rows.now)
-            .bind(rows.now)
-            .bind(rows.now);
+
+    fn event_args(&self, args: &mut Args<'a>) {
+        for &i in self.picked {
+            let event = self.events[i];
+            let (status, outcome) = match event.job_kind {
+                Some(_) => ("pending", None),
+                None => ("ignored", Some("ignored")),
+            };
+            add(args, &self.ids[i]);
+            add(args, &event.connection);
+            add(args, &event.source);
+            add(args, &event.kind);
+            add(args, &event.action);
+            add(args, &event.entity_key);
+            add(args, &event.body);
+            add(args, &event.body_hash);
+            add(args, status);
+            add(args, outcome);
+            add(args, &event.ignored_reason);
+            add(args, self.now);
+        }
     }
-    query.execute(&mut **tx).await?;
-    Ok(())
+
+    /// One pending job per stored event that has a job kind, numbered in batch order so that
+    /// each entity keeps its arrival order.
+    fn jobs_sql(&self, count: usize) -> String {
+        format!(
+            "INSERT INTO jobs (id, connection, event_id, kind, entity_key, run_at, created_at, \
+             updated_at, state, attempts) \
+             SELECT v.column1, v.column2, v.column3, v.column4, v.column5, v.column6, \
+             v.column6, v.column6, 'pending', 0 \
+             FROM (VALUES {}) AS v JOIN events e ON e.id = v.column3 ORDER BY v.column7",
+            self.values(count, 7),
+        )
+    }
+
+    fn job_args(&self, jobs: &[usize], args: &mut Args<'a>) {
+        for (order, &i) in jobs.iter().enumerate() {
+            let event = self.events[i];
+            add(args, uuid::Uuid::now_v7().to_string());
+            add(args, &event.connection);
+            add(args, &self.ids[i]);
+            add(args, event.job_kind.as_ref());
+            add(args, &event.entity_key);
+            add(args, self.now);
+            add(args, order as i64);
+        }
+    }
 }
 
 /// Forgets deduplication keys older than the retention window; the events themselves stay.
