@@ -41,6 +41,8 @@ struct Figures {
     throughput: f64,
     p50: Duration,
     p99: Duration,
+    /// CPU time of the whole process (server and load generator) per measured request.
+    cpu_per_request: Option<Duration>,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -264,6 +266,7 @@ async fn load(name: &str, url: &str, settings: Settings) -> anyhow::Result<Figur
     let sequence = Arc::new(AtomicU64::new(0));
     let start = Instant::now();
     let measure_from = start + settings.warmup;
+    let cpu = tokio::spawn(cpu_in_window(measure_from, settings.measure));
     let until = measure_from + settings.measure;
     let senders: Vec<_> = (0..settings.concurrency)
         .map(|_| {
@@ -284,7 +287,25 @@ async fn load(name: &str, url: &str, settings: Settings) -> anyhow::Result<Figur
         total.failures.len(),
         total.failures[0]
     );
-    Ok(figures(name, total, settings.measure))
+    let cpu = cpu.await?;
+    Ok(figures(name, total, settings.measure, cpu))
+}
+
+/// CPU time this process uses during the window (Linux only: read from /proc).
+async fn cpu_in_window(from: Instant, window: Duration) -> Option<Duration> {
+    tokio::time::sleep_until(from.into()).await;
+    let before = process_cpu()?;
+    tokio::time::sleep(window).await;
+    Some(process_cpu()? - before)
+}
+
+/// User plus system time of this process, from `/proc/self/stat` (in clock ticks of 10 ms).
+fn process_cpu() -> Option<Duration> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name, which is in parentheses and may contain spaces.
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    Some(Duration::from_millis(ticks * 10))
 }
 
 async fn sender(
@@ -327,7 +348,7 @@ async fn sender(
     }
 }
 
-fn figures(name: &str, mut log: SenderLog, window: Duration) -> Figures {
+fn figures(name: &str, mut log: SenderLog, window: Duration, cpu: Option<Duration>) -> Figures {
     log.latencies.sort_unstable();
     let percentile = |p: f64| {
         let index = ((log.latencies.len() as f64 * p).ceil() as usize).saturating_sub(1);
@@ -339,23 +360,26 @@ fn figures(name: &str, mut log: SenderLog, window: Duration) -> Figures {
         throughput: log.latencies.len() as f64 / window.as_secs_f64(),
         p50: percentile(0.50),
         p99: percentile(0.99),
+        cpu_per_request: cpu.map(|cpu| cpu / log.latencies.len().max(1) as u32),
     }
 }
 
 fn print_table(rows: &[Figures]) {
     let base = rows[0].throughput;
     println!(
-        "\n{:<30} {:>12} {:>10} {:>10} {:>10}",
-        "target", "req/s", "p50 ms", "p99 ms", "of (a)"
+        "\n{:<30} {:>10} {:>9} {:>9} {:>8} {:>13}",
+        "target", "req/s", "p50 ms", "p99 ms", "of (a)", "CPU µs/req"
     );
     for row in rows {
         println!(
-            "{:<30} {:>12.0} {:>10.2} {:>10.2} {:>9.1}%",
+            "{:<30} {:>10.0} {:>9.2} {:>9.2} {:>7.1}% {:>13}",
             row.name,
             row.throughput,
             row.p50.as_secs_f64() * 1000.0,
             row.p99.as_secs_f64() * 1000.0,
             100.0 * row.throughput / base,
+            row.cpu_per_request
+                .map_or("n/a".to_owned(), |cpu| cpu.as_micros().to_string()),
         );
     }
 }
