@@ -7,6 +7,8 @@
 //! `--seconds` (5), `LEAFBRIDGE_BENCH_WARMUP_SECONDS` / `--warmup` (1), and
 //! `LEAFBRIDGE_BENCH_POSTGRES_URL` (or `LEAFBRIDGE_TEST_POSTGRES_URL`) for the PostgreSQL row.
 //! After each durable run the store must hold exactly one event and one job per acknowledgement.
+//! The last column is the CPU time of the whole process (server and load generator together)
+//! per measured request: a figure that moves less than the others when the machine is shared.
 
 use std::collections::HashMap;
 use std::future::IntoFuture;

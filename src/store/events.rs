@@ -47,7 +47,7 @@ pub async fn insert(
 }
 
 /// Stores many events and their jobs inside `tx` with one statement per table (per chunk of
-/// [`CHUNK`] events), answering for each in order. Deduplication is as if they were stored one
+/// [`CHUNK`] events; on SQLite the three go in one call), answering for each in order. Deduplication is as if they were stored one
 /// after the other: a body repeated inside the batch is a duplicate of its first occurrence,
 /// and jobs are numbered in batch order so that each entity keeps its arrival order.
 pub async fn insert_batch(
