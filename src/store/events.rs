@@ -1,8 +1,11 @@
-//! Events: insertion with deduplication (used by the group-commit writer), lookups, listing with
-//! keyset pagination, and recording a processing result.
+//! Events: batched insertion with deduplication (used by the group-commit writer), lookups,
+//! listing with keyset pagination, and recording a processing result.
+
+use std::collections::HashSet;
+use std::fmt::Write;
 
 use serde::{Deserialize, Serialize};
-use sqlx::{Any, AnyPool, Row, Transaction};
+use sqlx::{Any, AnyPool, Arguments, Row, Transaction};
 
 /// An event ready to be stored, with the job kind that will process it (`None`: recorded as
 /// ignored, no job).
@@ -27,6 +30,10 @@ pub enum Stored {
     Duplicate,
 }
 
+/// Most events one set of statements carries; larger batches are stored in several rounds
+/// (13 parameters per event stays far below the limits: 32,766 on SQLite, 65,535 on PostgreSQL).
+const CHUNK: usize = 256;
+
 /// Stores one event and its job inside `tx`; a body already stored for the same source and
 /// connection after `dedupe_cutoff` makes it a duplicate.
 pub async fn insert(
@@ -35,61 +42,232 @@ pub async fn insert(
     now: i64,
     dedupe_cutoff: i64,
 ) -> sqlx::Result<Stored> {
-    let event_id = uuid::Uuid::now_v7().to_string();
-    let fresh: Option<String> = sqlx::query_scalar(
-        "INSERT INTO event_dedupe (connection, source, body_hash, event_id, received_at) \
-         VALUES ($1, $2, $3, $4, $5) \
-         ON CONFLICT (connection, source, body_hash) DO UPDATE \
-         SET event_id = excluded.event_id, received_at = excluded.received_at \
-         WHERE event_dedupe.received_at < $6 \
-         RETURNING event_id",
-    )
-    .bind(&event.connection)
-    .bind(&event.source)
-    .bind(&event.body_hash)
-    .bind(&event_id)
-    .bind(now)
-    .bind(dedupe_cutoff)
-    .fetch_optional(&mut **tx)
-    .await?;
-    if fresh.is_none() {
-        return Ok(Stored::Duplicate);
+    let mut stored = insert_batch(tx, &[event], now, dedupe_cutoff).await?;
+    Ok(stored.remove(0))
+}
+
+/// Stores many events and their jobs inside `tx` with one statement per table (per chunk of
+/// [`CHUNK`] events; on SQLite the three go in one call), answering for each in order. Deduplication is as if they were stored one
+/// after the other: a body repeated inside the batch is a duplicate of its first occurrence,
+/// and jobs are numbered in batch order so that each entity keeps its arrival order.
+pub async fn insert_batch(
+    tx: &mut Transaction<'_, Any>,
+    events: &[&NewEvent],
+    now: i64,
+    dedupe_cutoff: i64,
+) -> sqlx::Result<Vec<Stored>> {
+    let mut stored = Vec::with_capacity(events.len());
+    for chunk in events.chunks(CHUNK) {
+        stored.extend(insert_chunk(tx, chunk, now, dedupe_cutoff).await?);
     }
-    let (status, outcome) = match event.job_kind {
-        Some(_) => ("pending", None),
-        None => ("ignored", Some("ignored")),
+    Ok(stored)
+}
+
+async fn insert_chunk(
+    tx: &mut Transaction<'_, Any>,
+    events: &[&NewEvent],
+    now: i64,
+    dedupe_cutoff: i64,
+) -> sqlx::Result<Vec<Stored>> {
+    let ids: Vec<String> = events
+        .iter()
+        .map(|_| uuid::Uuid::now_v7().to_string())
+        .collect();
+    // Only the first of identical bodies claims the key: PostgreSQL refuses to upsert one row
+    // twice in a statement, and the later copies are duplicates whatever the first becomes.
+    let mut seen = HashSet::with_capacity(events.len());
+    let first: Vec<usize> = (0..events.len())
+        .filter(|&i| {
+            seen.insert((
+                &events[i].connection,
+                &events[i].source,
+                &events[i].body_hash,
+            ))
+        })
+        .collect();
+    let rows = Rows {
+        events,
+        ids: &ids,
+        picked: &first,
+        sqlite: tx.backend_name() == "SQLite",
+        now,
     };
-    sqlx::query(
-        "INSERT INTO events (id, connection, source, kind, action, entity_key, body, body_hash, \
-         status, outcome, reason, received_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)",
-    )
-    .bind(&event_id)
-    .bind(&event.connection)
-    .bind(&event.source)
-    .bind(&event.kind)
-    .bind(&event.action)
-    .bind(&event.entity_key)
-    .bind(&event.body)
-    .bind(&event.body_hash)
-    .bind(status)
-    .bind(outcome)
-    .bind(&event.ignored_reason)
-    .bind(now)
-    .execute(&mut **tx)
-    .await?;
-    if let Some(kind) = &event.job_kind {
-        crate::store::jobs::enqueue(
-            tx,
-            &event.connection,
-            &event_id,
-            kind,
-            &event.entity_key,
-            now,
-        )
-        .await?;
+    let fresh: HashSet<String> = rows.store(tx, dedupe_cutoff).await?.into_iter().collect();
+    let mut stored = vec![Stored::Duplicate; events.len()];
+    for i in first.into_iter().filter(|&i| fresh.contains(&ids[i])) {
+        stored[i] = Stored::Accepted {
+            event_id: ids[i].clone(),
+        };
     }
-    Ok(Stored::Accepted { event_id })
+    Ok(stored)
+}
+
+/// The first occurrences of the bodies of one chunk (`picked`), with the ids given to them.
+///
+/// Three statements store them: the deduplication upsert returns the ids that claimed their
+/// key, and the event and job inserts keep only those rows by joining on what the upsert wrote.
+/// Nothing waits on the upsert's answer, so SQLite runs all three in one call to its thread.
+struct Rows<'a> {
+    events: &'a [&'a NewEvent],
+    ids: &'a [String],
+    picked: &'a [usize],
+    sqlite: bool,
+    now: i64,
+}
+
+type Args<'q> = sqlx::any::AnyArguments<'q>;
+
+fn add<'q, T>(args: &mut Args<'q>, value: T)
+where
+    T: 'q + sqlx::Encode<'q, Any> + sqlx::Type<Any>,
+{
+    args.add(value).expect("text and integers always encode");
+}
+
+impl<'a> Rows<'a> {
+    /// Runs the three statements; returns the ids of the events that were not duplicates
+    /// (RETURNING gives no promise about order).
+    async fn store(&self, tx: &mut Transaction<'_, Any>, cutoff: i64) -> sqlx::Result<Vec<String>> {
+        let jobs: Vec<usize> = (self.picked.iter().copied())
+            .filter(|&i| self.events[i].job_kind.is_some())
+            .collect();
+        let mut statements = vec![self.dedupe_sql(cutoff), self.events_sql()];
+        if !jobs.is_empty() {
+            statements.push(self.jobs_sql(jobs.len()));
+        }
+        if self.sqlite {
+            // Arguments are taken statement after statement, in order.
+            let mut args = Args::default();
+            self.dedupe_args(&mut args);
+            self.event_args(&mut args);
+            self.job_args(&jobs, &mut args);
+            let sql = statements.join("; ");
+            return sqlx::query_scalar_with(&sql, args)
+                .fetch_all(&mut **tx)
+                .await;
+        }
+        let mut args = Args::default();
+        self.dedupe_args(&mut args);
+        let fresh = sqlx::query_scalar_with(&statements[0], args)
+            .fetch_all(&mut **tx)
+            .await?;
+        let mut args = Args::default();
+        self.event_args(&mut args);
+        sqlx::query_with(&statements[1], args)
+            .execute(&mut **tx)
+            .await?;
+        if let Some(sql) = statements.get(2) {
+            let mut args = Args::default();
+            self.job_args(&jobs, &mut args);
+            sqlx::query_with(sql, args).execute(&mut **tx).await?;
+        }
+        Ok(fresh)
+    }
+
+    /// `count` rows of `width` placeholders. SQLite gets anonymous `?`: it resolves a numbered
+    /// name by walking a list, which is quadratic over the thousands of parameters of a batch.
+    fn values(&self, count: usize, width: usize) -> String {
+        let mut sql = String::with_capacity(count * (width * 6 + 4));
+        for row in 0..count {
+            sql.push_str(if row == 0 { "(" } else { ", (" });
+            for column in 0..width {
+                sql.push_str(if column == 0 { "" } else { ", " });
+                if self.sqlite {
+                    sql.push('?');
+                } else {
+                    let _ = write!(sql, "${}", row * width + column + 1);
+                }
+            }
+            sql.push(')');
+        }
+        sql
+    }
+
+    /// Inserts the keys, or refreshes those older than the cutoff (a literal, so that every
+    /// placeholder is a column of a row).
+    fn dedupe_sql(&self, cutoff: i64) -> String {
+        format!(
+            "INSERT INTO event_dedupe (event_id, connection, source, body_hash, received_at) \
+             VALUES {} \
+             ON CONFLICT (connection, source, body_hash) DO UPDATE \
+             SET event_id = excluded.event_id, received_at = excluded.received_at \
+             WHERE event_dedupe.received_at < {cutoff} \
+             RETURNING event_id",
+            self.values(self.picked.len(), 5),
+        )
+    }
+
+    fn dedupe_args(&self, args: &mut Args<'a>) {
+        for &i in self.picked {
+            let event = self.events[i];
+            add(args, &self.ids[i]);
+            add(args, &event.connection);
+            add(args, &event.source);
+            add(args, &event.body_hash);
+            add(args, self.now);
+        }
+    }
+
+    /// Keeps the rows whose id is the one the key now names: those that claimed it.
+    fn events_sql(&self) -> String {
+        format!(
+            "INSERT INTO events (id, connection, source, kind, action, entity_key, body, \
+             body_hash, status, outcome, reason, received_at, updated_at) \
+             SELECT v.column1, v.column2, v.column3, v.column4, v.column5, v.column6, v.column7, \
+             v.column8, v.column9, v.column10, v.column11, v.column12, v.column12 \
+             FROM (VALUES {}) AS v JOIN event_dedupe d ON d.connection = v.column2 \
+             AND d.source = v.column3 AND d.body_hash = v.column8 AND d.event_id = v.column1",
+            self.values(self.picked.len(), 12),
+        )
+    }
+
+    fn event_args(&self, args: &mut Args<'a>) {
+        for &i in self.picked {
+            let event = self.events[i];
+            let (status, outcome) = match event.job_kind {
+                Some(_) => ("pending", None),
+                None => ("ignored", Some("ignored")),
+            };
+            add(args, &self.ids[i]);
+            add(args, &event.connection);
+            add(args, &event.source);
+            add(args, &event.kind);
+            add(args, &event.action);
+            add(args, &event.entity_key);
+            add(args, &event.body);
+            add(args, &event.body_hash);
+            add(args, status);
+            add(args, outcome);
+            add(args, &event.ignored_reason);
+            add(args, self.now);
+        }
+    }
+
+    /// One pending job per stored event that has a job kind, numbered in batch order so that
+    /// each entity keeps its arrival order.
+    fn jobs_sql(&self, count: usize) -> String {
+        format!(
+            "INSERT INTO jobs (id, connection, event_id, kind, entity_key, run_at, created_at, \
+             updated_at, state, attempts) \
+             SELECT v.column1, v.column2, v.column3, v.column4, v.column5, v.column6, \
+             v.column6, v.column6, 'pending', 0 \
+             FROM (VALUES {}) AS v JOIN events e ON e.id = v.column3 ORDER BY v.column7",
+            self.values(count, 7),
+        )
+    }
+
+    fn job_args(&self, jobs: &[usize], args: &mut Args<'a>) {
+        for (order, &i) in jobs.iter().enumerate() {
+            let event = self.events[i];
+            add(args, uuid::Uuid::now_v7().to_string());
+            add(args, &event.connection);
+            add(args, &self.ids[i]);
+            add(args, event.job_kind.as_ref());
+            add(args, &event.entity_key);
+            add(args, self.now);
+            add(args, order as i64);
+        }
+    }
 }
 
 /// Forgets deduplication keys older than the retention window; the events themselves stay.
@@ -218,3 +396,6 @@ pub async fn body(pool: &AnyPool, id: &str) -> sqlx::Result<Option<(String, Stri
     row.map(|r| Ok((r.try_get("source")?, r.try_get("kind")?, r.try_get("body")?)))
         .transpose()
 }
+
+#[cfg(test)]
+pub(crate) mod tests;
