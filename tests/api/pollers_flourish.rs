@@ -25,7 +25,7 @@ async fn item_poll_repairs_a_lost_item_callback() {
     lose_next_callback(&world);
     world
         .flourish
-        .update_item("151", &json!({"price": 9.5}))
+        .update_item("151", &json!({"item_name": "OG Kush Pre-Roll 1g Tube"}))
         .unwrap();
     world.settle().await;
     let key = "flourish.item:151";
@@ -41,6 +41,9 @@ async fn item_poll_repairs_a_lost_item_callback() {
     );
     let again = poll(&world, Poller::Items).await;
     assert_eq!((again.listed, again.enqueued), (1, 0), "{again:?}");
+    // The gap is repaired: the LeafLink product takes the new name.
+    world.settle().await;
+    assert_eq!(product(&world, 5150)["name"], "OG Kush Pre-Roll 1g Tube");
 }
 
 #[tokio::test]
@@ -98,6 +101,26 @@ async fn inventory_poll_repairs_a_lost_stock_callback() {
     );
     let again = poll(&world, Poller::Inventory).await;
     assert_eq!((again.listed, again.enqueued), (0, 0), "{again:?}");
+    // The gap is repaired: LeafLink's quantity is the sum over both facilities.
+    world.settle().await;
+    let quantity = product(&world, 5150)["quantity"]
+        .as_str()
+        .unwrap()
+        .parse::<f64>()
+        .unwrap();
+    assert_eq!(quantity, 520.0);
+}
+
+/// A LeafLink product as the simulator holds it.
+fn product(world: &crate::world::World, id: i64) -> serde_json::Value {
+    let state = world.leaflink.dump();
+    state["products"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["id"] == id)
+        .unwrap()
+        .clone()
 }
 
 #[tokio::test]
