@@ -15,6 +15,7 @@ pub mod jobs;
 pub mod leaflink;
 pub mod matcher;
 pub mod metrics;
+pub mod operator;
 pub mod remote;
 pub mod signature;
 pub mod sim;
