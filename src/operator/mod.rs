@@ -47,7 +47,7 @@ impl Operator {
     fn platforms(&self, why: &str) -> Result<&Arc<SyncContext>, OperatorError> {
         self.sync.as_ref().ok_or_else(|| {
             OperatorError::Conflict(format!(
-                "{why} needs the platforms: set LEAFBRIDGE_LEAFLINK_API_KEY and \
+                "{why} needs both platforms' API keys: set LEAFBRIDGE_LEAFLINK_API_KEY and \
                  LEAFBRIDGE_FLOURISH_API_KEY"
             ))
         })

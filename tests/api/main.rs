@@ -17,4 +17,8 @@ mod leaflink_transport;
 mod leaflink_webhooks;
 mod multi_instance;
 mod openapi;
+mod operator_attention;
+mod operator_events;
+mod operator_resync;
+mod operator_support;
 mod world;
