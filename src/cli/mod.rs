@@ -1,6 +1,10 @@
 //! The command line: global options and one subcommand per file.
 
+pub mod attention;
 pub mod migrate;
+pub mod operator;
+pub mod replay;
+pub mod resync;
 pub mod serve;
 
 use std::path::PathBuf;
@@ -33,4 +37,24 @@ pub enum Command {
     Serve,
     /// Apply pending database migrations and exit.
     Migrate,
+    /// Resync entities from the platforms: enqueue the jobs webhooks would make, or dry-run
+    /// them. Works on the configured database, or a running instance with --url.
+    Resync(resync::ResyncArgs),
+    /// Replay stored events (by id, or every event matching filters) so their jobs run again.
+    Replay(replay::ReplayArgs),
+    /// What needs a person, grouped by reason, with the fix and where; --retry after the fix.
+    Attention(attention::AttentionArgs),
+}
+
+impl Command {
+    /// True when the command calls a running instance (`--url`) and needs no configuration.
+    pub fn is_remote(&self) -> bool {
+        let via = match self {
+            Self::Resync(args) => &args.via,
+            Self::Replay(args) => &args.via,
+            Self::Attention(args) => &args.via,
+            Self::Serve | Self::Migrate => return false,
+        };
+        via.url.is_some()
+    }
 }

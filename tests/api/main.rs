@@ -18,6 +18,7 @@ mod leaflink_webhooks;
 mod multi_instance;
 mod openapi;
 mod operator_attention;
+mod operator_cli;
 mod operator_events;
 mod operator_resync;
 mod operator_support;
