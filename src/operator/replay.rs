@@ -1,7 +1,10 @@
 //! `replay`: store a stored event again, as an operator event with the same job kind and entity,
 //! so its job runs once more against the platforms' current data.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, FixedOffset};
+use futures::StreamExt;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
@@ -10,8 +13,10 @@ use crate::store::events::{self, EventFilter};
 use crate::store::job_admin;
 
 /// Most events one filtered replay stores again.
-pub const MAX_REPLAY: usize = 10_000;
+pub const MAX_REPLAY: usize = 1_000;
 const PAGE: i64 = 200;
+/// Entities whose replays are stored at once (the group-commit writer batches them).
+const STORE_CONCURRENCY: usize = 32;
 
 /// One replayed event.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -81,32 +86,38 @@ impl ReplayFilter {
 impl Operator {
     /// Replays one event; 404 when unknown, 409 when it was recorded as ignored.
     pub async fn replay_event(&self, id: &str) -> Result<Replayed, OperatorError> {
+        let Some(event) = self.prepare(id).await? else {
+            return Err(OperatorError::Conflict(format!(
+                "event {id} was recorded as ignored: it has no job to replay"
+            )));
+        };
+        Ok(Replayed {
+            event_id: self.store(event).await?,
+            replay_of: id.to_owned(),
+        })
+    }
+
+    /// The replay of event `id`; `None` when it was recorded as ignored (no job to run).
+    async fn prepare(&self, id: &str) -> Result<Option<OperatorEvent>, OperatorError> {
         let pool = &self.db.pool;
         let event = events::get(pool, &self.connection, id)
             .await?
             .ok_or_else(|| OperatorError::NotFound(format!("no event {id}")))?;
         let Some(job_kind) = job_admin::kind_of_event(pool, id).await? else {
-            return Err(OperatorError::Conflict(format!(
-                "event {id} was recorded as ignored: it has no job to replay"
-            )));
+            return Ok(None);
         };
-        let body = replay_body(event.envelope, id);
-        let event_id = self
-            .store(OperatorEvent {
-                kind: event.event.kind,
-                action: "replay",
-                entity_key: event.event.entity_key,
-                job_kind,
-                body,
-            })
-            .await?;
-        Ok(Replayed {
-            event_id,
-            replay_of: id.to_owned(),
-        })
+        Ok(Some(OperatorEvent {
+            kind: event.event.kind,
+            action: "replay",
+            entity_key: event.event.entity_key,
+            job_kind,
+            body: replay_body(event.envelope, id),
+        }))
     }
 
-    /// Replays every event matching `filter` (at most [`MAX_REPLAY`]), oldest first.
+    /// Replays every event matching `filter` (at most [`MAX_REPLAY`]). Events of one entity
+    /// are stored oldest first, one after another, so their jobs keep the original order;
+    /// different entities are stored concurrently, so the writer commits them in batches.
     pub async fn replay_matching(
         &self,
         filter: &ReplayFilter,
@@ -121,24 +132,36 @@ impl Operator {
         }
         let ids = self.matching_ids(filter).await?;
         progress.start(ids.len() as u64);
-        let mut report = ReplayReport {
-            replayed: 0,
-            skipped: 0,
-        };
+        let mut by_entity: BTreeMap<String, Vec<OperatorEvent>> = BTreeMap::new();
+        let mut skipped = 0;
         for id in ids.iter().rev() {
-            match self.replay_event(id).await {
-                Ok(_) => report.replayed += 1,
-                Err(OperatorError::Conflict(_)) => report.skipped += 1,
-                Err(other) => return Err(other),
+            match self.prepare(id).await? {
+                Some(event) => by_entity
+                    .entry(event.entity_key.clone())
+                    .or_default()
+                    .push(event),
+                None => {
+                    skipped += 1;
+                    progress.advance();
+                }
             }
-            progress.advance();
         }
-        tracing::info!(
-            replayed = report.replayed,
-            skipped = report.skipped,
-            "events replayed"
-        );
-        Ok(report)
+        let mut stored = futures::stream::iter(by_entity.into_values())
+            .map(|events| async move {
+                for event in events {
+                    self.store(event).await?;
+                    progress.advance();
+                }
+                Ok::<_, OperatorError>(())
+            })
+            .buffer_unordered(STORE_CONCURRENCY);
+        while let Some(result) = stored.next().await {
+            result?;
+        }
+        drop(stored);
+        let replayed = ids.len() as i64 - skipped;
+        tracing::info!(replayed, skipped, "events replayed");
+        Ok(ReplayReport { replayed, skipped })
     }
 
     /// Ids of matching events, newest first, listed before any replay is stored (so replays
