@@ -25,9 +25,18 @@ pub struct AttentionItem {
     pub last_seen: i64,
 }
 
-/// One page of entities needing attention, newest first.
+/// How many entities wait for a fix for one reason.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ReasonCount {
+    pub reason: Option<String>,
+    pub entities: i64,
+}
+
+/// One page of entities needing attention, newest first, with the count per reason over all
+/// pages.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct AttentionPage {
+    pub reasons: Vec<ReasonCount>,
     pub items: Vec<AttentionItem>,
     /// Pass as `cursor` for the next page; absent on the last page.
     pub next_cursor: Option<String>,
@@ -68,7 +77,12 @@ impl Operator {
         let next_cursor = more
             .then(|| rows.last().map(|r| r.event_id.clone()))
             .flatten();
+        let reasons = attention::reasons(pool, &self.connection).await?;
         Ok(AttentionPage {
+            reasons: reasons
+                .into_iter()
+                .map(|(reason, entities)| ReasonCount { reason, entities })
+                .collect(),
             items: rows.into_iter().map(AttentionItem::from).collect(),
             next_cursor,
         })

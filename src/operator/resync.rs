@@ -13,6 +13,8 @@ use crate::store::{now_ms, resyncs};
 
 /// Most entities one dry run plans (each one reads from the platforms).
 pub const MAX_DRY_RUN: usize = 200;
+/// Most ids one request names (larger sets: use `since`, or several calls).
+pub const MAX_IDS: usize = 1_000;
 /// Events stored at once (the group-commit writer batches them).
 const STORE_CONCURRENCY: usize = 32;
 /// Dry runs at once (each calls the platforms).
@@ -144,10 +146,10 @@ impl Operator {
             ));
         }
         let mut texts: Vec<String> = ids.iter().map(EntityId::text).collect();
-        if texts.is_empty() || texts.iter().any(String::is_empty) {
-            return Err(OperatorError::Invalid(
-                "ids: must be a non-empty list of non-empty ids".into(),
-            ));
+        if texts.is_empty() || texts.len() > MAX_IDS || texts.iter().any(String::is_empty) {
+            return Err(OperatorError::Invalid(format!(
+                "ids: must be a list of 1 to {MAX_IDS} non-empty ids"
+            )));
         }
         if request.kind == ResyncKind::Items {
             texts = targets::item_ids(self.sync.as_deref(), &texts).await?;

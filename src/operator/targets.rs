@@ -162,3 +162,71 @@ async fn listed_ids(
         }
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_kind_gets_the_job_kind_and_entity_key_of_its_webhook() {
+        let cases = [
+            (
+                ResyncKind::Orders,
+                "n-1",
+                "leaflink.order",
+                "leaflink.order:n-1",
+            ),
+            (
+                ResyncKind::Customers,
+                "C10-1",
+                "leaflink.customer",
+                "leaflink.customer:C10-1",
+            ),
+            (
+                ResyncKind::Customers,
+                "id:7",
+                "leaflink.customer",
+                "leaflink.customer:id:7",
+            ),
+            (
+                ResyncKind::Items,
+                "151",
+                "flourish.item",
+                "flourish.item:151",
+            ),
+            (
+                ResyncKind::Inventory,
+                "OGK-PR-1G",
+                "flourish.inventory_summary",
+                "flourish.inventory_summary:OGK-PR-1G",
+            ),
+        ];
+        for (kind, id, job_kind, key) in cases {
+            let target = target(kind, id);
+            assert_eq!(
+                (target.job_kind, target.entity_key.as_str()),
+                (job_kind, key)
+            );
+        }
+        assert_eq!(
+            target(ResyncKind::Customers, "id:7").data,
+            json!({"id": "7"})
+        );
+    }
+
+    #[test]
+    fn item_ids_are_numbers_and_anything_else_is_a_sku() {
+        assert!(is_item_id("151"));
+        assert!(!is_item_id("OGK-PR-1G"));
+        assert!(!is_item_id("151a"));
+        assert!(!is_item_id(""));
+    }
+
+    #[tokio::test]
+    async fn item_ids_pass_through_without_the_platforms_but_skus_need_them() {
+        let ids = item_ids(None, &["151".into(), "152".into()]).await.unwrap();
+        assert_eq!(ids, ["151", "152"]);
+        let error = item_ids(None, &["OGK-PR-1G".into()]).await.unwrap_err();
+        assert!(matches!(error, OperatorError::Conflict(m) if m.contains("ids")));
+    }
+}

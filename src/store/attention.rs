@@ -82,3 +82,15 @@ fn row(row: &sqlx::any::AnyRow) -> sqlx::Result<AttentionRow> {
         last_seen: row.try_get("last_seen")?,
     })
 }
+
+/// How many entities need attention for each reason, most first.
+pub async fn reasons(pool: &AnyPool, connection: &str) -> sqlx::Result<Vec<(Option<String>, i64)>> {
+    let sql = format!(
+        "SELECT e.reason, COUNT(*) AS n FROM events e WHERE {CURRENT} \
+         GROUP BY e.reason ORDER BY n DESC, e.reason"
+    );
+    let rows = sqlx::query(&sql).bind(connection).fetch_all(pool).await?;
+    rows.iter()
+        .map(|row| Ok((row.try_get("reason")?, row.try_get("n")?)))
+        .collect()
+}

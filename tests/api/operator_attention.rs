@@ -40,6 +40,13 @@ async fn attention_lists_each_entity_once_with_its_fix_until_a_retry_clears_it()
     assert_eq!(n1["fix"]["system"], "LeafLink");
     assert_eq!(n1["fix"]["action"], brand);
     assert_eq!(n1["occurrences"], 2);
+    assert_eq!(
+        page["reasons"],
+        json!([
+            {"reason": "no brand Canyon Farms", "entities": 1},
+            {"reason": "unknown rep", "entities": 1}
+        ])
+    );
 
     // The brand is created; the retry runs the job again and the entry goes away.
     let id = n1["id"].as_str().unwrap();
@@ -76,6 +83,7 @@ async fn attention_pages_follow_the_cursor() {
     let second = get(&app, &format!("/api/v1/attention?limit=2&cursor={cursor}")).await;
     assert_eq!(second["items"].as_array().unwrap().len(), 1);
     assert_eq!(second["items"][0]["entity_key"], "leaflink.order:n-0");
+    assert_eq!(second["reasons"], json!([{"reason": "r", "entities": 3}]));
     assert!(second["next_cursor"].is_null());
 }
 
