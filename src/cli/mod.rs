@@ -1,8 +1,12 @@
 //! The command line: global options and one subcommand per file.
 
+pub mod attention;
 pub mod demo;
 pub mod migrate;
+pub mod operator;
 pub mod preflight;
+pub mod replay;
+pub mod resync;
 pub mod serve;
 pub mod simulate;
 
@@ -45,4 +49,30 @@ pub enum Command {
     Preflight(preflight::PreflightArgs),
     /// Run a simulator of LeafLink or Flourish (API, seed data, signed webhooks) for trials.
     Simulate(simulate::SimulateArgs),
+    /// Resync entities from the platforms: enqueue the jobs webhooks would make, or dry-run
+    /// them. Works on the configured database, or a running instance with --url.
+    Resync(resync::ResyncArgs),
+    /// Replay stored events (by id, or every event matching filters) so their jobs run again.
+    Replay(replay::ReplayArgs),
+    /// What needs a person, grouped by reason, with the fix and where; --retry after the fix.
+    Attention(attention::AttentionArgs),
+}
+
+impl Command {
+    /// True when the command calls a running instance (`--url`) and needs no configuration.
+    pub fn is_remote(&self) -> bool {
+        let via = match self {
+            Self::Resync(args) => &args.via,
+            Self::Replay(args) => &args.via,
+            Self::Attention(args) => &args.via,
+            Self::Serve
+            | Self::Migrate
+            | Self::Demo(_)
+            | Self::Preflight(_)
+            | Self::Simulate(_) => {
+                return false;
+            }
+        };
+        via.url.is_some()
+    }
 }

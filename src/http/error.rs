@@ -17,12 +17,22 @@ pub enum ApiError {
     BadRequest(String),
     #[error("{0}")]
     NotFound(String),
+    /// The request is well-formed but conflicts with the current state (e.g. retrying a job
+    /// that is not dead).
+    #[error("{0}")]
+    Conflict(String),
+    /// Well-formed JSON whose fields have the wrong type or value; the message names the field.
+    #[error("{0}")]
+    Unprocessable(String),
     #[error("{0}")]
     MethodNotAllowed(String),
     #[error("{0}")]
     PayloadTooLarge(String),
     #[error("{0}")]
     Unavailable(String),
+    /// A platform leafbridge called on the caller's behalf failed.
+    #[error("{0}")]
+    BadGateway(String),
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -41,9 +51,12 @@ impl ApiError {
             Self::InvalidSignature(_) => (StatusCode::UNAUTHORIZED, "invalid_signature"),
             Self::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
             Self::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
+            Self::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
+            Self::Unprocessable(_) => (StatusCode::UNPROCESSABLE_ENTITY, "unprocessable"),
             Self::MethodNotAllowed(_) => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
             Self::PayloadTooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
             Self::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
+            Self::BadGateway(_) => (StatusCode::BAD_GATEWAY, "bad_gateway"),
             Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
     }

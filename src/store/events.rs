@@ -323,6 +323,11 @@ pub struct EventFilter {
     pub kind: Option<String>,
     pub entity_key: Option<String>,
     pub status: Option<String>,
+    pub outcome: Option<String>,
+    /// Only events received at or after this time (ms since the epoch).
+    pub received_from: Option<i64>,
+    /// Only events received before this time (ms since the epoch).
+    pub received_before: Option<i64>,
     /// Only events with an id lower than this (the previous page's last id).
     pub before_id: Option<String>,
 }
@@ -341,12 +346,20 @@ pub async fn list(
         ("kind", &filter.kind),
         ("entity_key", &filter.entity_key),
         ("status", &filter.status),
+        ("outcome", &filter.outcome),
     ];
     for (column, value) in fields {
         if let Some(value) = value {
             binds.push(value);
             sql.push_str(&format!(" AND {column} = ${}", binds.len()));
         }
+    }
+    // Times are integers the caller parsed, so they are safe to inline.
+    if let Some(from) = filter.received_from {
+        sql.push_str(&format!(" AND received_at >= {from}"));
+    }
+    if let Some(before) = filter.received_before {
+        sql.push_str(&format!(" AND received_at < {before}"));
     }
     if let Some(before) = &filter.before_id {
         binds.push(before);
@@ -361,7 +374,7 @@ pub async fn list(
 }
 
 /// One event with its raw envelope and processing detail.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct EventDetail {
     #[serde(flatten)]
     pub event: EventRow,

@@ -2,7 +2,7 @@
 //! per-entity arrival order, heartbeats, and short completions. No transaction is held while a
 //! job runs.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sqlx::{Any, AnyPool, Row, Transaction};
 
 use super::{Backend, Db};
@@ -259,7 +259,7 @@ async fn update_event(
 }
 
 /// One run of a job, for the event view.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Attempt {
     pub job_id: String,
     pub attempt: i64,

@@ -1,9 +1,13 @@
 //! The only SQL in leafbridge: free functions over one pool that is either SQLite (the embedded
 //! default) or PostgreSQL (several replicas). SQL is portable; only the job claim differs.
 
+pub mod attention;
 pub mod events;
+pub mod job_admin;
 pub mod jobs;
 pub mod links;
+pub mod resyncs;
+pub mod stats;
 pub mod watermarks;
 
 use std::str::FromStr;

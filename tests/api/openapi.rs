@@ -6,7 +6,15 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
+use leafbridge::http::admin;
+use leafbridge::operator::{replay, resync};
+use serde::de::DeserializeOwned;
+
 use crate::helpers::{TestProcessor, all_kinds, spawn_app};
+
+fn parse<T: DeserializeOwned>(example: &Value) -> Result<(), serde_json::Error> {
+    serde_json::from_value::<T>(example.clone()).map(drop)
+}
 
 fn spec() -> Value {
     let text =
@@ -66,20 +74,25 @@ fn documented_examples_deserialise_into_the_handler_types() {
     let spec = spec();
     let check = |schema: &str, example: &Value| -> Result<(), String> {
         let result = match schema {
-            "Ack" => {
-                serde_json::from_value::<leafbridge::http::ingress::Ack>(example.clone()).map(drop)
-            }
-            "EventPage" => {
-                serde_json::from_value::<leafbridge::http::admin::EventPage>(example.clone())
-                    .map(drop)
-            }
-            "Error" => {
-                serde_json::from_value::<leafbridge::http::error::ErrorBody>(example.clone())
-                    .map(drop)
-            }
-            "PreflightReport" => {
-                serde_json::from_value::<leafbridge::preflight::Report>(example.clone()).map(drop)
-            }
+            "Ack" => parse::<leafbridge::http::ingress::Ack>(example),
+            "EventPage" => parse::<leafbridge::http::admin::EventPage>(example),
+            "EventView" => parse::<leafbridge::http::admin::EventView>(example),
+            "Error" => parse::<leafbridge::http::error::ErrorBody>(example),
+            "Replayed" => parse::<replay::Replayed>(example),
+            "ReplayFilter" => parse::<replay::ReplayFilter>(example),
+            "ReplayReport" => parse::<replay::ReplayReport>(example),
+            "ResyncRequest" => parse::<resync::ResyncRequest>(example),
+            "ResyncAccepted" => parse::<resync::ResyncAccepted>(example),
+            "DryRunReport" => parse::<resync::DryRunReport>(example),
+            "Resync" => parse::<leafbridge::store::resyncs::ResyncView>(example),
+            "JobPage" => parse::<admin::jobs::JobPage>(example),
+            "Job" => parse::<leafbridge::store::job_admin::JobRow>(example),
+            "AttentionPage" => parse::<leafbridge::operator::attention::AttentionPage>(example),
+            "LinkPage" => parse::<admin::links::LinkPage>(example),
+            "Link" => parse::<leafbridge::store::links::Link>(example),
+            "PinLink" => parse::<admin::links::PinLink>(example),
+            "Stats" => parse::<admin::stats::Stats>(example),
+            "PreflightReport" => parse::<leafbridge::preflight::Report>(example),
             "Status" | "LeafLinkEnvelope" | "FlourishEnvelope" => Ok(()),
             other => return Err(format!("no Rust type is registered for schema {other}")),
         };
@@ -90,14 +103,24 @@ fn documented_examples_deserialise_into_the_handler_types() {
         let Some(json) = content.get("application/json") else {
             return;
         };
-        let (Some(example), Some(reference)) =
-            (json.get("example"), json["schema"]["$ref"].as_str())
-        else {
+        let Some(reference) = json["schema"]["$ref"].as_str() else {
             return;
         };
         let schema = reference.rsplit('/').next().unwrap();
-        check(schema, example).unwrap();
-        checked += 1;
+        let named = json["examples"].as_object().into_iter().flatten();
+        let examples = json
+            .get("example")
+            .into_iter()
+            .chain(named.map(|(_, e)| &e["value"]));
+        let before = checked;
+        for example in examples {
+            check(schema, example).unwrap();
+            checked += 1;
+        }
+        assert!(
+            checked > before,
+            "a {schema} body is documented without an example"
+        );
     };
     for item in spec["paths"].as_object().unwrap().values() {
         for operation in item.as_object().unwrap().values() {
@@ -118,5 +141,5 @@ fn documented_examples_deserialise_into_the_handler_types() {
     {
         visit(&response["content"]);
     }
-    assert!(checked >= 8, "only {checked} examples were checked");
+    assert!(checked >= 27, "only {checked} examples were checked");
 }

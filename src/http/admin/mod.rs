@@ -1,0 +1,140 @@
+//! The operator API under `/api/v1`, behind `Authorization: Bearer <admin token>`: events and
+//! replays, resyncs, jobs, what needs attention, links and stats. Shared here: the token check,
+//! the JSON body and query extractors that name the offending field, and keyset pagination.
+
+pub mod attention;
+pub mod events;
+pub mod jobs;
+pub mod links;
+pub mod resync;
+pub mod stats;
+
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{FromRequest, FromRequestParts, Request, State};
+use axum::http::header;
+use axum::http::request::Parts;
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use subtle::ConstantTimeEq;
+
+use super::routes::Routes;
+use super::{ApiError, AppState, token_hash};
+pub use events::{EventPage, EventQuery, EventView};
+
+/// Longest page any list returns.
+pub const MAX_LIMIT: i64 = 200;
+const DEFAULT_LIMIT: i64 = 50;
+
+pub fn routes(state: AppState) -> Routes<AppState> {
+    Routes::new()
+        .merge(events::routes())
+        .merge(resync::routes())
+        .merge(jobs::routes())
+        .merge(attention::routes())
+        .merge(links::routes())
+        .merge(stats::routes())
+        .route_layer(middleware::from_fn_with_state(state, require_admin))
+}
+
+pub async fn require_admin(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Result<Response, ApiError> {
+    let given = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .ok_or_else(|| ApiError::Unauthorized("send Authorization: Bearer <admin token>".into()))?;
+    let matches: bool = token_hash(given.trim())
+        .ct_eq(&state.admin_token_hash)
+        .into();
+    if !matches {
+        return Err(ApiError::Unauthorized(
+            "the admin token is not valid".into(),
+        ));
+    }
+    Ok(next.run(request).await)
+}
+
+/// A JSON body: malformed JSON answers 400, well-formed JSON with a wrong or missing field 422
+/// naming the field.
+pub struct Body<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Body<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
+        match axum::Json::<T>::from_request(request, state).await {
+            Ok(axum::Json(value)) => Ok(Self(value)),
+            Err(JsonRejection::JsonDataError(e)) => Err(ApiError::Unprocessable(e.body_text())),
+            Err(other) => Err(ApiError::BadRequest(other.body_text())),
+        }
+    }
+}
+
+/// A query string; a wrong or unknown parameter answers 400 naming it.
+pub struct Params<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Params<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let query = axum::extract::Query::<T>::from_request_parts(parts, state).await;
+        query
+            .map(|q| Self(q.0))
+            .map_err(|e: QueryRejection| ApiError::BadRequest(e.body_text()))
+    }
+}
+
+/// `limit` and `cursor` of every list.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct PageQuery {
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+}
+
+/// The page size asked for, checked against [`MAX_LIMIT`].
+pub fn limit(asked: Option<i64>) -> Result<i64, ApiError> {
+    let limit = asked.unwrap_or(DEFAULT_LIMIT);
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        return Err(ApiError::BadRequest(format!(
+            "limit: must be between 1 and {MAX_LIMIT}"
+        )));
+    }
+    Ok(limit)
+}
+
+/// One page of a list in a stable order.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
+impl<T> Page<T> {
+    /// Cuts `rows` (fetched with `limit + 1`) to `limit`; the cursor is the last row's key.
+    pub fn cut(mut rows: Vec<T>, limit: i64, key: impl Fn(&T) -> String) -> Self {
+        let more = rows.len() as i64 > limit;
+        rows.truncate(limit as usize);
+        let next_cursor = if more { rows.last().map(key) } else { None };
+        Self {
+            items: rows,
+            next_cursor,
+        }
+    }
+}
+
+/// Parses an RFC 3339 time in a query (`since`, `until`) to ms since the epoch.
+pub fn parse_time(field: &str, text: Option<&str>) -> Result<Option<i64>, ApiError> {
+    text.map(|t| {
+        chrono::DateTime::parse_from_rfc3339(t)
+            .map(|t| t.timestamp_millis())
+            .map_err(|e| ApiError::BadRequest(format!("{field}: not an RFC 3339 time ({e})")))
+    })
+    .transpose()
+}

@@ -1,0 +1,59 @@
+//! `GET /api/v1/stats`: outcomes over the last hour and day, the queue, and the pollers' last
+//! successful run per platform.
+
+use std::collections::BTreeMap;
+
+use axum::Json;
+use axum::extract::State;
+use axum::routing::get;
+use serde::{Deserialize, Serialize};
+
+use crate::http::routes::Routes;
+use crate::http::{ApiError, AppState};
+use crate::store::jobs;
+use crate::store::now_ms;
+use crate::store::stats::{self, LastPoll};
+
+const HOUR_MS: i64 = 3_600_000;
+
+pub fn routes() -> Routes<AppState> {
+    Routes::new().add("GET", "/stats", get(get_stats))
+}
+
+/// The job queue.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct QueueView {
+    pub pending: i64,
+    pub running: i64,
+    pub dead: i64,
+    /// Milliseconds since the oldest pending job was created (0 when none).
+    pub oldest_pending_age_ms: i64,
+}
+
+/// What an operator looks at first.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Stats {
+    /// Events finished in the last hour, per outcome.
+    pub last_hour: BTreeMap<String, i64>,
+    /// Events finished in the last 24 hours, per outcome.
+    pub last_day: BTreeMap<String, i64>,
+    pub queue: QueueView,
+    /// The last successful poll per platform (empty while no poller has run).
+    pub last_polls: Vec<LastPoll>,
+}
+
+async fn get_stats(State(state): State<AppState>) -> Result<Json<Stats>, ApiError> {
+    let (pool, connection, now) = (&state.db.pool, &state.connection, now_ms());
+    let queue = jobs::stats(pool, now).await?;
+    Ok(Json(Stats {
+        last_hour: stats::outcomes_since(pool, connection, now - HOUR_MS).await?,
+        last_day: stats::outcomes_since(pool, connection, now - 24 * HOUR_MS).await?,
+        queue: QueueView {
+            pending: queue.pending,
+            running: queue.running,
+            dead: queue.dead,
+            oldest_pending_age_ms: queue.oldest_pending_age_ms,
+        },
+        last_polls: stats::last_polls(&state.db, connection).await?,
+    }))
+}

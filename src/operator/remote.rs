@@ -1,0 +1,89 @@
+//! The operator API of a running instance, for the CLI's `--url` mode: the same requests and
+//! answers as the in-process functions, over HTTP with the admin token.
+
+use anyhow::{Context, bail};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use super::attention::AttentionPage;
+use super::replay::{ReplayFilter, ReplayReport, Replayed};
+use super::resync::{ResyncRequest, ResyncResponse};
+use crate::http::error::ErrorBody;
+use crate::store::resyncs::ResyncView;
+
+/// A client for `/api/v1` of one instance.
+pub struct Remote {
+    base: String,
+    token: String,
+    http: reqwest::Client,
+}
+
+impl Remote {
+    /// `base` is the instance's root URL, e.g. `http://127.0.0.1:8080`.
+    pub fn new(base: &str, token: &str) -> Self {
+        Self {
+            base: base.trim_end_matches('/').to_owned(),
+            token: token.trim().to_owned(),
+            http: reqwest::Client::new(),
+        }
+    }
+
+    pub async fn resync(&self, request: &ResyncRequest) -> anyhow::Result<ResyncResponse> {
+        self.send(reqwest::Method::POST, "/api/v1/resync", Some(request))
+            .await
+    }
+
+    pub async fn resync_status(&self, id: &str) -> anyhow::Result<ResyncView> {
+        self.send::<(), _>(reqwest::Method::GET, &format!("/api/v1/resyncs/{id}"), None)
+            .await
+    }
+
+    pub async fn replay_event(&self, id: &str) -> anyhow::Result<Replayed> {
+        let path = format!("/api/v1/events/{id}/replay");
+        self.send::<(), _>(reqwest::Method::POST, &path, None).await
+    }
+
+    pub async fn replay_matching(&self, filter: &ReplayFilter) -> anyhow::Result<ReplayReport> {
+        self.send(reqwest::Method::POST, "/api/v1/events/replay", Some(filter))
+            .await
+    }
+
+    pub async fn attention(&self, cursor: Option<&str>) -> anyhow::Result<AttentionPage> {
+        let mut path = "/api/v1/attention?limit=200".to_owned();
+        if let Some(cursor) = cursor {
+            path.push_str(&format!("&cursor={cursor}"));
+        }
+        self.send::<(), _>(reqwest::Method::GET, &path, None).await
+    }
+
+    pub async fn retry_attention(&self, id: &str) -> anyhow::Result<Replayed> {
+        let path = format!("/api/v1/attention/{id}/retry");
+        self.send::<(), _>(reqwest::Method::POST, &path, None).await
+    }
+
+    async fn send<B: Serialize, T: DeserializeOwned>(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<&B>,
+    ) -> anyhow::Result<T> {
+        let url = format!("{}{path}", self.base);
+        let mut request = self.http.request(method, &url).bearer_auth(&self.token);
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        let response = request
+            .send()
+            .await
+            .with_context(|| format!("calling {url}"))?;
+        let status = response.status();
+        let bytes = response.bytes().await.context("reading the answer")?;
+        if !status.is_success() {
+            match serde_json::from_slice::<ErrorBody>(&bytes) {
+                Ok(error) => bail!("{status}: {} ({})", error.message, error.code),
+                Err(_) => bail!("{status} from {url}"),
+            }
+        }
+        serde_json::from_slice(&bytes).with_context(|| format!("reading the answer of {url}"))
+    }
+}

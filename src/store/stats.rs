@@ -1,0 +1,54 @@
+//! Counts for the operator's dashboard: outcomes over a window, and the pollers' last
+//! successful run per platform.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use sqlx::{AnyPool, Row};
+
+use super::Db;
+
+/// Finished events per outcome, updated at or after `since` (ms since the epoch).
+pub async fn outcomes_since(
+    pool: &AnyPool,
+    connection: &str,
+    since: i64,
+) -> sqlx::Result<BTreeMap<String, i64>> {
+    let rows = sqlx::query(
+        "SELECT outcome, COUNT(*) AS n FROM events \
+         WHERE connection = $1 AND outcome IS NOT NULL AND updated_at >= $2 GROUP BY outcome",
+    )
+    .bind(connection)
+    .bind(since)
+    .fetch_all(pool)
+    .await?;
+    rows.iter()
+        .map(|row| Ok((row.try_get("outcome")?, row.try_get("n")?)))
+        .collect()
+}
+
+/// The pollers of one platform at a glance.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct LastPoll {
+    /// `leaflink` or `flourish`.
+    pub platform: String,
+    /// The newest successful pass of any of the platform's pollers (ms since the epoch);
+    /// `None` while none has succeeded yet.
+    pub last_success_at: Option<i64>,
+    /// The platform's pollers whose last pass failed.
+    #[serde(default)]
+    pub failing: Vec<String>,
+}
+
+/// The last successful poll per platform, from the pollers' state.
+pub async fn last_polls(db: &Db, connection: &str) -> sqlx::Result<Vec<LastPoll>> {
+    let platforms = super::watermarks::last_success_per_platform(&db.pool, connection).await?;
+    Ok(platforms
+        .into_iter()
+        .map(|p| LastPoll {
+            platform: p.platform,
+            last_success_at: p.last_success_at,
+            failing: p.failing,
+        })
+        .collect())
+}
