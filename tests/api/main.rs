@@ -23,6 +23,7 @@ mod operator_cli;
 mod operator_events;
 mod operator_resync;
 mod operator_support;
+mod operator_world;
 mod pollers;
 mod pollers_flourish;
 mod pollers_state;
