@@ -299,7 +299,7 @@ impl Processor for TestProcessor {
 }
 
 /// Processors for every job kind the ingress creates, all backed by `processor`.
-pub fn all_kinds(processor: Arc<TestProcessor>) -> Processors {
+pub fn all_kinds(processor: Arc<dyn Processor>) -> Processors {
     let mut processors = Processors::new();
     for kind in [
         "leaflink.order",
@@ -309,7 +309,7 @@ pub fn all_kinds(processor: Arc<TestProcessor>) -> Processors {
         "flourish.order",
         "flourish.inventory_summary",
     ] {
-        processors.register(kind, processor.clone());
+        processors.register(kind, Arc::clone(&processor));
     }
     processors
 }

@@ -4,7 +4,7 @@
 use std::collections::VecDeque;
 use std::sync::Arc;
 
-use leafbridge::jobs::{JobContext, JobError, Processed, Processor, Processors};
+use leafbridge::jobs::{JobContext, JobError, Processed, Processor};
 use parking_lot::Mutex;
 use serde_json::{Value, json};
 
@@ -62,18 +62,7 @@ pub fn attention(reason: &str, system: &str, action: &str) -> Result<Processed, 
 
 /// An app whose every job kind runs `processor`.
 pub async fn spawn_scripted(processor: Arc<Scripted>) -> TestApp {
-    let mut processors = Processors::new();
-    for kind in [
-        "leaflink.order",
-        "leaflink.product",
-        "leaflink.customer",
-        "flourish.item",
-        "flourish.order",
-        "flourish.inventory_summary",
-    ] {
-        processors.register(kind, processor.clone());
-    }
-    spawn_app(processors).await
+    spawn_app(crate::helpers::all_kinds(processor)).await
 }
 
 /// Sends an admin request; answers the status and the JSON body (`Null` when empty).

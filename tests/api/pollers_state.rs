@@ -3,82 +3,13 @@
 
 use std::time::Duration;
 
-use leafbridge::config::{Config, SyncSettings};
-use leafbridge::flourish::FlourishConfig;
-use leafbridge::leaflink::{AuthScheme, LeafLinkConfig};
-use leafbridge::remote::TransportConfig;
+use leafbridge::config::SyncSettings;
 use leafbridge::sim::common::Faults;
-use leafbridge::sim::flourish::flourish_webhook_target;
-use leafbridge::sim::leaflink::webhook_target;
 use leafbridge::store::{now_ms, watermarks};
 use leafbridge::sync::poll::{self, Poller};
 
-use crate::helpers::{FLOURISH_KEY, LEAFLINK_KEY, TestApp, spawn_app_with, test_config};
 use crate::pollers::{jobs_for, place_order_losing_webhooks, poll, poll_at, poll_state};
-use crate::world::{
-    FLOURISH_API_KEY, LEAFLINK_API_KEY, World, seed_settings, spawn_world, spawn_world_with,
-};
-
-/// The world's configuration on `url`, for an app restarted on the same database.
-fn world_config(world: &World) -> impl FnOnce(&str) -> Config + use<> {
-    let transport = TransportConfig {
-        requests_per_minute: 600_000,
-        burst: 1_000,
-        retry_backoff: Duration::from_millis(10),
-        ..TransportConfig::flourish_default()
-    };
-    let (leaflink_url, flourish_url) = (world.leaflink.base_url(), world.flourish.base_url());
-    move |url: &str| {
-        let mut config = test_config(url);
-        config.leaflink = Some(LeafLinkConfig {
-            base_url: leaflink_url,
-            api_key: LEAFLINK_API_KEY.into(),
-            auth_scheme: AuthScheme::App,
-            transport: transport.clone(),
-        });
-        config.flourish = Some(FlourishConfig {
-            base_url: flourish_url,
-            api_key: FLOURISH_API_KEY.into(),
-            transport,
-        });
-        config.sync = seed_settings();
-        config
-    }
-}
-
-/// Stops the world's leafbridge and starts a new one on the same database and simulators.
-async fn restart(world: World) -> World {
-    let config = world_config(&world);
-    let World {
-        app,
-        leaflink,
-        flourish,
-    } = world;
-    let TestApp {
-        shutdown,
-        server,
-        _database: database,
-        ..
-    } = app;
-    shutdown.cancel();
-    server.await.unwrap().unwrap();
-    let wiring =
-        |config: &Config, db: &leafbridge::store::Db| leafbridge::cli::serve::wiring(config, db);
-    let app = spawn_app_with(database, config, wiring, false).await;
-    leaflink.outbox().set_target(Some(webhook_target(
-        format!("{}/webhooks/leaflink", app.address),
-        LEAFLINK_KEY,
-    )));
-    flourish.outbox().set_target(Some(flourish_webhook_target(
-        format!("{}/webhooks/flourish", app.address),
-        FLOURISH_KEY,
-    )));
-    World {
-        app,
-        leaflink,
-        flourish,
-    }
-}
+use crate::world::{restart, seed_settings, spawn_world, spawn_world_with};
 
 #[tokio::test]
 async fn the_watermark_survives_a_restart() {

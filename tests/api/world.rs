@@ -12,7 +12,7 @@ use leafbridge::sim::leaflink::{LeafLinkSim, LeafLinkSimConfig, webhook_target};
 use serde_json::Value;
 
 use crate::helpers::{
-    FLOURISH_KEY, LEAFLINK_KEY, TestApp, fresh_database, spawn_app_with, test_config,
+    FLOURISH_KEY, LEAFLINK_KEY, TestApp, TestDatabase, fresh_database, spawn_app_with, test_config,
 };
 
 pub const LEAFLINK_API_KEY: &str = "leaflink-api-key";
@@ -49,6 +49,56 @@ fn transport() -> TransportConfig {
     }
 }
 
+/// The world's leafbridge configuration on database `url`.
+fn world_config(
+    leaflink_url: String,
+    flourish_url: String,
+    settings: SyncSettings,
+) -> impl FnOnce(&str) -> Config {
+    move |url: &str| -> Config {
+        let mut config = test_config(url);
+        config.leaflink = Some(LeafLinkConfig {
+            base_url: leaflink_url,
+            api_key: LEAFLINK_API_KEY.into(),
+            auth_scheme: AuthScheme::App,
+            transport: transport(),
+        });
+        config.flourish = Some(FlourishConfig {
+            base_url: flourish_url,
+            api_key: FLOURISH_API_KEY.into(),
+            transport: transport(),
+        });
+        config.sync = settings;
+        config
+    }
+}
+
+/// Starts leafbridge with every flow on `database` and points both simulators' webhooks at it.
+async fn wire(
+    database: TestDatabase,
+    leaflink: LeafLinkSim,
+    flourish: FlourishSim,
+    settings: SyncSettings,
+) -> World {
+    let config = world_config(leaflink.base_url(), flourish.base_url(), settings);
+    let wiring =
+        |config: &Config, db: &leafbridge::store::Db| leafbridge::cli::serve::wiring(config, db);
+    let app = spawn_app_with(database, config, wiring, false).await;
+    leaflink.outbox().set_target(Some(webhook_target(
+        format!("{}/webhooks/leaflink", app.address),
+        LEAFLINK_KEY,
+    )));
+    flourish.outbox().set_target(Some(flourish_webhook_target(
+        format!("{}/webhooks/flourish", app.address),
+        FLOURISH_KEY,
+    )));
+    World {
+        app,
+        leaflink,
+        flourish,
+    }
+}
+
 /// Starts the world with the seed and `settings`.
 pub async fn spawn_world_with(settings: SyncSettings) -> World {
     let seed = seed();
@@ -67,39 +117,25 @@ pub async fn spawn_world_with(settings: SyncSettings) -> World {
     let flourish = FlourishSim::start(localhost, flourish_config, Some(&seed["flourish"]))
         .await
         .unwrap();
-    let (leaflink_url, flourish_url) = (leaflink.base_url(), flourish.base_url());
-    let config = move |url: &str| -> Config {
-        let mut config = test_config(url);
-        config.leaflink = Some(LeafLinkConfig {
-            base_url: leaflink_url,
-            api_key: LEAFLINK_API_KEY.into(),
-            auth_scheme: AuthScheme::App,
-            transport: transport(),
-        });
-        config.flourish = Some(FlourishConfig {
-            base_url: flourish_url,
-            api_key: FLOURISH_API_KEY.into(),
-            transport: transport(),
-        });
-        config.sync = settings;
-        config
-    };
-    let wiring =
-        |config: &Config, db: &leafbridge::store::Db| leafbridge::cli::serve::wiring(config, db);
-    let app = spawn_app_with(fresh_database().await, config, wiring, false).await;
-    leaflink.outbox().set_target(Some(webhook_target(
-        format!("{}/webhooks/leaflink", app.address),
-        LEAFLINK_KEY,
-    )));
-    flourish.outbox().set_target(Some(flourish_webhook_target(
-        format!("{}/webhooks/flourish", app.address),
-        FLOURISH_KEY,
-    )));
-    World {
+    wire(fresh_database().await, leaflink, flourish, settings).await
+}
+
+/// Stops the world's leafbridge and starts a new one on the same database and simulators.
+pub async fn restart(world: World) -> World {
+    let World {
         app,
         leaflink,
         flourish,
-    }
+    } = world;
+    let TestApp {
+        shutdown,
+        server,
+        _database: database,
+        ..
+    } = app;
+    shutdown.cancel();
+    server.await.unwrap().unwrap();
+    wire(database, leaflink, flourish, seed_settings()).await
 }
 
 pub async fn spawn_world() -> World {
