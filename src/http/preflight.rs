@@ -20,7 +20,8 @@ pub fn routes(state: AppState) -> Routes<AppState> {
 
 async fn preflight_handler(State(state): State<AppState>) -> Result<Json<Report>, ApiError> {
     let settings = state.preflight.as_deref().ok_or_else(|| {
-        ApiError::Unavailable(
+        // Like the operator calls that need the platforms: the service is fine, its setup is not.
+        ApiError::Conflict(
             "preflight needs LEAFBRIDGE_LEAFLINK_API_KEY and LEAFBRIDGE_FLOURISH_API_KEY".into(),
         )
     })?;
