@@ -11,6 +11,7 @@
 //! | `flourish.inventory_summary` | SKU (or `item:<item id>`) | C: stock → LeafLink quantity (`inventory`) |
 //! | `flourish.order` | Flourish order id | E: status → LeafLink transition (`status`) |
 
+pub mod convert;
 pub mod customers;
 pub mod inventory;
 pub mod items;

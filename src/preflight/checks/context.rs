@@ -5,7 +5,6 @@ use std::collections::{HashMap, HashSet};
 use super::CheckSettings;
 use crate::flourish::model as fl;
 use crate::leaflink::model as ll;
-use crate::matcher::catalog::{Named, ProductLine};
 use crate::matcher::records::{Destination, FlourishRep, Staff, Strain};
 use crate::matcher::{
     Catalog, DestinationIndex, EmailKey, ItemIndex, LicenseKey, RepDirectory, SkuKey, StrainIndex,
@@ -101,38 +100,15 @@ fn customers(snapshot: &Snapshot) -> impl Iterator<Item = &ll::Customer> {
 }
 
 fn strains(leaflink: &crate::preflight::snapshot::LeafLinkData) -> Vec<Strain> {
-    let strain = |s: &ll::Strain| Strain {
-        id: s.id,
-        name: s.name.clone(),
-    };
-    leaflink.strains.iter().map(strain).collect()
+    crate::sync::convert::strains(&leaflink.strains)
 }
 
 fn catalog(leaflink: &crate::preflight::snapshot::LeafLinkData) -> Catalog {
-    let named = |id, name: &str| Named {
-        id,
-        name: name.to_owned(),
-    };
-    let brands: Vec<_> = leaflink
-        .brands
-        .iter()
-        .map(|b| named(b.id, &b.name))
-        .collect();
-    let categories: Vec<_> = leaflink
-        .categories
-        .iter()
-        .map(|c| named(c.id, &c.name))
-        .collect();
-    let lines: Vec<_> = leaflink
-        .product_lines
-        .iter()
-        .map(|l| ProductLine {
-            id: l.id,
-            name: l.name.clone(),
-            brand: l.brand,
-        })
-        .collect();
-    Catalog::new(&brands, &lines, &categories)
+    crate::sync::convert::catalog(
+        &leaflink.brands,
+        &leaflink.product_lines,
+        &leaflink.categories,
+    )
 }
 
 /// Reps without a default facility stay out of the directory: no order can route through them.

@@ -6,9 +6,8 @@ use crate::flourish::model::Item as FlourishItem;
 use crate::jobs::JobError;
 use crate::leaflink::client::ProductQuery;
 use crate::leaflink::model::{Brand, Product as LeafLinkProduct, Strain as LeafLinkStrain};
-use crate::matcher::catalog::{Named, ProductLine};
 use crate::matcher::keys::{CategoryMap, SkuKey};
-use crate::matcher::records::{Item, Strain};
+use crate::matcher::records::Item;
 use crate::matcher::{Catalog, LinkSet, Outcome, ProductIndex, StrainIndex, System};
 use crate::remote::ClientError;
 use crate::store::links::LinkKind;
@@ -173,28 +172,8 @@ async fn load_catalog(ctx: &SyncContext, loaded: &mut Loaded) -> Result<(), Load
         leaflink.list_categories(),
         leaflink.list_strains(None),
     )?;
-    let named = |id: i64, name: &str| Named {
-        id,
-        name: name.to_owned(),
-    };
-    let brand_names: Vec<Named> = brands.iter().map(|b| named(b.id, &b.name)).collect();
-    let category_names: Vec<Named> = categories.iter().map(|c| named(c.id, &c.name)).collect();
-    let lines: Vec<ProductLine> = lines
-        .iter()
-        .map(|l| ProductLine {
-            id: l.id,
-            name: l.name.clone(),
-            brand: l.brand,
-        })
-        .collect();
-    loaded.catalog = Catalog::new(&brand_names, &lines, &category_names);
-    let records: Vec<Strain> = strains
-        .iter()
-        .map(|s| Strain {
-            id: s.id,
-            name: s.name.clone(),
-        })
-        .collect();
+    loaded.catalog = crate::sync::convert::catalog(&brands, &lines, &categories);
+    let records = crate::sync::convert::strains(&strains);
     loaded.strain_index = StrainIndex::new(&records, ctx.settings.strain_matching);
     loaded.brands = brands;
     loaded.strains = strains;
