@@ -214,13 +214,7 @@ async fn record(
     remote_id: &str,
     applied: &mut Applied,
 ) {
-    let link = NewLink {
-        kind,
-        key,
-        remote_id,
-        extra: None,
-        pinned: false,
-    };
+    let link = NewLink::found(kind, key, remote_id);
     match links::upsert(
         &store.db.pool,
         store.connection,

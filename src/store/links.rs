@@ -142,6 +142,19 @@ pub struct NewLink<'a> {
     pub pinned: bool,
 }
 
+impl<'a> NewLink<'a> {
+    /// A link found or made by sync: no detail, not pinned.
+    pub fn found(kind: LinkKind, key: &'a str, remote_id: &'a str) -> Self {
+        Self {
+            kind,
+            key,
+            remote_id,
+            extra: None,
+            pinned: false,
+        }
+    }
+}
+
 /// Records (or moves) a link. A pinned link is never replaced by sync (`pinned` false); an
 /// operator's pin (`pinned` true) replaces anything. Returns the stored link.
 pub async fn upsert(

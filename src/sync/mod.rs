@@ -25,9 +25,11 @@ use std::sync::Arc;
 
 use crate::config::SyncSettings;
 use crate::flourish::FlourishClient;
-use crate::jobs::{JobContext, Processors};
+use crate::jobs::{JobContext, JobError, Processors};
 use crate::leaflink::LeafLinkClient;
 use crate::store::Db;
+use crate::store::links::{self, NewLink};
+use crate::store::now_ms;
 
 /// Everything a flow needs: the store, both clients and the rules' settings.
 pub struct SyncContext {
@@ -48,6 +50,20 @@ pub fn processors(context: Arc<SyncContext>) -> Processors {
     inventory::register(&mut processors, &context);
     products::register(&mut processors, &context);
     processors
+}
+
+/// A store failure is transient from the job's point of view: the database may be back on the
+/// next attempt.
+pub(crate) fn store_error(error: sqlx::Error) -> JobError {
+    JobError::retryable(format!("the link store failed: {error}"))
+}
+
+/// Records a link (sync never replaces an operator's pin).
+pub(crate) async fn record_link(context: &SyncContext, link: &NewLink<'_>) -> Result<(), JobError> {
+    links::upsert(&context.db.pool, &context.connection, link, now_ms())
+        .await
+        .map_err(store_error)?;
+    Ok(())
 }
 
 /// The identity part of a job's entity key (`leaflink.order:<number>` → `<number>`).

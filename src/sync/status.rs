@@ -21,9 +21,10 @@ use crate::remote::ClientError;
 use crate::store::links::{self, LinkKind};
 
 use super::SyncContext;
-use super::customers::{refused, store_error};
+use super::customers::refused;
 use super::orders::{flourish_status, is_moving, leaflink_status};
 use super::record::{self, Writes};
+use super::store_error;
 
 /// The most transitions one status can need (`accept`, `fulfill`, `ship`/`complete`).
 const MAX_STEPS: usize = 3;

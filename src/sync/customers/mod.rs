@@ -20,8 +20,7 @@ use super::SyncContext;
 use super::record::{self, Writes};
 use shared::updated_fields;
 pub(crate) use shared::{
-    StepError, create_destination, destinations_for, link_destination, refused, store_error,
-    to_customer,
+    StepError, create_destination, destinations_for, link_destination, refused, to_customer,
 };
 
 /// Registers `leaflink.customer`.

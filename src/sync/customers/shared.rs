@@ -9,9 +9,8 @@ use crate::matcher::records::{Address, Customer, Destination};
 use crate::matcher::{DestinationIndex, LicenseKey, LinkSet, Outcome, StrainMatching};
 use crate::remote::ClientError;
 use crate::store::links::{self, LinkKind, NewLink};
-use crate::store::now_ms;
-use crate::sync::SyncContext;
 use crate::sync::record::Writes;
+use crate::sync::{SyncContext, record_link, store_error};
 
 /// Why a write step stopped: the platform's answer, or a failure of leafbridge's own store.
 pub(crate) enum StepError {
@@ -97,22 +96,8 @@ pub(crate) async fn link_destination(
     license: &str,
     destination_id: &str,
 ) -> Result<(), JobError> {
-    let link = NewLink {
-        kind: LinkKind::Destination,
-        key: license,
-        remote_id: destination_id,
-        extra: None,
-        pinned: false,
-    };
-    links::upsert(&context.db.pool, &context.connection, &link, now_ms())
-        .await
-        .map_err(store_error)?;
-    Ok(())
-}
-
-/// A store failure is transient from the job's point of view.
-pub(crate) fn store_error(error: sqlx::Error) -> JobError {
-    JobError::retryable(format!("the link store failed: {error}"))
+    let link = NewLink::found(LinkKind::Destination, license, destination_id);
+    record_link(context, &link).await
 }
 
 /// A LeafLink customer as the matcher reads it.

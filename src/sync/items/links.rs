@@ -10,13 +10,7 @@ use crate::matcher::Outcome;
 use crate::matcher::keys::{SkuKey, StrainKey};
 use crate::matcher::records::{Item, ListingState, Product};
 use crate::store::links::{self, LinkKind, NewLink};
-use crate::store::now_ms;
-use crate::sync::SyncContext;
-
-/// A store failure: the database may be back on the next attempt.
-pub(crate) fn store_error(error: sqlx::Error) -> JobError {
-    JobError::retryable(format!("the link store failed: {error}"))
-}
+use crate::sync::{SyncContext, record_link, store_error};
 
 /// Whether a newer event for the same entity waits behind this job. Flows B and C write only
 /// what the source holds now, so the newer job will do this one's work: this one can end
@@ -58,17 +52,7 @@ pub(crate) async fn record(
     key: &str,
     remote_id: &str,
 ) -> Result<(), JobError> {
-    let link = NewLink {
-        kind,
-        key,
-        remote_id,
-        extra: None,
-        pinned: false,
-    };
-    links::upsert(&ctx.db.pool, &ctx.connection, &link, now_ms())
-        .await
-        .map_err(store_error)?;
-    Ok(())
+    record_link(ctx, &NewLink::found(kind, key, remote_id)).await
 }
 
 /// Records SKU → product and, when the item is known, item → product.

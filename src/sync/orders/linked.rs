@@ -16,9 +16,8 @@ use crate::matcher::OrderLink;
 use crate::matcher::order::{FlourishStatus, LinkedOrder, PlannedLine};
 use crate::remote::ClientError;
 use crate::store::links::{self, Link, LinkKind, NewLink};
-use crate::store::now_ms;
 use crate::sync::SyncContext;
-use crate::sync::customers::store_error;
+use crate::sync::{record_link, store_error};
 
 use super::load::{Loaded, decimal};
 
@@ -170,8 +169,6 @@ async fn upsert_order_link(
         extra: Some(extra),
         pinned: false,
     };
-    links::upsert(&context.db.pool, &context.connection, &link, now_ms())
-        .await
-        .map_err(store_error)?;
+    record_link(context, &link).await?;
     Ok(())
 }
