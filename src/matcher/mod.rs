@@ -38,4 +38,4 @@ pub use keys::{CategoryMap, EmailKey, LicenseKey, SkuKey, StrainKey, StrainMatch
 pub use links::{LinkSet, OrderLink};
 pub use order::{OrderInput, OrderPlan, OrderStep, plan_order};
 pub use outcome::{Fix, Outcome, OutcomeKind, System};
-pub use status::{StatusInput, StatusPlan, Transition, plan_status};
+pub use status::{StatusInput, StatusPlan, Transition, offers, plan_status, step_summary};

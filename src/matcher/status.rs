@@ -1,7 +1,10 @@
 //! Flow E: a Flourish order status moves the linked LeafLink order along.
 //!
-//! Only transitions LeafLink itself offers are attempted, so a write can never be refused for
-//! being out of order.
+//! LeafLink's `available_transitions` lists the *states* an order can move to (lower case, e.g.
+//! `["fulfilled", "rejected"]` for an Accepted order); each state is reached by one action. The
+//! plan is the whole walk along LeafLink's machine to the state the Flourish status asks for, and
+//! its first step must be a state LeafLink offers, so a write is never refused for being out of
+//! order. The seller ends an order it will not fill with `reject`: `cancel` is the buyer's.
 
 use serde::{Deserialize, Serialize};
 
@@ -12,39 +15,73 @@ use super::outcome::Outcome;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Transition {
-    /// Accept a submitted order.
+    /// To `accepted`.
     Accept,
-    /// Mark shipped.
+    /// To `backorder`.
+    Backorder,
+    /// To `fulfilled`.
+    Fulfill,
+    /// To `shipped`.
     Ship,
-    /// Mark complete.
+    /// To `complete`.
     Complete,
-    /// Cancel.
+    /// To `rejected`: the seller refuses the order.
+    Reject,
+    /// To `cancelled`: the buyer's action, never planned by leafbridge.
     Cancel,
 }
 
 impl Transition {
+    /// Every transition, each with the state it leads to.
+    const ALL: [Self; 7] = [
+        Self::Accept,
+        Self::Backorder,
+        Self::Fulfill,
+        Self::Ship,
+        Self::Complete,
+        Self::Reject,
+        Self::Cancel,
+    ];
+
     /// The action name in LeafLink's path.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Accept => "accept",
+            Self::Backorder => "backorder",
+            Self::Fulfill => "fulfill",
             Self::Ship => "ship",
             Self::Complete => "complete",
+            Self::Reject => "reject",
             Self::Cancel => "cancel",
         }
     }
 
-    /// Whether the LeafLink order is already where this transition leads (or past it).
-    fn reached(self, status: LeafLinkStatus) -> bool {
-        use LeafLinkStatus::*;
+    /// The state this transition leads to, as `available_transitions` names it.
+    pub fn state(self) -> &'static str {
         match self {
-            Self::Accept => matches!(
-                status,
-                Accepted | Backorder | Fulfilled | Shipped | Complete
-            ),
-            Self::Ship => matches!(status, Shipped | Complete),
-            Self::Complete => status == Complete,
-            Self::Cancel => matches!(status, Cancelled | Rejected),
+            Self::Accept => "accepted",
+            Self::Backorder => "backorder",
+            Self::Fulfill => "fulfilled",
+            Self::Ship => "shipped",
+            Self::Complete => "complete",
+            Self::Reject => "rejected",
+            Self::Cancel => "cancelled",
         }
+    }
+
+    /// The transition that reaches `state` (an entry of `available_transitions`).
+    pub fn for_state(state: &str) -> Option<Self> {
+        let state = state.trim();
+        Self::ALL
+            .into_iter()
+            .find(|t| t.state().eq_ignore_ascii_case(state))
+    }
+
+    /// Whether `available_transitions` offers this transition.
+    pub fn offered_in(self, available: &[String]) -> bool {
+        available
+            .iter()
+            .any(|state| Self::for_state(state) == Some(self))
     }
 }
 
@@ -57,28 +94,38 @@ pub struct StatusInput<'a> {
     pub flourish_status: FlourishStatus,
     /// The LeafLink order's status, re-read.
     pub leaflink_status: LeafLinkStatus,
-    /// The LeafLink order's `available_transitions`.
+    /// The LeafLink order's `available_transitions` (state names).
     pub available_transitions: &'a [String],
 }
 
-/// The transition to make.
+/// The walk to make: every step, in order. The first is offered now; each later step is made
+/// only when the order, as the previous step left it, offers it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StatusPlan {
     /// LeafLink order number.
     pub order_number: String,
-    /// The transition.
-    pub action: Transition,
+    /// The transitions, first to last (never empty).
+    pub steps: Vec<Transition>,
 }
 
 impl StatusPlan {
-    /// The write as one sentence.
-    pub fn summary(&self) -> String {
-        format!(
-            "{} LeafLink order {}",
-            self.action.as_str(),
-            self.order_number
-        )
+    /// One sentence per step.
+    pub fn step_summaries(&self) -> Vec<String> {
+        self.steps
+            .iter()
+            .map(|step| step_summary(*step, &self.order_number))
+            .collect()
     }
+
+    /// The walk as one sentence.
+    pub fn summary(&self) -> String {
+        self.step_summaries().join("; ")
+    }
+}
+
+/// One step as a sentence, e.g. `ship LeafLink order n-1`.
+pub fn step_summary(step: Transition, order_number: &str) -> String {
+    format!("{} LeafLink order {order_number}", step.as_str())
 }
 
 /// Plans Flow E for one Flourish order status.
@@ -88,47 +135,96 @@ pub fn plan_status(input: StatusInput<'_>) -> Result<StatusPlan, Outcome> {
             "Flourish order is not linked to a LeafLink order",
         ));
     };
-    let action = wanted(input.flourish_status, input.leaflink_status)?;
-    if action.reached(input.leaflink_status) {
-        return Err(Outcome::unchanged(format!(
-            "LeafLink order is already {}",
-            input.leaflink_status
-        )));
-    }
-    let offered = input
-        .available_transitions
-        .iter()
-        .any(|t| t.trim().eq_ignore_ascii_case(action.as_str()));
-    if !offered {
+    let steps = walk(input.flourish_status, input.leaflink_status)?;
+    let first = steps[0];
+    if !first.offered_in(input.available_transitions) {
         return Err(Outcome::ignored(format!(
             "LeafLink does not offer `{}` for an order in {} (offers: {})",
-            action.as_str(),
+            first.state(),
             input.leaflink_status,
-            input.available_transitions.join(", ")
+            offers(input.available_transitions)
         )));
     }
     Ok(StatusPlan {
         order_number: number.to_owned(),
-        action,
+        steps,
     })
 }
 
-fn wanted(flourish: FlourishStatus, leaflink: LeafLinkStatus) -> Result<Transition, Outcome> {
-    match flourish {
-        FlourishStatus::Shipped => Ok(Transition::Ship),
-        FlourishStatus::Completed => Ok(Transition::Complete),
-        FlourishStatus::Cancelled => Ok(Transition::Cancel),
-        // Accepting is only a step forward from Submitted; elsewhere it is a no-op or a regress.
-        FlourishStatus::Allocated if leaflink == LeafLinkStatus::Submitted => {
-            Ok(Transition::Accept)
-        }
-        FlourishStatus::Allocated => Err(Outcome::unchanged(format!(
-            "Flourish order is Allocated and the LeafLink order is {leaflink}: nothing to accept"
-        ))),
-        FlourishStatus::Created | FlourishStatus::PartiallyAllocated => Err(Outcome::ignored(
-            format!("Flourish status {flourish} has no LeafLink counterpart"),
-        )),
+/// What `available_transitions` lists, for a reason.
+pub fn offers(available: &[String]) -> String {
+    if available.is_empty() {
+        "nothing".to_owned()
+    } else {
+        available.join(", ")
     }
+}
+
+/// LeafLink's forward path, in order.
+const FORWARD: [(LeafLinkStatus, Transition); 4] = [
+    (LeafLinkStatus::Accepted, Transition::Accept),
+    (LeafLinkStatus::Fulfilled, Transition::Fulfill),
+    (LeafLinkStatus::Shipped, Transition::Ship),
+    (LeafLinkStatus::Complete, Transition::Complete),
+];
+
+/// Where an order stands on the forward path (`None` when it is off it).
+fn rank(status: LeafLinkStatus) -> Option<usize> {
+    use LeafLinkStatus as L;
+    match status {
+        L::Submitted => Some(0),
+        // A backordered order has been accepted; it goes on with `fulfill`.
+        L::Accepted | L::Backorder => Some(1),
+        L::Fulfilled => Some(2),
+        L::Shipped => Some(3),
+        L::Complete => Some(4),
+        L::Draft | L::Rejected | L::Combined | L::Cancelled => None,
+    }
+}
+
+/// Every step from `leaflink` to the state `flourish` asks for, or why there is none.
+fn walk(flourish: FlourishStatus, leaflink: LeafLinkStatus) -> Result<Vec<Transition>, Outcome> {
+    let target = match flourish {
+        FlourishStatus::Allocated => LeafLinkStatus::Accepted,
+        FlourishStatus::Shipped => LeafLinkStatus::Shipped,
+        FlourishStatus::Completed => LeafLinkStatus::Complete,
+        FlourishStatus::Cancelled => return reject(leaflink),
+        FlourishStatus::Created | FlourishStatus::PartiallyAllocated => {
+            return Err(Outcome::ignored(format!(
+                "Flourish status {flourish} has no LeafLink counterpart"
+            )));
+        }
+    };
+    let Some(from) = rank(leaflink) else {
+        return Err(closed(flourish, leaflink));
+    };
+    let to = rank(target).unwrap_or(0);
+    if from >= to {
+        return Err(Outcome::unchanged(format!(
+            "LeafLink order is already {leaflink}: Flourish status {flourish} asks for nothing more"
+        )));
+    }
+    Ok(FORWARD[from..to].iter().map(|(_, step)| *step).collect())
+}
+
+/// A cancelled Flourish order: the seller rejects the LeafLink order while it is still open.
+fn reject(leaflink: LeafLinkStatus) -> Result<Vec<Transition>, Outcome> {
+    use LeafLinkStatus as L;
+    match leaflink {
+        L::Submitted | L::Accepted | L::Backorder | L::Fulfilled | L::Shipped => {
+            Ok(vec![Transition::Reject])
+        }
+        L::Rejected | L::Cancelled => Err(Outcome::unchanged(format!(
+            "LeafLink order is already {leaflink}"
+        ))),
+        L::Draft | L::Complete | L::Combined => Err(closed(FlourishStatus::Cancelled, leaflink)),
+    }
+}
+
+fn closed(flourish: FlourishStatus, leaflink: LeafLinkStatus) -> Outcome {
+    Outcome::ignored(format!(
+        "LeafLink order is {leaflink}: it cannot follow Flourish status {flourish}"
+    ))
 }
 
 #[cfg(test)]
@@ -151,23 +247,128 @@ mod tests {
     }
 
     #[test]
-    fn flourish_statuses_map_to_leaflink_transitions() {
+    fn every_offered_state_maps_to_its_action() {
+        let cases = [
+            ("accepted", "accept"),
+            ("fulfilled", "fulfill"),
+            ("shipped", "ship"),
+            ("complete", "complete"),
+            ("rejected", "reject"),
+            ("cancelled", "cancel"),
+            ("backorder", "backorder"),
+        ];
+        for (state, action) in cases {
+            let transition = Transition::for_state(state).unwrap();
+            assert_eq!(transition.as_str(), action, "{state}");
+            assert_eq!(transition.state(), state);
+        }
+        assert_eq!(
+            Transition::for_state(" Fulfilled "),
+            Some(Transition::Fulfill)
+        );
+        assert_eq!(
+            Transition::for_state("fulfill"),
+            None,
+            "an action is not a state"
+        );
+    }
+
+    #[test]
+    fn flourish_statuses_walk_leaflink_orders_to_the_matching_state() {
         use FlourishStatus as F;
         use LeafLinkStatus as L;
-        let cases = [
-            (F::Shipped, L::Fulfilled, Transition::Ship),
-            (F::Completed, L::Shipped, Transition::Complete),
-            (F::Cancelled, L::Accepted, Transition::Cancel),
-            (F::Allocated, L::Submitted, Transition::Accept),
+        use Transition::*;
+        let cases: [(F, L, &[&str], &[Transition]); 8] = [
+            (
+                F::Allocated,
+                L::Submitted,
+                &["accepted", "rejected"],
+                &[Accept],
+            ),
+            (
+                F::Shipped,
+                L::Submitted,
+                &["accepted", "rejected"],
+                &[Accept, Fulfill, Ship],
+            ),
+            (
+                F::Shipped,
+                L::Accepted,
+                &["fulfilled", "rejected"],
+                &[Fulfill, Ship],
+            ),
+            (
+                F::Shipped,
+                L::Backorder,
+                &["fulfilled", "rejected"],
+                &[Fulfill, Ship],
+            ),
+            (
+                F::Completed,
+                L::Submitted,
+                &["accepted"],
+                &[Accept, Fulfill, Ship, Complete],
+            ),
+            (
+                F::Completed,
+                L::Fulfilled,
+                &["shipped", "complete"],
+                &[Ship, Complete],
+            ),
+            (
+                F::Cancelled,
+                L::Submitted,
+                &["accepted", "rejected"],
+                &[Reject],
+            ),
+            (
+                F::Cancelled,
+                L::Shipped,
+                &["complete", "rejected"],
+                &[Reject],
+            ),
         ];
-        for (fl, ll, action) in cases {
-            let got = plan(fl, ll, &["accept", "ship", "complete", "cancel"]).unwrap();
-            assert_eq!(got.action, action, "{fl} from {ll}");
-            assert_eq!(
-                got.summary(),
-                format!("{} LeafLink order n-1", action.as_str())
-            );
+        for (fl, ll, offered, steps) in cases {
+            let got = plan(fl, ll, offered).unwrap();
+            assert_eq!(got.steps, steps, "{fl} from {ll}");
         }
+    }
+
+    #[test]
+    fn plan_summaries_name_every_step() {
+        let got = plan(
+            FlourishStatus::Shipped,
+            LeafLinkStatus::Accepted,
+            &["fulfilled", "rejected"],
+        )
+        .unwrap();
+        assert_eq!(
+            got.step_summaries(),
+            ["fulfill LeafLink order n-1", "ship LeafLink order n-1"]
+        );
+        assert_eq!(
+            got.summary(),
+            "fulfill LeafLink order n-1; ship LeafLink order n-1"
+        );
+    }
+
+    #[test]
+    fn cancelled_is_a_rejection_never_a_cancellation() {
+        for ll in [
+            LeafLinkStatus::Submitted,
+            LeafLinkStatus::Accepted,
+            LeafLinkStatus::Fulfilled,
+        ] {
+            let got = plan(FlourishStatus::Cancelled, ll, &["cancelled", "rejected"]).unwrap();
+            assert_eq!(got.steps, [Transition::Reject], "from {ll}");
+        }
+        let err = plan(
+            FlourishStatus::Cancelled,
+            LeafLinkStatus::Accepted,
+            &["cancelled"],
+        )
+        .unwrap_err();
+        assert_eq!(err.kind, OutcomeKind::Ignored);
     }
 
     #[test]
@@ -175,29 +376,37 @@ mod tests {
         let err = plan(
             FlourishStatus::Allocated,
             LeafLinkStatus::Accepted,
-            &["accept"],
+            &["fulfilled"],
         )
         .unwrap_err();
         assert_eq!(err.kind, OutcomeKind::Unchanged);
     }
 
     #[test]
-    fn transition_leaflink_does_not_offer_is_not_attempted() {
+    fn first_step_leaflink_does_not_offer_is_not_attempted() {
         let err = plan(
             FlourishStatus::Shipped,
             LeafLinkStatus::Accepted,
-            &["fulfill", "cancel"],
+            &["rejected"],
         )
         .unwrap_err();
         assert_eq!(err.kind, OutcomeKind::Ignored);
         assert_eq!(
             err.reason,
-            "LeafLink does not offer `ship` for an order in Accepted (offers: fulfill, cancel)"
+            "LeafLink does not offer `fulfilled` for an order in Accepted (offers: rejected)"
         );
+        // Action names are not states: an order listing them offers nothing.
+        let err = plan(
+            FlourishStatus::Shipped,
+            LeafLinkStatus::Fulfilled,
+            &["ship"],
+        )
+        .unwrap_err();
+        assert_eq!(err.kind, OutcomeKind::Ignored);
     }
 
     #[test]
-    fn order_already_at_the_target_status_is_unchanged() {
+    fn order_already_at_or_past_the_target_status_is_unchanged() {
         let err = plan(
             FlourishStatus::Shipped,
             LeafLinkStatus::Shipped,
@@ -205,15 +414,25 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(err.kind, OutcomeKind::Unchanged);
+        let err = plan(FlourishStatus::Shipped, LeafLinkStatus::Complete, &[]).unwrap_err();
+        assert_eq!(err.kind, OutcomeKind::Unchanged);
         let err = plan(FlourishStatus::Cancelled, LeafLinkStatus::Rejected, &[]).unwrap_err();
         assert_eq!(err.kind, OutcomeKind::Unchanged);
+    }
+
+    #[test]
+    fn closed_leaflink_orders_are_ignored() {
+        let err = plan(FlourishStatus::Shipped, LeafLinkStatus::Rejected, &[]).unwrap_err();
+        assert_eq!(err.kind, OutcomeKind::Ignored);
+        let err = plan(FlourishStatus::Cancelled, LeafLinkStatus::Complete, &[]).unwrap_err();
+        assert_eq!(err.kind, OutcomeKind::Ignored);
     }
 
     #[test]
     fn created_and_partially_allocated_are_ignored() {
         for fl in [FlourishStatus::Created, FlourishStatus::PartiallyAllocated] {
             assert_eq!(
-                plan(fl, LeafLinkStatus::Submitted, &["accept"])
+                plan(fl, LeafLinkStatus::Submitted, &["accepted"])
                     .unwrap_err()
                     .kind,
                 OutcomeKind::Ignored

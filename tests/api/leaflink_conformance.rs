@@ -73,9 +73,18 @@ impl Contract {
         let doc: Value = serde_json::from_str(&text).expect("OpenAPI document is JSON");
         let mut components = convert(&doc["components"]);
         // The schema types `available_transitions` as a string while its own example (and the
-        // API) answer a list of action names; the simulator answers a list.
+        // API) answer a list of the states the order can move to: held to that example, each
+        // entry is one of the order statuses, in lower case.
+        let states: Vec<Value> =
+            doc["components"]["schemas"]["OrderResponse"]["properties"]["status"]["enum"]
+                .as_array()
+                .expect("OrderResponse.status lists the order statuses")
+                .iter()
+                .filter_map(Value::as_str)
+                .map(|s| json!(s.to_lowercase()))
+                .collect();
         components["schemas"]["OrderResponse"]["properties"]["available_transitions"] =
-            json!({"type": "array", "items": {"type": "string"}});
+            json!({"type": "array", "items": {"enum": states}});
         Some(Self { doc, components })
     }
 

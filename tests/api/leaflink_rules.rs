@@ -5,9 +5,9 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use leafbridge::leaflink::client::ProductQuery;
-use leafbridge::leaflink::model::{OrderStatus, ProductPatch};
+use leafbridge::leaflink::model::{OrderAction, OrderStatus, ProductPatch};
 use leafbridge::remote::ClientError;
-use leafbridge::sim::leaflink::SimOrderLine;
+use leafbridge::sim::leaflink::{LeafLinkSim, SimOrderLine};
 
 use super::leaflink_client::new_product;
 use super::leaflink_support::*;
@@ -211,6 +211,102 @@ async fn open_orders_reserve_stock_and_shipping_takes_it() {
         (shipped.quantity.as_f64(), shipped.reserved_qty.as_f64()),
         (Some(70.0), Some(0.0))
     );
+}
+
+/// (quantity, reserved_qty, available_inventory) of product 5150.
+async fn stock(sim: &LeafLinkSim) -> (f64, f64, f64) {
+    let product = client(sim).get_product(5150).await.unwrap();
+    let get = |d: &leafbridge::leaflink::model::Decimal| d.as_f64().unwrap();
+    (
+        get(&product.quantity),
+        get(&product.reserved_qty),
+        get(&product.available_inventory),
+    )
+}
+
+#[tokio::test]
+async fn fulfilment_releases_the_reservation_and_takes_the_stock() {
+    let sim = start_sim(0, None).await;
+    let client = client(&sim);
+    let number = sim
+        .place_order(311, &[42], &[SimOrderLine::cases(5150, 3)])
+        .unwrap();
+    client
+        .transition_order(&number, OrderAction::Accept)
+        .await
+        .unwrap();
+    assert_eq!(stock(&sim).await, (100.0, 30.0, 70.0));
+    client
+        .transition_order(&number, OrderAction::Fulfill)
+        .await
+        .unwrap();
+    assert_eq!(stock(&sim).await, (70.0, 0.0, 70.0));
+    client
+        .transition_order(&number, OrderAction::Ship)
+        .await
+        .unwrap();
+    assert_eq!(stock(&sim).await, (70.0, 0.0, 70.0));
+}
+
+#[tokio::test]
+async fn the_seller_rejects_from_any_open_status_and_the_stock_comes_back() {
+    let steps: [&[OrderAction]; 5] = [
+        &[],
+        &[OrderAction::Accept],
+        &[OrderAction::Accept, OrderAction::Fulfill],
+        &[OrderAction::Accept, OrderAction::Fulfill, OrderAction::Ship],
+        &[],
+    ];
+    for (case, path) in steps.iter().enumerate() {
+        let sim = start_sim(0, None).await;
+        let client = client(&sim);
+        let number = sim
+            .place_order(311, &[42], &[SimOrderLine::cases(5150, 2)])
+            .unwrap();
+        if case == 4 {
+            sim.set_order_status(&number, OrderStatus::Backorder)
+                .unwrap();
+        }
+        for action in *path {
+            client.transition_order(&number, *action).await.unwrap();
+        }
+        let before = client.get_order_received(&number).await.unwrap();
+        assert!(
+            before
+                .available_transitions
+                .contains(&"rejected".to_owned()),
+            "{:?}: {:?}",
+            before.status,
+            before.available_transitions
+        );
+        let rejected = client
+            .transition_order(&number, OrderAction::Reject)
+            .await
+            .unwrap();
+        assert_eq!(rejected.status, OrderStatus::Rejected);
+        assert!(rejected.available_transitions.is_empty());
+        assert_eq!(
+            stock(&sim).await,
+            (100.0, 0.0, 100.0),
+            "from {:?}",
+            before.status
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_seller_may_not_submit_or_cancel() {
+    let sim = start_sim(0, None).await;
+    for action in ["cancel", "submit"] {
+        let path = format!("/api/v2/orders-received/{SEEDED_ORDER}/transition/{action}/");
+        let response = raw(&sim, Method::POST, &path).send().await.unwrap();
+        assert_eq!(response.status(), 403, "{action}");
+        let body: Value = response.json().await.unwrap();
+        assert!(body["detail"].as_str().unwrap().contains("buyer"), "{body}");
+    }
+    let order = client(&sim).get_order_received(SEEDED_ORDER).await.unwrap();
+    assert_eq!(order.status, OrderStatus::Submitted);
+    assert_eq!(order.available_transitions, ["accepted", "rejected"]);
 }
 
 #[tokio::test]

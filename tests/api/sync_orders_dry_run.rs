@@ -95,7 +95,7 @@ async fn customer_dry_run_plans_the_destination_without_creating_it() {
 }
 
 #[tokio::test]
-async fn status_dry_run_names_the_first_step_and_moves_nothing() {
+async fn status_dry_run_names_every_step_of_the_walk_and_moves_nothing() {
     let world = spawn_world().await;
     trigger_order(&world, ANA_ORDER, "first").await;
     world.settle().await;
@@ -108,7 +108,18 @@ async fn status_dry_run_names_the_first_step_and_moves_nothing() {
     clear_logs(&world);
 
     let answer = dry_run(&world, "flourish.order", &id).await;
-    assert_eq!(answer["plan"]["action"], json!("accept"));
+    assert_eq!(
+        answer["plan"]["steps"],
+        json!(["accept", "fulfill", "ship"])
+    );
+    assert_eq!(
+        answer["steps"],
+        json!([
+            format!("accept LeafLink order {ANA_ORDER}"),
+            format!("fulfill LeafLink order {ANA_ORDER}"),
+            format!("ship LeafLink order {ANA_ORDER}"),
+        ])
+    );
     assert!(all_writes(&world).is_empty());
     assert_eq!(
         leaflink_order(&world, ANA_ORDER)["status"],

@@ -3,6 +3,7 @@
 
 use leafbridge::flourish::model::{IdRef, NewOutboundOrder, OrderLine};
 use leafbridge::flourish::{FlourishClient, FlourishConfig};
+use leafbridge::leaflink::model::OrderStatus;
 use leafbridge::remote::TransportConfig;
 use leafbridge::sim::common::DeliveryQuirks;
 use serde_json::{Value, json};
@@ -81,8 +82,65 @@ async fn flourish_allocated_accepts_then_shipped_and_completed_follow() {
     assert_all_processed(&world).await;
 }
 
+/// Moves the synced order to `from` in LeafLink, then sets `flourish` in Flourish; returns the
+/// transitions leafbridge made and the LeafLink status they left.
+async fn walk(from: OrderStatus, flourish: &str) -> (Vec<String>, Value, String) {
+    let world = spawn_world().await;
+    let (number, id) = synced_order(&world).await;
+    if from != OrderStatus::Submitted {
+        world.leaflink.set_order_status(&number, from).unwrap();
+        world.settle().await;
+    }
+    clear_logs(&world);
+
+    world.flourish.set_order_status(&id, flourish).unwrap();
+    world.settle().await;
+
+    let (outcome, _) = last_outcome(&world, &format!("flourish.order:{id}")).await;
+    assert_all_processed(&world).await;
+    (transitions(&world), status(&world, &number), outcome)
+}
+
 #[tokio::test]
-async fn flourish_cancel_cancels_the_leaflink_order_and_the_echo_writes_nothing() {
+async fn each_flourish_status_lands_as_the_right_walk_from_submitted_and_from_accepted() {
+    use OrderStatus::{Accepted, Submitted};
+    let cases: [(OrderStatus, &str, &[&str], &str); 6] = [
+        (
+            Submitted,
+            "Shipped",
+            &["accept", "fulfill", "ship"],
+            "Shipped",
+        ),
+        (Accepted, "Shipped", &["fulfill", "ship"], "Shipped"),
+        (
+            Submitted,
+            "Completed",
+            &["accept", "fulfill", "ship", "complete"],
+            "Complete",
+        ),
+        (
+            Accepted,
+            "Completed",
+            &["fulfill", "ship", "complete"],
+            "Complete",
+        ),
+        (Submitted, "Cancelled", &["reject"], "Rejected"),
+        (Accepted, "Cancelled", &["reject"], "Rejected"),
+    ];
+    for (from, flourish, steps, to) in cases {
+        let (made, status, outcome) = walk(from, flourish).await;
+        assert_eq!(made, steps, "Flourish {flourish} from LeafLink {from:?}");
+        assert_eq!(
+            status,
+            json!(to),
+            "Flourish {flourish} from LeafLink {from:?}"
+        );
+        assert_eq!(outcome, "synced");
+    }
+}
+
+#[tokio::test]
+async fn flourish_cancel_rejects_the_leaflink_order_and_the_echo_writes_nothing() {
     let world = spawn_world().await;
     let (number, id) = synced_order(&world).await;
     clear_logs(&world);
@@ -90,20 +148,20 @@ async fn flourish_cancel_cancels_the_leaflink_order_and_the_echo_writes_nothing(
     world.flourish.set_order_status(&id, "Cancelled").unwrap();
     world.settle().await;
 
-    assert_eq!(status(&world, &number), json!("Cancelled"));
-    assert_eq!(transitions(&world), ["cancel"]);
+    assert_eq!(status(&world, &number), json!("Rejected"));
+    assert_eq!(transitions(&world), ["reject"]);
     assert!(writes(world.flourish.control().requests()).is_empty());
     let order_outcomes = outcomes(&world, &format!("leaflink.order:{number}")).await;
     assert_eq!(order_outcomes[0].0, "unchanged", "{order_outcomes:?}");
 }
 
 #[tokio::test]
-async fn a_transition_leaflink_does_not_offer_is_not_attempted() {
+async fn a_closed_leaflink_order_is_not_moved() {
     let world = spawn_world().await;
     let (number, id) = synced_order(&world).await;
     world
         .leaflink
-        .set_order_status(&number, leafbridge::leaflink::model::OrderStatus::Complete)
+        .set_order_status(&number, OrderStatus::Complete)
         .unwrap();
     world.settle().await;
     clear_logs(&world);
@@ -115,7 +173,10 @@ async fn a_transition_leaflink_does_not_offer_is_not_attempted() {
     assert_eq!(status(&world, &number), json!("Complete"));
     let (outcome, reason) = last_outcome(&world, &format!("flourish.order:{id}")).await;
     assert_eq!(outcome, "ignored");
-    assert!(reason.contains("does not offer `cancel`"), "{reason}");
+    assert_eq!(
+        reason,
+        "LeafLink order is Complete: it cannot follow Flourish status Cancelled"
+    );
 }
 
 #[tokio::test]

@@ -128,8 +128,9 @@ pub struct OrderReceived {
     pub ship_date: Option<DateTime<FixedOffset>>,
     #[serde(default)]
     pub external_ids: ExternalIds,
-    /// LeafLink's schema types this as a string while its own example (and the API) answers a
-    /// list of action names; both are accepted.
+    /// The lower-case *states* the order can move to (an Accepted order: `["fulfilled",
+    /// "rejected"]`), not action names. LeafLink's schema types this as a string while its own
+    /// example (and the API) answers a list; both are accepted.
     #[serde(
         default,
         deserialize_with = "transitions",

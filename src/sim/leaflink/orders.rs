@@ -21,7 +21,10 @@ pub fn next_status(from: OrderStatus, action: OrderAction) -> Option<OrderStatus
         OrderAction::Fulfill => (&[Accepted, Backorder], Fulfilled),
         OrderAction::Ship => (&[Fulfilled], Shipped),
         OrderAction::Complete => (&[Fulfilled, Shipped], Complete),
-        OrderAction::Reject => (&[Submitted, Accepted, Backorder], Rejected),
+        OrderAction::Reject => (
+            &[Submitted, Accepted, Backorder, Fulfilled, Shipped],
+            Rejected,
+        ),
         OrderAction::Cancel => (
             &[Draft, Submitted, Accepted, Backorder, Fulfilled],
             Cancelled,
@@ -30,19 +33,33 @@ pub fn next_status(from: OrderStatus, action: OrderAction) -> Option<OrderStatus
     allowed.contains(&from).then_some(to)
 }
 
-/// The actions allowed from `status`, as `available_transitions` lists them.
+/// Whether the seller (the API key's company) may take `action`: `submit` and `cancel` are the
+/// buyer's.
+pub fn seller_may(action: OrderAction) -> bool {
+    !matches!(action, OrderAction::Submit | OrderAction::Cancel)
+}
+
+/// The states the seller can move an order in `status` to, lower case, as
+/// `available_transitions` lists them (an Accepted order: `["fulfilled", "rejected"]`).
 pub fn available_transitions(status: OrderStatus) -> Vec<String> {
     OrderAction::ALL
         .into_iter()
-        .filter(|action| next_status(status, *action).is_some())
-        .map(|action| action.as_str().to_owned())
+        .filter(|action| seller_may(*action))
+        .filter_map(|action| next_status(status, action))
+        .map(|to| to.as_str().to_lowercase())
         .collect()
 }
 
-/// Open orders hold their quantities as `reserved_qty` on the products.
+/// Submitted and Accepted orders hold their quantities as `reserved_qty` on the products.
 fn reserves(status: OrderStatus) -> bool {
     use OrderStatus::*;
-    matches!(status, Submitted | Accepted | Backorder | Fulfilled)
+    matches!(status, Submitted | Accepted)
+}
+
+/// From fulfilment on, an order's quantities have left the product's `quantity`.
+fn takes(status: OrderStatus) -> bool {
+    use OrderStatus::*;
+    matches!(status, Fulfilled | Shipped | Complete)
 }
 
 /// One line of an order a buyer places: cases (`bulk_units`) or individual units (`quantity`).
@@ -171,6 +188,12 @@ pub fn transition(
     number: &str,
     action: OrderAction,
 ) -> Result<usize, SimError> {
+    if !seller_may(action) {
+        return Err(SimError::forbidden(format!(
+            "only the buyer may {} an order",
+            action.as_str()
+        )));
+    }
     let index = db.order_index(number)?;
     let from = db.orders[index].status;
     let to = next_status(from, action).ok_or_else(|| {
@@ -193,8 +216,9 @@ pub fn set_status(db: &mut Db, outbox: &WebhookOutbox, index: usize, to: OrderSt
     emit_order(db, outbox, index, "edit");
 }
 
-/// Reserves or releases the order's quantities; shipping also takes them out of stock. Each
-/// changed product fires its own webhook, as LeafLink does for every order line.
+/// Reserves or releases the order's quantities; fulfilment releases the reservation and takes
+/// them out of stock, and rejecting or cancelling a fulfilled or shipped order puts them back.
+/// Each changed product fires its own webhook, as LeafLink does for every order line.
 fn adjust_stock(
     db: &mut Db,
     outbox: &WebhookOutbox,
@@ -202,13 +226,13 @@ fn adjust_stock(
     from: Option<OrderStatus>,
     to: OrderStatus,
 ) {
-    let held = from.is_some_and(reserves);
-    let sign = match (held, reserves(to)) {
-        (false, true) => 1.0,
-        (true, false) => -1.0,
-        _ => return,
+    let delta = |held: fn(OrderStatus) -> bool| -> f64 {
+        f64::from(i8::from(held(to)) - i8::from(from.is_some_and(held)))
     };
-    let ships = matches!(to, OrderStatus::Shipped | OrderStatus::Complete);
+    let (reserve, take) = (delta(reserves), delta(takes));
+    if reserve == 0.0 && take == 0.0 {
+        return;
+    }
     let lines = db.orders[index].line_items.clone().unwrap_or_default();
     for line in lines {
         let amount = line.quantity.as_f64().unwrap_or(0.0);
@@ -216,12 +240,10 @@ fn adjust_stock(
         let Ok(product) = db.product_mut(line.product) else {
             continue;
         };
-        let reserved = product.reserved_qty.as_f64().unwrap_or(0.0) + sign * amount;
+        let reserved = product.reserved_qty.as_f64().unwrap_or(0.0) + reserve * amount;
         product.reserved_qty = Decimal::from_f64(reserved.max(0.0));
-        if ships {
-            let quantity = product.quantity.as_f64().unwrap_or(0.0) - amount;
-            product.quantity = Decimal::from_f64(quantity);
-        }
+        let quantity = product.quantity.as_f64().unwrap_or(0.0) - take * amount;
+        product.quantity = Decimal::from_f64(quantity);
         recompute_available(product);
         product.modified = Some(now);
         let body = json!({"action": "edit", "type": "product", "data": product});
@@ -285,22 +307,26 @@ mod tests {
     use super::*;
 
     #[test]
-    fn each_status_offers_only_the_actions_its_machine_allows() {
+    fn each_status_offers_the_states_the_seller_can_reach() {
         use OrderStatus::*;
         let offered = |status| available_transitions(status);
-        assert_eq!(offered(Draft), ["submit", "cancel"]);
-        assert_eq!(offered(Submitted), ["accept", "cancel", "reject"]);
-        assert_eq!(offered(Fulfilled), ["cancel", "ship", "complete"]);
-        assert_eq!(offered(Shipped), ["complete"]);
-        for closed in [Complete, Rejected, Cancelled, Combined] {
+        assert_eq!(offered(Submitted), ["accepted", "rejected"]);
+        assert_eq!(offered(Accepted), ["fulfilled", "rejected"]);
+        assert_eq!(offered(Backorder), ["accepted", "fulfilled", "rejected"]);
+        assert_eq!(offered(Fulfilled), ["rejected", "shipped", "complete"]);
+        assert_eq!(offered(Shipped), ["rejected", "complete"]);
+        for closed in [Draft, Complete, Rejected, Cancelled, Combined] {
             assert!(offered(closed).is_empty(), "{closed:?}");
         }
     }
 
     #[test]
-    fn only_open_orders_hold_stock() {
-        assert!(reserves(OrderStatus::Backorder));
+    fn only_submitted_and_accepted_orders_reserve_stock() {
+        assert!(reserves(OrderStatus::Submitted));
+        assert!(reserves(OrderStatus::Accepted));
         assert!(!reserves(OrderStatus::Draft));
-        assert!(!reserves(OrderStatus::Shipped));
+        assert!(!reserves(OrderStatus::Fulfilled));
+        assert!(takes(OrderStatus::Fulfilled));
+        assert!(!takes(OrderStatus::Rejected));
     }
 }

@@ -206,6 +206,14 @@ impl SimError {
         }
     }
 
+    /// The API key's company may not do this (LeafLink answers 403 with a `detail`).
+    pub fn forbidden(detail: impl Into<String>) -> Self {
+        Self {
+            status: StatusCode::FORBIDDEN,
+            detail: detail.into(),
+        }
+    }
+
     pub fn not_found(what: &str) -> Self {
         Self {
             status: StatusCode::NOT_FOUND,
