@@ -1,7 +1,11 @@
 //! Flow C: Flourish sellable stock becomes the LeafLink product quantity.
 //!
-//! Per SKU the quantity is the sum over the facilities that feed LeafLink. Only linked products
-//! buyers can order (Available, Backorder) take inventory, as the guide requires.
+//! Per SKU the quantity is the sellable stock summed over the facilities that feed LeafLink, plus
+//! what LeafLink itself reserves for orders that are already on order in Flourish: Flourish's
+//! sellable already excludes them, and LeafLink subtracts its `reserved_qty` (Submitted and
+//! Accepted orders) again for `available_inventory`. Without the addition one order of 10 out of
+//! 100 would leave LeafLink showing 80 available instead of 90. Only linked products buyers can
+//! order (Available, Backorder) take inventory, as the guide requires.
 
 use std::collections::{HashMap, HashSet};
 
@@ -45,10 +49,12 @@ pub struct InventoryRow {
     pub sellable_qty: Decimal,
 }
 
-/// Sellable totals per SKU over the feeding facilities.
+/// Sellable totals per SKU over the feeding facilities, and what LeafLink reserves per SKU for
+/// orders already on order in Flourish.
 #[derive(Debug, Clone, Default)]
 pub struct InventoryTotals {
     by_sku: HashMap<SkuKey, Decimal>,
+    on_order: HashMap<SkuKey, Decimal>,
 }
 
 impl InventoryTotals {
@@ -58,7 +64,21 @@ impl InventoryTotals {
         for row in rows.iter().filter(|r| feeding.feeds(&r.facility_id)) {
             *by_sku.entry(SkuKey::new(&row.sku)).or_default() += row.sellable_qty;
         }
-        Self { by_sku }
+        Self {
+            by_sku,
+            on_order: HashMap::new(),
+        }
+    }
+
+    /// Records what LeafLink reserves for `sku` on orders that Flourish already holds.
+    pub fn with_on_order(mut self, sku: &str, reserved: Decimal) -> Self {
+        *self.on_order.entry(SkuKey::new(sku)).or_default() += reserved;
+        self
+    }
+
+    /// LeafLink's reservation of `sku` for orders already in Flourish (zero when none).
+    pub fn on_order(&self, sku: &SkuKey) -> Decimal {
+        self.on_order.get(sku).copied().unwrap_or_default()
     }
 
     /// The total for a SKU; zero when no feeding facility reports it (sold out).
@@ -74,17 +94,30 @@ pub struct InventoryPlan {
     pub sku: String,
     /// LeafLink product to `PATCH`.
     pub product_id: i64,
-    /// New `quantity`.
+    /// New `quantity`: `sellable + on_order`.
     pub quantity: Decimal,
+    /// Flourish's sellable total over the feeding facilities.
+    #[serde(default)]
+    pub sellable: Decimal,
+    /// What LeafLink reserves for orders already on order in Flourish.
+    #[serde(default)]
+    pub on_order: Decimal,
 }
 
 impl InventoryPlan {
     /// The write as one sentence.
     pub fn summary(&self) -> String {
-        format!(
+        let mut text = format!(
             "set quantity of LeafLink product {} to {}",
             self.product_id, self.quantity
-        )
+        );
+        if !self.on_order.is_zero() {
+            text.push_str(&format!(
+                " (sellable {} + {} LeafLink reserves for orders already in Flourish)",
+                self.sellable, self.on_order
+            ));
+        }
+        text
     }
 }
 
@@ -115,7 +148,9 @@ pub fn plan_inventory(
         )));
     }
     // LeafLink cannot hold negative stock; a negative Flourish figure means none to sell.
-    let quantity = totals.total(&key).max(Decimal::ZERO).normalize();
+    let sellable = totals.total(&key).normalize();
+    let on_order = totals.on_order(&key).normalize();
+    let quantity = (sellable + on_order).max(Decimal::ZERO).normalize();
     if product.quantity == Some(quantity) {
         return Err(Outcome::unchanged(format!(
             "LeafLink product {product_id} already shows {quantity}"
@@ -125,6 +160,8 @@ pub fn plan_inventory(
         sku: s.to_owned(),
         product_id,
         quantity,
+        sellable,
+        on_order,
     })
 }
 
@@ -222,6 +259,28 @@ mod tests {
         assert_eq!(
             plan.summary(),
             "set quantity of LeafLink product 5150 to 15.5"
+        );
+    }
+
+    #[test]
+    fn leaflink_reservations_of_orders_already_in_flourish_are_added_back() {
+        // 100 sellable before the order; Flourish holds the synced order of 10, LeafLink
+        // reserves it: quantity 100, so LeafLink's available (100 - 10) is Flourish's 90.
+        let rows = [row("fa", "OGK-PR-1G", "90")];
+        let totals = InventoryTotals::new(&rows, &FeedingFacilities::All)
+            .with_on_order("OGK-PR-1G", dec("10"));
+        let plan = plan_inventory(
+            "OGK-PR-1G",
+            &totals,
+            &products(ListingState::Available, Some("90")),
+            &linked(),
+        )
+        .unwrap();
+        assert_eq!(plan.quantity, dec("100"));
+        assert_eq!(
+            plan.summary(),
+            "set quantity of LeafLink product 5150 to 100 (sellable 90 + 10 LeafLink reserves \
+             for orders already in Flourish)"
         );
     }
 

@@ -1,5 +1,11 @@
 //! Flow C — Flourish sellable stock becomes the LeafLink product quantity.
 //!
+//! The quantity written is the sellable total plus what LeafLink reserves for orders already on
+//! order in Flourish (see `matcher::inventory`). That reservation costs no API call when the
+//! product's `reserved_qty` is zero; otherwise one listing of the Submitted and one of the
+//! Accepted orders (with their lines) gives it, restricted to the orders the links table says
+//! are in Flourish.
+//!
 //! Job kind `flourish.inventory_summary`, keyed by SKU (or `item:<item id>`). The webhook's
 //! figure is never used: every job re-reads the stock of every feeding facility and compares
 //! the sum with the quantity LeafLink shows now. A burst of webhooks for one SKU coalesces in
@@ -23,17 +29,18 @@ use super::items::links::{
 };
 use super::items::load::read_item;
 use super::record::{self, Writes};
-use super::{SyncContext, entity_id};
+use super::{SyncContext, entity_id, store_error};
 use crate::flourish::InventoryFilter;
 use crate::jobs::{JobContext, JobError, Processed, Processor, Processors};
-use crate::leaflink::client::ProductQuery;
-use crate::leaflink::model::{Decimal as LeafLinkDecimal, Product, ProductPatch};
+use crate::leaflink::client::{OrderQuery, ProductQuery};
+use crate::leaflink::model::{Decimal as LeafLinkDecimal, OrderStatus, Product, ProductPatch};
 use crate::matcher::inventory::InventoryRow;
 use crate::matcher::{
     FeedingFacilities, InventoryPlan, InventoryTotals, LinkSet, Outcome, ProductIndex, SkuKey,
     System, plan_inventory,
 };
 use crate::remote::ClientError;
+use crate::store::links::{self, LinkKind};
 
 /// The job kind this flow handles.
 pub const JOB_KIND: &str = "flourish.inventory_summary";
@@ -162,6 +169,46 @@ async fn product(
     }
 }
 
+/// What LeafLink reserves of `product` for Submitted and Accepted orders that are linked to a
+/// Flourish order (so Flourish's sellable already excludes them).
+async fn reserved_in_flourish(ctx: &SyncContext, product: &Product) -> Result<Decimal, JobError> {
+    let reserved = decimal(&product.reserved_qty.0);
+    if reserved <= Decimal::ZERO {
+        return Ok(Decimal::ZERO);
+    }
+    let mut total = Decimal::ZERO;
+    for status in [OrderStatus::Submitted, OrderStatus::Accepted] {
+        let query = OrderQuery {
+            status: Some(status),
+            ..OrderQuery::default()
+        };
+        for order in ctx.leaflink.list_orders_received(&query).await? {
+            let linked = links::get(
+                &ctx.db.pool,
+                &ctx.connection,
+                LinkKind::Order,
+                &order.number,
+            )
+            .await
+            .map_err(store_error)?;
+            if linked.is_none() {
+                continue;
+            }
+            let lines = order.line_items.iter().flatten();
+            total += lines
+                .filter(|line| line.product == product.id)
+                .map(|line| decimal(&line.quantity.0))
+                .sum::<Decimal>();
+        }
+    }
+    // LeafLink's own figure bounds it: never add back more than it holds.
+    Ok(total.min(reserved))
+}
+
+fn decimal(text: &str) -> Decimal {
+    text.trim().parse().unwrap_or_default()
+}
+
 impl InventoryProcessor {
     async fn plan(
         &self,
@@ -172,17 +219,20 @@ impl InventoryProcessor {
             Ok(found) => found,
             Err(outcome) => return Ok(Err(outcome)),
         };
-        let product = match product(&self.ctx, &sku, item_id.as_deref(), dry).await? {
-            Ok(product) => product_record(&product),
+        let leaflink = match product(&self.ctx, &sku, item_id.as_deref(), dry).await? {
+            Ok(product) => product,
             Err(outcome) => return Ok(Err(outcome)),
         };
+        let product = product_record(&leaflink);
         // Stock is read only for products that take it; the matcher says why others do not.
         let totals = if product.listing_state.takes_inventory() {
             let rows = read_stock(&self.ctx, &sku).await?;
-            InventoryTotals::new(&rows, &FeedingFacilities::All)
+            let on_order = reserved_in_flourish(&self.ctx, &leaflink).await?;
+            InventoryTotals::new(&rows, &FeedingFacilities::All).with_on_order(&sku, on_order)
         } else {
             InventoryTotals::default()
         };
+        let product = product_record(&leaflink);
         let mut links = LinkSet::new(self.ctx.settings.strain_matching);
         links.link_product(&sku, product.id);
         let index = ProductIndex::new([product]);

@@ -6,6 +6,9 @@ use serde_json::json;
 use crate::sync_items::{
     all_writes, clear_logs, latest, products_with_sku, settle_through_retries, trigger, writes,
 };
+use crate::sync_orders_support::{
+    assert_all_processed, leaflink_order, one_case_of_ten, only_flourish_order, outcomes, place,
+};
 use crate::world::{World, seed_settings, spawn_world, spawn_world_with};
 
 const CULTIVATION: &str = "04bb2a7c";
@@ -179,4 +182,104 @@ async fn failures_and_a_429_storm_end_with_the_newest_quantity() {
     .await;
     world.settle().await;
     assert!(all_writes(&world).is_empty());
+}
+
+/// (LeafLink `available_inventory`, Flourish sellable over every facility) of OGK-PR-1G.
+fn available_and_sellable(world: &World) -> (f64, f64) {
+    let product = &products_with_sku(world, "OGK-PR-1G")[0];
+    let available = product["available_inventory"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    (available, flourish_total(world, "OGK-PR-1G", &[]))
+}
+
+/// What LeafLink reserves of OGK-PR-1G now.
+fn reserved(world: &World) -> f64 {
+    let product = &products_with_sku(world, "OGK-PR-1G")[0];
+    product["reserved_qty"].as_str().unwrap().parse().unwrap()
+}
+
+/// Places and syncs one case of ten of OGK-PR-1G; returns (number, Flourish id).
+async fn synced_order(world: &World) -> (String, String) {
+    let number = place(world, 311, &[42], &[one_case_of_ten()]);
+    world.settle().await;
+    let id = only_flourish_order(world, &number)["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    (number, id)
+}
+
+#[tokio::test]
+async fn an_order_in_flourish_is_not_subtracted_twice_from_leaflink_stock() {
+    let world = spawn_world().await;
+    world.settle().await;
+    // The seed's Submitted orders are in LeafLink only: LeafLink promised them and Flourish does
+    // not know them yet, so they stay subtracted throughout.
+    let unknown_to_flourish = reserved(&world);
+    let (available, sellable) = available_and_sellable(&world);
+    assert_eq!(available, sellable - unknown_to_flourish, "seed");
+
+    let number = place(&world, 311, &[42], &[one_case_of_ten()]);
+    let (available, placed) = available_and_sellable(&world);
+    assert_eq!(
+        available,
+        placed - unknown_to_flourish - 10.0,
+        "placed, not yet in Flourish"
+    );
+
+    world.settle().await;
+    let id = only_flourish_order(&world, &number)["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (available, sellable) = available_and_sellable(&world);
+    assert_eq!(sellable, placed - 10.0, "Flourish sellable holds the order");
+    assert_eq!(available, sellable - unknown_to_flourish, "synced");
+    // Flourish's sellable fell by the 10 LeafLink already reserves: the quantity stays.
+    let found = outcomes(&world, "flourish.inventory_summary:OGK-PR-1G").await;
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].0, "unchanged", "{found:?}");
+
+    for (status, leaflink) in [
+        ("Allocated", "Accepted"),
+        ("Shipped", "Shipped"),
+        ("Completed", "Complete"),
+    ] {
+        world.flourish.set_order_status(&id, status).unwrap();
+        world.settle().await;
+        assert_eq!(leaflink_order(&world, &number)["status"], json!(leaflink));
+        let (available, now) = available_and_sellable(&world);
+        assert_eq!(now, sellable, "{status}: sellable does not move again");
+        assert_eq!(available, now - unknown_to_flourish, "{status}");
+    }
+    assert_eq!(
+        reserved(&world),
+        unknown_to_flourish,
+        "fulfilment released it"
+    );
+    assert_all_processed(&world).await;
+}
+
+#[tokio::test]
+async fn a_cancelled_order_gives_the_stock_back_on_both_sides() {
+    let world = spawn_world().await;
+    world.settle().await;
+    let unknown_to_flourish = reserved(&world);
+    let (_, before) = available_and_sellable(&world);
+    let (number, id) = synced_order(&world).await;
+    world.flourish.set_order_status(&id, "Allocated").unwrap();
+    world.settle().await;
+
+    world.flourish.set_order_status(&id, "Cancelled").unwrap();
+    world.settle().await;
+
+    assert_eq!(leaflink_order(&world, &number)["status"], json!("Rejected"));
+    let (available, sellable) = available_and_sellable(&world);
+    assert_eq!(sellable, before, "Flourish sellable is back");
+    assert_eq!(available, sellable - unknown_to_flourish);
+    assert_eq!(reserved(&world), unknown_to_flourish);
+    assert_all_processed(&world).await;
 }

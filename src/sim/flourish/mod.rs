@@ -7,6 +7,7 @@ mod control;
 mod http;
 mod orders;
 mod state;
+mod stock;
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;

@@ -1,6 +1,7 @@
 //! Simulated outbound orders, with the platform's rules: references by id only (or else a search
 //! that silently creates the record — the trap leafbridge must never fall into), a rep required
-//! by some facilities, and changes refused once anything is allocated.
+//! by some facilities, and changes refused once anything is allocated. Orders move sellable
+//! stock (see `stock`).
 
 use std::sync::Arc;
 
@@ -14,6 +15,7 @@ use super::Shared;
 use super::api::{object_body, since_filter};
 use super::http::{ApiError, Params, facility_id, page, single};
 use super::state::{SimState, find, id_of, now_stamp, number_of};
+use super::stock;
 
 /// The statuses an order may have.
 pub const STATUSES: &[&str] = &[
@@ -92,6 +94,7 @@ fn create_order(
     state.outbound_orders.push(order);
     let index = state.outbound_orders.len() - 1;
     state.order_changed(index);
+    stock::order_moved(state, index, None);
     Ok(state.outbound_orders[index].clone())
 }
 
@@ -116,8 +119,16 @@ fn update_order(
     let index = state.order_index(id)?;
     let mut changed = state.outbound_orders[index].clone();
     check_update_allowed(&changed, facility, &fields)?;
+    let from = id_of(&changed, "order_status").unwrap_or_default();
+    let old_lines = changed["order_lines"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let mut new_lines = None;
     if fields.contains_key("order_lines") {
-        changed["order_lines"] = Value::Array(check_lines(state, fields.get("order_lines"))?);
+        let lines = check_lines(state, fields.get("order_lines"))?;
+        changed["order_lines"] = Value::Array(lines.clone());
+        new_lines = Some(lines);
     }
     if fields.contains_key("notes") {
         changed["notes"] = Value::Array(check_notes(fields.get("notes"))?);
@@ -129,6 +140,10 @@ fn update_order(
     }
     state.outbound_orders[index] = changed;
     state.order_changed(index);
+    if let Some(lines) = new_lines {
+        stock::lines_replaced(state, facility, &old_lines, &lines);
+    }
+    stock::order_moved(state, index, Some(&from));
     Ok(state.outbound_orders[index].clone())
 }
 
@@ -174,8 +189,10 @@ pub fn set_status(state: &mut SimState, id: &str, status: &str) -> Result<Value,
         )));
     }
     let index = state.order_index(id)?;
+    let from = id_of(&state.outbound_orders[index], "order_status").unwrap_or_default();
     state.outbound_orders[index]["order_status"] = json!(status);
     state.order_changed(index);
+    stock::order_moved(state, index, Some(&from));
     Ok(state.outbound_orders[index].clone())
 }
 
