@@ -35,6 +35,7 @@ mod sync_customers;
 mod sync_inventory;
 mod sync_items;
 mod sync_items_edges;
+mod sync_items_listing;
 mod sync_orders;
 mod sync_orders_dry_run;
 mod sync_orders_resilience;

@@ -39,6 +39,12 @@ pub struct CheckSettings {
     pub routing: Routing,
     /// Which facilities feed LeafLink quantities.
     pub feeding: FeedingFacilities,
+    /// The LeafLink license new products are listed under (`LEAFBRIDGE_LEAFLINK_LICENSE`).
+    #[serde(default)]
+    pub leaflink_license: Option<String>,
+    /// Custom or LeafLink category → sub-category (`LEAFBRIDGE_SUBCATEGORY_MAP`).
+    #[serde(default)]
+    pub subcategory_map: Vec<(String, String)>,
 }
 
 impl CheckSettings {
@@ -65,6 +71,8 @@ impl CheckSettings {
             strain_matching: sync.strain_matching,
             routing,
             feeding,
+            leaflink_license: sync.leaflink_license.clone(),
+            subcategory_map: sync.subcategory_map.clone(),
         }
     }
 }
@@ -76,6 +84,8 @@ impl Default for CheckSettings {
             strain_matching: StrainMatching::default(),
             routing: Routing::BySalesRep,
             feeding: FeedingFacilities::All,
+            leaflink_license: None,
+            subcategory_map: Vec::new(),
         }
     }
 }

@@ -13,6 +13,7 @@
 mod apply;
 mod create;
 pub(crate) mod links;
+pub(crate) mod listing;
 pub(crate) mod load;
 
 use std::sync::Arc;
