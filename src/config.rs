@@ -829,4 +829,37 @@ mod tests {
             "--config"
         );
     }
+
+    #[test]
+    fn listing_and_source_of_truth_settings_parse_and_bad_values_name_the_setting() {
+        let config = Config::from_sources(
+            None,
+            &env(&[
+                ("LEAFBRIDGE_LEAFLINK_LICENSE", " C11-1 "),
+                ("LEAFBRIDGE_SUBCATEGORY_MAP", "Flower=Indoor"),
+                ("LEAFBRIDGE_PRODUCT_EXTERNAL_ID_KEY", "flourish"),
+                ("LEAFBRIDGE_MANAGE_STOCK", "false"),
+                ("LEAFBRIDGE_PRODUCT_FIELDS", "name, strains"),
+            ]),
+        )
+        .unwrap();
+        let sync = &config.sync;
+        assert_eq!(sync.leaflink_license.as_deref(), Some("C11-1"));
+        assert_eq!(sync.subcategory_map, [("Flower".into(), "Indoor".into())]);
+        assert_eq!(sync.product_external_id_key.as_deref(), Some("flourish"));
+        assert!(!sync.manage_stock);
+        let fields = sync.product_fields;
+        assert!(fields.name && fields.strains && !fields.description && !fields.brand);
+        let defaults = Config::from_sources(None, &env(&[])).unwrap().sync;
+        assert!(defaults.manage_stock && defaults.product_fields == ProductFields::ALL);
+        assert!(defaults.product_external_id_key.is_none());
+        for (setting, value) in [
+            ("LEAFBRIDGE_PRODUCT_FIELDS", "name,price"),
+            ("LEAFBRIDGE_MANAGE_STOCK", "maybe"),
+            ("LEAFBRIDGE_SUBCATEGORY_MAP", "Flower"),
+        ] {
+            let error = Config::from_sources(None, &env(&[(setting, value)])).unwrap_err();
+            assert_eq!(error.setting, setting);
+        }
+    }
 }

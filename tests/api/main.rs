@@ -41,5 +41,6 @@ mod sync_orders_dry_run;
 mod sync_orders_resilience;
 mod sync_orders_settings;
 mod sync_orders_support;
+mod sync_source_of_truth;
 mod sync_status;
 mod world;

@@ -68,6 +68,9 @@ fn missing_brands(cx: &Context<'_>) -> Vec<Finding> {
 
 fn missing_lines(cx: &Context<'_>) -> Vec<Finding> {
     let mut findings = Vec::new();
+    if !cx.settings.product_lines_managed {
+        return findings;
+    }
     for item in &cx.active_items {
         let (Some(brand), Some(line)) = (text(&item.brand), text(&item.product_line)) else {
             continue;

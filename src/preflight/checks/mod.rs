@@ -45,6 +45,14 @@ pub struct CheckSettings {
     /// Custom or LeafLink category → sub-category (`LEAFBRIDGE_SUBCATEGORY_MAP`).
     #[serde(default)]
     pub subcategory_map: Vec<(String, String)>,
+    /// Whether leafbridge writes product lines (`LEAFBRIDGE_PRODUCT_FIELDS`); when not, a
+    /// missing line is not a finding.
+    #[serde(default = "managed")]
+    pub product_lines_managed: bool,
+}
+
+fn managed() -> bool {
+    true
 }
 
 impl CheckSettings {
@@ -73,6 +81,7 @@ impl CheckSettings {
             feeding,
             leaflink_license: sync.leaflink_license.clone(),
             subcategory_map: sync.subcategory_map.clone(),
+            product_lines_managed: sync.product_fields.product_line,
         }
     }
 }
@@ -86,6 +95,7 @@ impl Default for CheckSettings {
             feeding: FeedingFacilities::All,
             leaflink_license: None,
             subcategory_map: Vec::new(),
+            product_lines_managed: true,
         }
     }
 }

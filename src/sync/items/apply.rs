@@ -123,7 +123,12 @@ async fn create_product(
     writes: &mut Writes,
 ) -> Result<(), Stop> {
     let listing = listing(ctx, loaded, planned).await?;
-    let quantity = current_total(ctx, &planned.sku).await?;
+    // Without stock management LeafLink's own quantity stands; a new product starts at zero.
+    let quantity = if ctx.settings.manage_stock {
+        current_total(ctx, &planned.sku).await?
+    } else {
+        rust_decimal::Decimal::ZERO
+    };
     let strain = strain_id(&planned.strain, created_strain);
     let key = ctx.settings.product_external_id_key.as_deref();
     let body =

@@ -71,7 +71,11 @@ fn stopped_at_gate(item: &Item) -> bool {
 
 /// Reads LeafLink and the links for `item`; an `Outcome` when a problem shows before planning.
 pub(super) async fn load(ctx: &SyncContext, item: FlourishItem) -> Result<Loaded, LoadStop> {
-    let record = item_record(&item);
+    let mut record = item_record(&item);
+    if !ctx.settings.product_fields.product_line {
+        // Not managed: never resolved, so never written nor reported missing.
+        record.product_line = None;
+    }
     let mut loaded = Loaded {
         item,
         record,
