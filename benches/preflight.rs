@@ -72,6 +72,7 @@ fn product(i: usize) -> ll::Product {
         product_line: Some(1_000 + (i % BRANDS) as i64),
         category: Some(1),
         sub_category: None,
+        license: None,
         strains: vec![],
         unit_of_measure: Some(if i.is_multiple_of(600) {
             ll::UnitOfMeasure::Gram
@@ -167,6 +168,8 @@ fn leaflink() -> LeafLinkData {
             })
             .collect(),
         orders: Vec::new(),
+        licenses: Vec::new(),
+        subcategories: Vec::new(),
     }
 }
 

@@ -118,6 +118,86 @@ pub struct SyncSettings {
     pub poll_customers: Duration,
     pub poll_items: Duration,
     pub poll_inventory: Duration,
+    /// The LeafLink license (number or id) new products are listed under; `None`: the company's
+    /// only license.
+    pub leaflink_license: Option<String>,
+    /// Flourish custom category (or LeafLink category) → LeafLink sub-category name or id.
+    pub subcategory_map: Vec<(String, String)>,
+    /// `external_ids` key (issued by LeafLink) under which a product carries its Flourish item
+    /// id; `None`: no external id is written.
+    pub product_external_id_key: Option<String>,
+    /// Whether Flourish is the source of truth for LeafLink stock levels.
+    pub manage_stock: bool,
+    /// The product fields Flourish is the source of truth for.
+    pub product_fields: ProductFields,
+}
+
+/// The LeafLink product fields leafbridge writes on update (`LEAFBRIDGE_PRODUCT_FIELDS`); a
+/// field left out is never written nor reported as out of step.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ProductFields {
+    pub name: bool,
+    pub description: bool,
+    pub brand: bool,
+    pub product_line: bool,
+    pub category: bool,
+    pub strains: bool,
+}
+
+impl ProductFields {
+    /// Every field (the default).
+    pub const ALL: Self = Self {
+        name: true,
+        description: true,
+        brand: true,
+        product_line: true,
+        category: true,
+        strains: true,
+    };
+    /// No field: Flourish is not the source of truth for product information.
+    pub const NONE: Self = Self {
+        name: false,
+        description: false,
+        brand: false,
+        product_line: false,
+        category: false,
+        strains: false,
+    };
+
+    /// Parses `all`, `none` or a comma list of `name, description, brand, product_line,
+    /// category, strains`.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        match text.trim() {
+            "all" => return Ok(Self::ALL),
+            "none" => return Ok(Self::NONE),
+            _ => {}
+        }
+        let mut fields = Self::NONE;
+        for name in text.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+            let slot = match name {
+                "name" => &mut fields.name,
+                "description" => &mut fields.description,
+                "brand" => &mut fields.brand,
+                "product_line" => &mut fields.product_line,
+                "category" => &mut fields.category,
+                "strains" => &mut fields.strains,
+                other => {
+                    return Err(format!(
+                        "{other:?} is not one of name, description, brand, product_line, \
+                         category, strains (or all, none)"
+                    ));
+                }
+            };
+            *slot = true;
+        }
+        Ok(fields)
+    }
+}
+
+impl Default for ProductFields {
+    fn default() -> Self {
+        Self::ALL
+    }
 }
 
 impl Default for SyncSettings {
@@ -133,6 +213,11 @@ impl Default for SyncSettings {
             poll_customers: Duration::from_secs(900),
             poll_items: Duration::from_secs(900),
             poll_inventory: Duration::from_secs(300),
+            leaflink_license: None,
+            subcategory_map: Vec::new(),
+            product_external_id_key: None,
+            manage_stock: true,
+            product_fields: ProductFields::ALL,
         }
     }
 }
@@ -172,6 +257,11 @@ struct FileConfig {
     poll_customers_seconds: Option<u64>,
     poll_items_seconds: Option<u64>,
     poll_inventory_seconds: Option<u64>,
+    leaflink_license: Option<String>,
+    subcategory_map: Option<std::collections::BTreeMap<String, String>>,
+    product_external_id_key: Option<String>,
+    manage_stock: Option<bool>,
+    product_fields: Option<String>,
 }
 
 /// Default retry delays: ten retries spread over a little more than three days.
@@ -520,21 +610,59 @@ fn sync_settings(
             file.poll_inventory_seconds,
             defaults.poll_inventory,
         )?,
+        leaflink_license: get("LEAFBRIDGE_LEAFLINK_LICENSE")
+            .or_else(|| file.leaflink_license.clone())
+            .map(|l| l.trim().to_owned())
+            .filter(|l| !l.is_empty()),
+        subcategory_map: match get("LEAFBRIDGE_SUBCATEGORY_MAP") {
+            Some(text) => parse_pairs_of("LEAFBRIDGE_SUBCATEGORY_MAP", &text)?,
+            None => file
+                .subcategory_map
+                .clone()
+                .unwrap_or_default()
+                .into_iter()
+                .collect(),
+        },
+        product_external_id_key: get("LEAFBRIDGE_PRODUCT_EXTERNAL_ID_KEY")
+            .or_else(|| file.product_external_id_key.clone())
+            .map(|k| k.trim().to_owned())
+            .filter(|k| !k.is_empty()),
+        manage_stock: match get("LEAFBRIDGE_MANAGE_STOCK") {
+            Some(text) => match text.trim() {
+                "true" | "1" => true,
+                "false" | "0" => false,
+                other => {
+                    return Err(invalid(
+                        "LEAFBRIDGE_MANAGE_STOCK",
+                        format!("{other:?} is not true or false"),
+                    ));
+                }
+            },
+            None => file.manage_stock.unwrap_or(true),
+        },
+        product_fields: match get("LEAFBRIDGE_PRODUCT_FIELDS")
+            .or_else(|| file.product_fields.clone())
+        {
+            Some(text) => ProductFields::parse(&text)
+                .map_err(|why| invalid("LEAFBRIDGE_PRODUCT_FIELDS", why))?,
+            None => ProductFields::ALL,
+        },
     })
 }
 
 /// `Gummies=Edible,Pre-Roll=Pre-Rolls` → pairs.
 fn parse_pairs(text: &str) -> Result<Vec<(String, String)>, ConfigError> {
+    parse_pairs_of("LEAFBRIDGE_CATEGORY_MAP", text)
+}
+
+fn parse_pairs_of(setting: &str, text: &str) -> Result<Vec<(String, String)>, ConfigError> {
     text.split(',')
         .filter(|pair| !pair.trim().is_empty())
         .map(|pair| match pair.split_once('=') {
             Some((from, to)) if !from.trim().is_empty() && !to.trim().is_empty() => {
                 Ok((from.trim().to_owned(), to.trim().to_owned()))
             }
-            _ => Err(invalid(
-                "LEAFBRIDGE_CATEGORY_MAP",
-                format!("{pair:?} is not custom=LeafLink"),
-            )),
+            _ => Err(invalid(setting, format!("{pair:?} is not custom=LeafLink"))),
         })
         .collect()
 }
@@ -700,5 +828,38 @@ mod tests {
                 .setting,
             "--config"
         );
+    }
+
+    #[test]
+    fn listing_and_source_of_truth_settings_parse_and_bad_values_name_the_setting() {
+        let config = Config::from_sources(
+            None,
+            &env(&[
+                ("LEAFBRIDGE_LEAFLINK_LICENSE", " C11-1 "),
+                ("LEAFBRIDGE_SUBCATEGORY_MAP", "Flower=Indoor"),
+                ("LEAFBRIDGE_PRODUCT_EXTERNAL_ID_KEY", "flourish"),
+                ("LEAFBRIDGE_MANAGE_STOCK", "false"),
+                ("LEAFBRIDGE_PRODUCT_FIELDS", "name, strains"),
+            ]),
+        )
+        .unwrap();
+        let sync = &config.sync;
+        assert_eq!(sync.leaflink_license.as_deref(), Some("C11-1"));
+        assert_eq!(sync.subcategory_map, [("Flower".into(), "Indoor".into())]);
+        assert_eq!(sync.product_external_id_key.as_deref(), Some("flourish"));
+        assert!(!sync.manage_stock);
+        let fields = sync.product_fields;
+        assert!(fields.name && fields.strains && !fields.description && !fields.brand);
+        let defaults = Config::from_sources(None, &env(&[])).unwrap().sync;
+        assert!(defaults.manage_stock && defaults.product_fields == ProductFields::ALL);
+        assert!(defaults.product_external_id_key.is_none());
+        for (setting, value) in [
+            ("LEAFBRIDGE_PRODUCT_FIELDS", "name,price"),
+            ("LEAFBRIDGE_MANAGE_STOCK", "maybe"),
+            ("LEAFBRIDGE_SUBCATEGORY_MAP", "Flower"),
+        ] {
+            let error = Config::from_sources(None, &env(&[(setting, value)])).unwrap_err();
+            assert_eq!(error.setting, setting);
+        }
     }
 }

@@ -127,6 +127,12 @@ fn demo_config(
         ("LEAFBRIDGE_FLOURISH_REQUESTS_PER_SECOND", "100"),
         ("LEAFBRIDGE_CATEGORY_MAP", "Gummies=Edible"),
         ("LEAFBRIDGE_EXTERNAL_ID_KEY", "flourish_order_id"),
+        ("LEAFBRIDGE_LEAFLINK_LICENSE", "C11-0004127-LIC"),
+        (
+            "LEAFBRIDGE_SUBCATEGORY_MAP",
+            "Flower=Indoor,Edible=Chocolates,Vape=Cartridges",
+        ),
+        ("LEAFBRIDGE_PRODUCT_EXTERNAL_ID_KEY", "flourish"),
     ]
     .iter()
     .map(|(k, v)| (k.to_string(), v.to_string()))

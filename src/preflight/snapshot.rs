@@ -38,6 +38,10 @@ pub struct LeafLinkData {
     pub batches: Vec<ll::Batch>,
     /// Open orders (Submitted, Accepted, Backorder): the ones routing applies to today.
     pub orders: Vec<ll::OrderReceived>,
+    /// The company's licenses (a new product's `license`).
+    pub licenses: Vec<ll::License>,
+    /// Product sub-categories (a new product's `sub_category`).
+    pub subcategories: Vec<ll::Subcategory>,
 }
 
 /// One lot row of a facility's inventory.
@@ -191,6 +195,12 @@ async fn fetch_leaflink(
         )?,
         batches: t.step(side, "LeafLink batches", client.list_batches(None).await)?,
         orders: t.step(side, "LeafLink open orders", open_orders(client).await)?,
+        licenses: t.step(side, "LeafLink licenses", client.list_licenses().await)?,
+        subcategories: t.step(
+            side,
+            "LeafLink sub-categories",
+            client.list_subcategories().await,
+        )?,
     })
 }
 

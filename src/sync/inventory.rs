@@ -243,6 +243,9 @@ impl InventoryProcessor {
 #[async_trait::async_trait]
 impl Processor for InventoryProcessor {
     async fn process(&self, job: &JobContext) -> Result<Processed, JobError> {
+        if let Some(outcome) = stock_not_managed(&self.ctx) {
+            return Ok(record::from_outcome(&outcome, None, Writes::default()));
+        }
         if superseded(&self.ctx, job).await? {
             let outcome = superseded_outcome();
             return Ok(record::from_outcome(&outcome, None, Writes::default()));
@@ -285,9 +288,22 @@ impl Processor for InventoryProcessor {
     }
 
     async fn dry_run(&self, job: &JobContext) -> Result<serde_json::Value, JobError> {
+        if let Some(outcome) = stock_not_managed(&self.ctx) {
+            return Ok(json!({ "outcome": outcome }));
+        }
         Ok(match self.plan(job, true).await? {
             Ok(plan) => json!({ "plan": plan, "summary": plan.summary() }),
             Err(outcome) => json!({ "outcome": outcome }),
         })
     }
+}
+
+/// `LEAFBRIDGE_MANAGE_STOCK=false`: Flourish is not the source of truth for LeafLink stock, so
+/// no quantity is ever written.
+fn stock_not_managed(ctx: &SyncContext) -> Option<Outcome> {
+    (!ctx.settings.manage_stock).then(|| {
+        Outcome::ignored(
+            "stock levels are not managed by leafbridge (LEAFBRIDGE_MANAGE_STOCK=false)",
+        )
+    })
 }

@@ -22,7 +22,7 @@ pub fn new_product(sku: &str, category: i64, strains: Vec<i64>) -> NewProduct {
         brand: 1,
         product_line: Some(31),
         category,
-        sub_category: 14,
+        sub_category: if category == FLOWER { 15 } else { 14 },
         strains,
         strain_classification: StrainClassification::Indica,
         quantity: Decimal::from("12"),

@@ -40,6 +40,10 @@ pub fn seed(extra_products: usize) -> Value {
         "product_lines": [{"id": 31, "name": "Pre-Rolls", "brand": 1}],
         "product_categories": [{"id": FLOWER, "name": "Flower", "slug": "flower"},
                                {"id": PRE_ROLLS, "name": "Pre-Rolls", "slug": "pre-rolls"}],
+        "product_subcategories": [{"id": 14, "name": "Singles", "category": PRE_ROLLS},
+                                  {"id": 15, "name": "Indoor", "category": FLOWER}],
+        "licenses": [{"id": 2619, "number": "C11-0000001-LIC", "type": "Adult-Use Manufacturer"}],
+        "external_id_keys": ["flourish"],
         "strains": [{"id": 21, "name": "OG Kush", "strain_classification": "indica", "company": 1}],
         "company_staff": [
             {"id": 42, "user": 420, "email": "ana@brand.example", "display_name": "Ana Ruiz", "is_active": true},

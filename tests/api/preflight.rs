@@ -218,3 +218,26 @@ async fn fix_safe_creates_only_the_missing_strains_in_leaflink_and_records_exact
     let fixes = fix::plan(&again.snapshot.unwrap(), &world.settings.checks);
     assert!(fixes.strains.is_empty(), "nothing left to create");
 }
+
+#[tokio::test]
+async fn several_leaflink_licenses_without_the_setting_leave_new_products_without_a_license() {
+    let mut world = start(&fixture("seed.json")).await;
+    world.settings.checks.leaflink_license = None;
+    let report = preflight::build_report(&world.settings).await;
+    let found: Vec<_> = report
+        .findings
+        .iter()
+        .filter(|f| f.check == "product_license_unresolved")
+        .collect();
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0].severity, Severity::Error);
+    let ids: Vec<String> = found[0].records.iter().map(|r| r.id.to_string()).collect();
+    assert_eq!(ids, ["7701", "7702"]);
+    let fix = found[0].fix.as_ref().unwrap();
+    assert!(
+        fix.action.contains("LEAFBRIDGE_LEAFLINK_LICENSE"),
+        "{}",
+        fix.action
+    );
+    assert!(fix.action.contains("`C11-0004128-LIC`"), "{}", fix.action);
+}

@@ -46,7 +46,7 @@ async fn text_output_gives_counts_before_details() {
         std::fs::write(std::path::Path::new(&keep).join("report.txt"), &text).unwrap();
     }
     let counts = text
-        .find("13 errors, 7 warnings, 2 info")
+        .find("13 errors, 9 warnings, 2 info")
         .expect("counts line");
     let details = text.find("Details").expect("details section");
     assert!(counts < details);

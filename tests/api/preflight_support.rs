@@ -73,6 +73,14 @@ pub fn check_settings(config: &Value) -> CheckSettings {
         strain_matching,
         routing: Routing::BySalesRep,
         feeding: FeedingFacilities::Only(facilities),
+        product_lines_managed: true,
+        leaflink_license: config["leaflink_license"].as_str().map(str::to_owned),
+        subcategory_map: config["subcategory_map"]
+            .as_object()
+            .into_iter()
+            .flatten()
+            .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_owned()))
+            .collect(),
     }
 }
 

@@ -29,6 +29,12 @@ pub fn seed() -> Value {
 pub fn seed_settings() -> SyncSettings {
     SyncSettings {
         category_map: vec![("Gummies".into(), "Edible".into())],
+        leaflink_license: Some("C11-0004127-LIC".into()),
+        subcategory_map: vec![
+            ("Flower".into(), "Indoor".into()),
+            ("Edible".into(), "Chocolates".into()),
+            ("Vape".into(), "Cartridges".into()),
+        ],
         ..SyncSettings::default()
     }
 }

@@ -4,8 +4,8 @@ use chrono::{DateTime, FixedOffset};
 
 use super::{LeafLinkClient, timestamp};
 use crate::leaflink::model::{
-    Batch, Brand, Category, ListingState, NewProduct, NewProductLine, NewStrain, Product,
-    ProductLine, ProductLinePatch, ProductPatch, Strain,
+    Batch, Brand, Category, License, ListingState, NewProduct, NewProductLine, NewStrain, Product,
+    ProductLine, ProductLinePatch, ProductPatch, Strain, Subcategory,
 };
 use crate::remote::ClientError;
 
@@ -126,5 +126,15 @@ impl LeafLinkClient {
 
     pub async fn get_batch(&self, id: i64) -> Result<Batch, ClientError> {
         self.get(&format!("batches/{id}/"), &[]).await
+    }
+
+    /// The company's compliance licenses: the ids a product's `license` may take.
+    pub async fn list_licenses(&self) -> Result<Vec<License>, ClientError> {
+        self.list_all("licenses/", &[]).await
+    }
+
+    /// Every product sub-category, each with its parent category id.
+    pub async fn list_subcategories(&self) -> Result<Vec<Subcategory>, ClientError> {
+        self.list_all("product-subcategories/", &[]).await
     }
 }

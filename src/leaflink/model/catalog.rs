@@ -83,6 +83,9 @@ pub struct Product {
     pub category: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sub_category: Option<i64>,
+    /// The company license the product is listed under (an id on create, a record in answers).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub license: Option<License>,
     #[serde(default)]
     pub strains: Vec<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -249,4 +252,31 @@ pub struct Batch {
     /// A string in LeafLink's schema; kept as sent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owner: Option<serde_json::Value>,
+}
+
+/// `GET /licenses/`: one of the company's compliance licenses. A product's `license` is this
+/// `id`, never the company id.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct License {
+    pub id: i64,
+    pub number: String,
+    #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
+    pub license_type: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display_type: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub classification: Option<String>,
+}
+
+/// `GET /product-subcategories/` (read-only): its own ids, each under one parent `category`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Subcategory {
+    pub id: i64,
+    pub name: String,
+    #[serde(default)]
+    pub slug: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// The id of the category this sub-category belongs to.
+    pub category: i64,
 }

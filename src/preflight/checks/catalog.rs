@@ -1,19 +1,23 @@
-//! Brands, product lines and categories that active items need in LeafLink.
+//! Brands, product lines, categories, sub-categories and the license that active items need in
+//! LeafLink.
 
 use std::collections::BTreeMap;
 
 use super::Context;
 use super::skus::item_ref;
 use crate::flourish::model as fl;
-use crate::matcher::Lookup;
 use crate::matcher::keys::name_key;
+use crate::matcher::{Lookup, SkuKey};
 use crate::preflight::finding::{Finding, RecordRef, Severity, Side};
+use crate::sync::items::listing::{resolve_license, resolve_subcategory};
 
 /// Catalogue findings.
 pub fn check(cx: &Context<'_>) -> Vec<Finding> {
     let mut findings = missing_brands(cx);
     findings.extend(missing_lines(cx));
     findings.extend(unresolved_categories(cx));
+    findings.extend(unresolved_subcategories(cx));
+    findings.extend(unresolved_license(cx));
     findings
 }
 
@@ -64,6 +68,9 @@ fn missing_brands(cx: &Context<'_>) -> Vec<Finding> {
 
 fn missing_lines(cx: &Context<'_>) -> Vec<Finding> {
     let mut findings = Vec::new();
+    if !cx.settings.product_lines_managed {
+        return findings;
+    }
     for item in &cx.active_items {
         let (Some(brand), Some(line)) = (text(&item.brand), text(&item.product_line)) else {
             continue;
@@ -118,4 +125,77 @@ fn unresolved_categories(cx: &Context<'_>) -> Vec<Finding> {
         );
     }
     findings
+}
+
+/// Custom categories whose LeafLink category resolves but no sub-category does: a new item of
+/// that category cannot be created in LeafLink.
+fn unresolved_subcategories(cx: &Context<'_>) -> Vec<Finding> {
+    let groups = group_by(cx, |i| text(&i.custom_category));
+    let categories = &cx.snapshot.leaflink.categories;
+    let mut findings = Vec::new();
+    for (custom, items) in groups {
+        let target = cx.settings.category_map.leaflink_name(custom);
+        let Lookup::One(id) = cx.catalog.category(target) else {
+            continue;
+        };
+        let Some(category) = categories.iter().find(|c| c.id == id) else {
+            continue;
+        };
+        let resolved = resolve_subcategory(
+            &cx.snapshot.leaflink.subcategories,
+            category,
+            Some(custom),
+            &cx.settings.subcategory_map,
+        );
+        if let Err(unresolved) = resolved {
+            findings.push(
+                Finding::new(
+                    "subcategory_unresolved",
+                    Severity::Warning,
+                    capitalised(&unresolved.problem),
+                )
+                .with(items.iter().map(|i| item_ref(i)))
+                .fix(Side::Leafbridge, unresolved.fix),
+            );
+        }
+    }
+    findings
+}
+
+/// No license to list new products under (none, or several and no setting naming one), when
+/// the first sync has products to create.
+fn unresolved_license(cx: &Context<'_>) -> Option<Finding> {
+    let creates = cx
+        .active_items
+        .iter()
+        .any(|i| !cx.products_by_sku.contains_key(&SkuKey::new(&i.sku)));
+    if !creates {
+        return None;
+    }
+    let licenses = &cx.snapshot.leaflink.licenses;
+    let unresolved = resolve_license(licenses, cx.settings.leaflink_license.as_deref()).err()?;
+    Some(
+        Finding::new(
+            "product_license_unresolved",
+            Severity::Error,
+            format!(
+                "No LeafLink license for new products: {}",
+                unresolved.problem
+            ),
+        )
+        .with(
+            licenses
+                .iter()
+                .map(|l| RecordRef::leaflink("license", l.id, l.number.trim())),
+        )
+        .fix(Side::Leafbridge, unresolved.fix),
+    )
+}
+
+fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
 }

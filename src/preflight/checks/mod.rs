@@ -39,6 +39,20 @@ pub struct CheckSettings {
     pub routing: Routing,
     /// Which facilities feed LeafLink quantities.
     pub feeding: FeedingFacilities,
+    /// The LeafLink license new products are listed under (`LEAFBRIDGE_LEAFLINK_LICENSE`).
+    #[serde(default)]
+    pub leaflink_license: Option<String>,
+    /// Custom or LeafLink category → sub-category (`LEAFBRIDGE_SUBCATEGORY_MAP`).
+    #[serde(default)]
+    pub subcategory_map: Vec<(String, String)>,
+    /// Whether leafbridge writes product lines (`LEAFBRIDGE_PRODUCT_FIELDS`); when not, a
+    /// missing line is not a finding.
+    #[serde(default = "managed")]
+    pub product_lines_managed: bool,
+}
+
+fn managed() -> bool {
+    true
 }
 
 impl CheckSettings {
@@ -65,6 +79,9 @@ impl CheckSettings {
             strain_matching: sync.strain_matching,
             routing,
             feeding,
+            leaflink_license: sync.leaflink_license.clone(),
+            subcategory_map: sync.subcategory_map.clone(),
+            product_lines_managed: sync.product_fields.product_line,
         }
     }
 }
@@ -76,6 +93,9 @@ impl Default for CheckSettings {
             strain_matching: StrainMatching::default(),
             routing: Routing::BySalesRep,
             feeding: FeedingFacilities::All,
+            leaflink_license: None,
+            subcategory_map: Vec::new(),
+            product_lines_managed: true,
         }
     }
 }

@@ -23,8 +23,8 @@ fn product(id: i64, sku: &str) -> Value {
     json!({"id": id, "sku": sku, "listing_state": "Available", "brand": 1})
 }
 
-/// One brand `B`, category `Flower`, strains `og kush`, `Blue Dream` and `BLUE DREAM`, one
-/// facility `f1`; items and products as given.
+/// One brand `B`, category `Flower` with its sub-category `Flower`, one license, strains
+/// `og kush`, `Blue Dream` and `BLUE DREAM`, one facility `f1`; items and products as given.
 fn snapshot(items: Value, products: Value) -> Snapshot {
     let strains = json!([{"id": 1, "name": "og kush"}, {"id": 2, "name": "Blue Dream"},
                          {"id": 3, "name": "BLUE DREAM"}]);
@@ -32,6 +32,8 @@ fn snapshot(items: Value, products: Value) -> Snapshot {
         leaflink: LeafLinkData {
             brands: list(json!([{"id": 1, "name": "B"}])),
             categories: list(json!([{"id": 1, "name": "Flower"}])),
+            subcategories: list(json!([{"id": 4, "name": "Flower", "category": 1}])),
+            licenses: list(json!([{"id": 9, "number": "C11-1"}])),
             strains: list(strains),
             products: list(products),
             ..LeafLinkData::default()
@@ -135,6 +137,41 @@ fn a_category_mapped_to_a_missing_leaflink_category_is_unresolved() {
         found.contains(&("category_unresolved".to_owned(), vec!["10".to_owned()])),
         "{found:?}"
     );
+}
+
+#[test]
+fn a_category_without_a_subcategory_and_several_licenses_without_the_setting_are_findings() {
+    let mut snap = snapshot(
+        json!([item("10", "A", "og kush"), item("11", "NEW", "og kush")]),
+        json!([product(5, "A")]),
+    );
+    snap.leaflink.subcategories = list(json!([{"id": 4, "name": "Indoor", "category": 1}]));
+    snap.leaflink.licenses =
+        list(json!([{"id": 9, "number": "C11-1"}, {"id": 8, "number": "C11-2"}]));
+    let listing = |(check, _): &(String, Vec<String>)| check.contains("unresolved");
+    let mut found = checks_of(&snap, &CheckSettings::default());
+    found.retain(listing);
+    assert_eq!(
+        found,
+        [
+            (
+                "product_license_unresolved".to_owned(),
+                vec!["9".to_owned(), "8".to_owned()]
+            ),
+            (
+                "subcategory_unresolved".to_owned(),
+                vec!["10".to_owned(), "11".to_owned()]
+            ),
+        ]
+    );
+    let settings = CheckSettings {
+        leaflink_license: Some("C11-2".into()),
+        subcategory_map: vec![("Flower".into(), "Indoor".into())],
+        ..CheckSettings::default()
+    };
+    let mut found = checks_of(&snap, &settings);
+    found.retain(listing);
+    assert!(found.is_empty(), "{found:?}");
 }
 
 #[test]

@@ -1,5 +1,5 @@
-//! The rest of the catalogue: strains (no update), brands, product lines, categories and
-//! batches.
+//! The rest of the catalogue: strains (no update), brands, product lines, categories,
+//! sub-categories, licenses and batches; and the `ProductCreate` schema check of `POST /products/`.
 
 use std::sync::Arc;
 
@@ -26,6 +26,8 @@ pub fn router() -> Router<Arc<Shared>> {
             get(get_line).patch(patch_line),
         )
         .route("/api/v2/product-categories/", get(list_categories))
+        .route("/api/v2/product-subcategories/", get(list_subcategories))
+        .route("/api/v2/licenses/", get(list_licenses))
         .route("/api/v2/batches/", get(list_batches))
         .route("/api/v2/batches/{id}/", get(get_batch))
 }
@@ -213,4 +215,159 @@ async fn get_batch(
         .find(|b| b.id == id)
         .ok_or_else(|| SimError::not_found("batch"))?;
     Ok(Json(json!(batch)))
+}
+
+async fn list_subcategories(
+    State(shared): State<Arc<Shared>>,
+    uri: Uri,
+    Query(params): Params,
+) -> Result<Json<Value>, SimError> {
+    let subcategories = shared.db.lock().product_subcategories.clone();
+    page(&shared, &uri, &params, subcategories)
+}
+
+/// The company's licenses; `number` filters exactly, as LeafLink's filter does.
+async fn list_licenses(
+    State(shared): State<Arc<Shared>>,
+    uri: Uri,
+    Query(params): Params,
+) -> Result<Json<Value>, SimError> {
+    let number = params.get("number");
+    let licenses: Vec<_> = shared
+        .db
+        .lock()
+        .licenses
+        .iter()
+        .filter(|l| number.is_none_or(|n| &l.number == n))
+        .cloned()
+        .collect();
+    page(&shared, &uri, &params, licenses)
+}
+
+/// The fields `ProductCreate` marks required in LeafLink's published schema.
+const CREATE_REQUIRED: &[&str] = &[
+    "name",
+    "description",
+    "retail_price",
+    "wholesale_price",
+    "sale_price",
+    "minimum_order",
+    "maximum_order",
+    "listing_state",
+    "inventory_management",
+    "unit_of_measure",
+    "unit_denomination",
+    "category",
+    "sub_category",
+    "seller",
+    "brand",
+    "manufacturer",
+    "strain_classification",
+    "sku",
+    "license",
+];
+
+/// The longest `external_ids` value LeafLink keeps.
+const EXTERNAL_ID_MAX: usize = 36;
+
+/// Checks a `POST /products/` body as the schema does: every required field present, every id
+/// naming a record that exists (the sub-category under the given category), and only issued
+/// `external_ids` keys. Each refusal is a 400 naming the field.
+pub(super) fn check_create(db: &Db, body: &Value) -> Result<(), SimError> {
+    let required = |field: &str| SimError::field(field, "This field is required.");
+    for field in CREATE_REQUIRED {
+        match body.get(*field) {
+            None | Some(Value::Null) => return Err(required(field)),
+            Some(Value::String(text)) if text.trim().is_empty() => return Err(required(field)),
+            Some(_) => {}
+        }
+    }
+    let category = pk(body, "category")?;
+    exists(
+        "category",
+        category,
+        db.product_categories.iter().any(|c| c.id == category),
+    )?;
+    let sub_category = pk(body, "sub_category")?;
+    let parent = db
+        .product_subcategories
+        .iter()
+        .find(|s| s.id == sub_category)
+        .map(|s| s.category);
+    exists("sub_category", sub_category, parent.is_some())?;
+    if parent != Some(category) {
+        return Err(SimError::field(
+            "sub_category",
+            format!("Sub-category {sub_category} does not belong to category {category}."),
+        ));
+    }
+    let license = pk(body, "license")?;
+    exists(
+        "license",
+        license,
+        db.licenses.iter().any(|l| l.id == license),
+    )?;
+    let brand = pk(body, "brand")?;
+    exists("brand", brand, db.brands.iter().any(|b| b.id == brand))?;
+    for field in ["seller", "manufacturer"] {
+        let company = pk(body, field)?;
+        exists(field, company, company == db.company.id)?;
+    }
+    for strain in body
+        .get("strains")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let id = strain
+            .as_i64()
+            .ok_or_else(|| SimError::field("strains", "Incorrect type. Expected pk value."))?;
+        exists("strains", id, db.strains.iter().any(|s| s.id == id))?;
+    }
+    check_external_ids(db, body.get("external_ids"))
+}
+
+/// Only keys LeafLink issued to the company, each value at most 36 characters.
+pub(super) fn check_external_ids(db: &Db, ids: Option<&Value>) -> Result<(), SimError> {
+    let ids = match ids {
+        None | Some(Value::Null) => return Ok(()),
+        Some(Value::Object(ids)) => ids,
+        Some(_) => return Err(SimError::field("external_ids", "Expected a dictionary.")),
+    };
+    for (key, value) in ids {
+        if !db.external_id_keys.iter().any(|issued| issued == key) {
+            return Err(SimError::field(
+                "external_ids",
+                format!("\"{key}\" is not an external id key issued to this company."),
+            ));
+        }
+        let text = match value {
+            Value::String(text) => text.clone(),
+            other => other.to_string(),
+        };
+        if text.chars().count() > EXTERNAL_ID_MAX {
+            return Err(SimError::field(
+                "external_ids",
+                format!("Ensure \"{key}\" has no more than {EXTERNAL_ID_MAX} characters."),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn pk(body: &Value, field: &str) -> Result<i64, SimError> {
+    body.get(field)
+        .and_then(Value::as_i64)
+        .ok_or_else(|| SimError::field(field, "Incorrect type. Expected pk value, received str."))
+}
+
+fn exists(field: &str, id: i64, found: bool) -> Result<(), SimError> {
+    if found {
+        Ok(())
+    } else {
+        Err(SimError::field(
+            field,
+            format!("Invalid pk \"{id}\" - object does not exist."),
+        ))
+    }
 }

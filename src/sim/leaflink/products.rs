@@ -65,7 +65,13 @@ fn without_computed(body: &Value) -> Result<serde_json::Map<String, Value>, SimE
 
 /// Creates a product as `POST /products/` does; emits a `create` product webhook.
 pub fn create(db: &mut Db, outbox: &WebhookOutbox, body: &Value) -> Result<Product, SimError> {
+    super::api_catalog::check_create(db, body)?;
     let mut fields = without_computed(body)?;
+    // Sent as an id, answered as the license record.
+    let license = fields
+        .remove("license")
+        .and_then(|id| id.as_i64())
+        .and_then(|id| db.licenses.iter().find(|l| l.id == id).cloned());
     if fields
         .get("description")
         .and_then(Value::as_str)
@@ -79,6 +85,7 @@ pub fn create(db: &mut Db, outbox: &WebhookOutbox, body: &Value) -> Result<Produ
     let mut product = to_product(Value::Object(fields))?;
     validate_product(db, &product)?;
     product.id = db.new_id();
+    product.license = license;
     product.reserved_qty = Decimal::from_f64(0.0);
     recompute_available(&mut product);
     product.modified = Some(db.tick());
@@ -95,6 +102,7 @@ pub fn update(
     patch: &Value,
 ) -> Result<Product, SimError> {
     let fields = without_computed(patch)?;
+    super::api_catalog::check_external_ids(db, fields.get("external_ids"))?;
     let current = db.product_mut(id)?.clone();
     let mut merged = serde_json::to_value(&current).expect("product serialises");
     for (name, value) in fields {

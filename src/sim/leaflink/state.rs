@@ -8,8 +8,8 @@ use chrono::{DateTime, FixedOffset, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::leaflink::model::{
-    Batch, Brand, Category, CompanyStaff, Customer, Decimal, OrderReceived, Product, ProductLine,
-    Strain,
+    Batch, Brand, Category, CompanyStaff, Customer, Decimal, License, OrderReceived, Product,
+    ProductLine, Strain, Subcategory,
 };
 
 /// The seller company the simulator speaks for.
@@ -42,6 +42,12 @@ pub struct Db {
     pub products: Vec<Product>,
     pub batches: Vec<Batch>,
     pub orders: Vec<OrderReceived>,
+    /// The company's compliance licenses (`GET /licenses/`).
+    pub licenses: Vec<License>,
+    /// `GET /product-subcategories/`, each under one category.
+    pub product_subcategories: Vec<Subcategory>,
+    /// The `external_ids` keys LeafLink has issued to this company; others are refused.
+    pub external_id_keys: Vec<String>,
     #[serde(skip)]
     next_id: i64,
     #[serde(skip)]
@@ -84,6 +90,8 @@ impl Db {
             .chain(self.customers.iter().map(|x| x.id))
             .chain(self.products.iter().map(|x| x.id))
             .chain(self.batches.iter().map(|x| x.id))
+            .chain(self.licenses.iter().map(|x| x.id))
+            .chain(self.product_subcategories.iter().map(|x| x.id))
             .chain(
                 self.orders
                     .iter()
@@ -179,20 +187,30 @@ pub fn recompute_available(product: &mut Product) {
     product.available_inventory = Decimal::from_f64(quantity - reserved);
 }
 
-/// An error answer in LeafLink's style: `{"detail": "..."}`.
+/// An error answer in LeafLink's style: `{"detail": "..."}`, or for a refused field of a write
+/// `{"<field>": ["..."]}`.
 #[derive(Debug)]
 pub struct SimError {
     pub status: StatusCode,
     pub detail: String,
+    /// The field a validation error is about.
+    pub field: Option<String>,
 }
 
 impl std::fmt::Display for SimError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "LeafLink simulator refused ({}): {}",
-            self.status, self.detail
-        )
+        match &self.field {
+            Some(field) => write!(
+                f,
+                "LeafLink simulator refused ({}): {field}: {}",
+                self.status, self.detail
+            ),
+            None => write!(
+                f,
+                "LeafLink simulator refused ({}): {}",
+                self.status, self.detail
+            ),
+        }
     }
 }
 
@@ -203,6 +221,16 @@ impl SimError {
         Self {
             status: StatusCode::BAD_REQUEST,
             detail: detail.into(),
+            field: None,
+        }
+    }
+
+    /// A 400 about one field, answered as `{"<field>": ["<message>"]}`.
+    pub fn field(field: &str, message: impl Into<String>) -> Self {
+        Self {
+            status: StatusCode::BAD_REQUEST,
+            detail: message.into(),
+            field: Some(field.to_owned()),
         }
     }
 
@@ -218,16 +246,17 @@ impl SimError {
         Self {
             status: StatusCode::NOT_FOUND,
             detail: format!("{what} not found"),
+            field: None,
         }
     }
 }
 
 impl IntoResponse for SimError {
     fn into_response(self) -> Response {
-        (
-            self.status,
-            Json(serde_json::json!({"detail": self.detail})),
-        )
-            .into_response()
+        let body = match &self.field {
+            Some(field) => serde_json::json!({ field.as_str(): [self.detail] }),
+            None => serde_json::json!({"detail": self.detail}),
+        };
+        (self.status, Json(body)).into_response()
     }
 }

@@ -11,8 +11,9 @@ use crate::sync::SyncContext;
 use crate::sync::inventory::current_total;
 use crate::sync::record::Writes;
 
-use super::create::new_product;
+use super::create::{Listing, new_product};
 use super::links::{record_product, record_strain};
+use super::listing::{Unresolved, resolve_license, resolve_subcategory};
 use super::load::Loaded;
 
 /// Applies `plan`; `Some(outcome)` when a step stopped it (earlier writes stay listed).
@@ -121,13 +122,67 @@ async fn create_product(
     created_strain: Option<i64>,
     writes: &mut Writes,
 ) -> Result<(), Stop> {
-    let quantity = current_total(ctx, &planned.sku).await?;
+    let listing = listing(ctx, loaded, planned).await?;
+    // Without stock management LeafLink's own quantity stands; a new product starts at zero.
+    let quantity = if ctx.settings.manage_stock {
+        current_total(ctx, &planned.sku).await?
+    } else {
+        rust_decimal::Decimal::ZERO
+    };
     let strain = strain_id(&planned.strain, created_strain);
-    let body = new_product(planned, loaded, strain, quantity).map_err(Stop::Outcome)?;
+    let key = ctx.settings.product_external_id_key.as_deref();
+    let body =
+        new_product(planned, loaded, strain, quantity, &listing, key).map_err(Stop::Outcome)?;
     let product = ctx.leaflink.create_product(&body).await?;
     writes.push("leaflink", "create_product", Some(product.id.to_string()));
     record_product(ctx, &planned.sku, Some(&loaded.item.id), product.id).await?;
     Ok(())
+}
+
+/// The license and sub-category a new product is listed under, read from LeafLink (only when
+/// a product is created, so updates cost no extra calls).
+async fn listing(
+    ctx: &SyncContext,
+    loaded: &Loaded,
+    planned: &PlannedProduct,
+) -> Result<Listing, Stop> {
+    let (licenses, subcategories) = tokio::try_join!(
+        ctx.leaflink.list_licenses(),
+        ctx.leaflink.list_subcategories()
+    )?;
+    let unresolved = |u: Unresolved| {
+        Stop::Outcome(Outcome::attention_fix(
+            format!(
+                "cannot create the LeafLink product of SKU \"{}\": {}",
+                planned.sku, u.problem
+            ),
+            System::LeafLink,
+            u.fix,
+        ))
+    };
+    let license =
+        resolve_license(&licenses, ctx.settings.leaflink_license.as_deref()).map_err(unresolved)?;
+    let category = loaded
+        .leaflink_categories
+        .iter()
+        .find(|c| c.id == planned.category)
+        .ok_or_else(|| {
+            unresolved(Unresolved {
+                problem: format!("LeafLink has no category {}", planned.category),
+                fix: "map the item's custom category to a LeafLink category".to_owned(),
+            })
+        })?;
+    let sub_category = resolve_subcategory(
+        &subcategories,
+        category,
+        loaded.item.custom_category.as_deref(),
+        &ctx.settings.subcategory_map,
+    )
+    .map_err(unresolved)?;
+    Ok(Listing {
+        license,
+        sub_category,
+    })
 }
 
 async fn patch_product(

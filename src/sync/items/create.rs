@@ -7,8 +7,8 @@
 //! | Field | Value | Why |
 //! |---|---|---|
 //! | `seller`, `manufacturer` | the company owning the item's brand | brands are the seller's own; LeafLink says manufacturer is usually the seller |
-//! | `license` | that company id | no licence lookup is in the contract: a real account may refuse it, which ends in `needs_attention` with LeafLink's words |
-//! | `sub_category` | the category id | no sub-category lookup is in the contract either; same consequence |
+//! | `license` | one of the company's licenses (`GET /licenses/`): the one `LEAFBRIDGE_LEAFLINK_LICENSE` names, else the only one | a license id, never the company id; unresolved → `needs_attention` naming the setting |
+//! | `sub_category` | from `GET /product-subcategories/` under the product's category: `LEAFBRIDGE_SUBCATEGORY_MAP`, else the one named like the Flourish custom category | its own ids, never a category id; unresolved → `needs_attention` naming the map |
 //! | `unit_of_measure` | from Flourish `uom` (`Each` → `Unit`, grams → `Gram`, …), else `Unit` | |
 //! | `sell_in_unit_of_measure`, `unit_multiplier` | none, 1 | selling in cases is set up by hand in LeafLink; leafbridge does not manage it |
 //! | `unit_denomination` | 1 (`"1"`) | one unit per unit |
@@ -18,7 +18,7 @@
 //! | `wholesale_price` | Flourish `price` (per each; one unit per sell unit), else `0.00` | |
 //! | `retail_price`, `sale_price` | `0.00` | the schema's advice when the source has none |
 //! | `minimum_order`, `maximum_order` | `1`, `100000` | one unit; the schema's advice for "no maximum" |
-//! | `external_ids` | `{"flourish_item_id": <id>}` | lets a person trace the product back |
+//! | `external_ids` | `{<LEAFBRIDGE_PRODUCT_EXTERNAL_ID_KEY>: <item id>}`, none without the setting | LeafLink issues the keys and refuses others |
 
 use rust_decimal::Decimal;
 
@@ -30,12 +30,21 @@ use crate::matcher::{Outcome, System};
 
 use super::load::Loaded;
 
-/// The full create body for a planned product; `strain` is the resolved strain id.
+/// Where a product is listed: the license and sub-category ids already resolved.
+pub(super) struct Listing {
+    pub license: i64,
+    pub sub_category: i64,
+}
+
+/// The full create body for a planned product; `strain` is the resolved strain id and
+/// `external_id_key` the operator's issued key, if any.
 pub(super) fn new_product(
     planned: &PlannedProduct,
     loaded: &Loaded,
     strain: Option<i64>,
     quantity: Decimal,
+    listing: &Listing,
+    external_id_key: Option<&str>,
 ) -> Result<NewProduct, Outcome> {
     let company = seller(planned.brand, loaded)?;
     let price = loaded
@@ -43,8 +52,11 @@ pub(super) fn new_product(
         .price
         .and_then(Decimal::from_f64_retain)
         .unwrap_or_default();
-    let mut external_ids = serde_json::Map::new();
-    external_ids.insert("flourish_item_id".into(), loaded.item.id.clone().into());
+    let external_ids = external_id_key.map(|key| {
+        let mut ids = serde_json::Map::new();
+        ids.insert(key.to_owned(), loaded.item.id.clone().into());
+        ids
+    });
     Ok(NewProduct {
         sku: planned.sku.clone(),
         name: planned.name.clone(),
@@ -56,7 +68,7 @@ pub(super) fn new_product(
         brand: planned.brand,
         product_line: planned.product_line,
         category: planned.category,
-        sub_category: planned.category,
+        sub_category: listing.sub_category,
         strains: strain.into_iter().collect(),
         strain_classification: classification(strain, loaded),
         quantity: LeafLinkDecimal(format!("{:.4}", quantity.round_dp(4))),
@@ -69,8 +81,8 @@ pub(super) fn new_product(
         unit_denomination: 1,
         seller: company,
         manufacturer: company,
-        license: company,
-        external_ids: Some(external_ids),
+        license: listing.license,
+        external_ids,
     })
 }
 

@@ -5,7 +5,9 @@ use crate::flourish::ItemFilter;
 use crate::flourish::model::Item as FlourishItem;
 use crate::jobs::JobError;
 use crate::leaflink::client::ProductQuery;
-use crate::leaflink::model::{Brand, Product as LeafLinkProduct, Strain as LeafLinkStrain};
+use crate::leaflink::model::{
+    Brand, Category, Product as LeafLinkProduct, Strain as LeafLinkStrain,
+};
 use crate::matcher::keys::{CategoryMap, SkuKey};
 use crate::matcher::records::Item;
 use crate::matcher::{Catalog, LinkSet, Outcome, ProductIndex, StrainIndex, System};
@@ -22,6 +24,8 @@ pub(super) struct Loaded {
     pub products: ProductIndex,
     pub catalog: Catalog,
     pub brands: Vec<Brand>,
+    /// LeafLink's categories, for the sub-category of a new product.
+    pub leaflink_categories: Vec<Category>,
     pub strains: Vec<LeafLinkStrain>,
     pub strain_index: StrainIndex,
     pub categories: CategoryMap,
@@ -67,13 +71,18 @@ fn stopped_at_gate(item: &Item) -> bool {
 
 /// Reads LeafLink and the links for `item`; an `Outcome` when a problem shows before planning.
 pub(super) async fn load(ctx: &SyncContext, item: FlourishItem) -> Result<Loaded, LoadStop> {
-    let record = item_record(&item);
+    let mut record = item_record(&item);
+    if !ctx.settings.product_fields.product_line {
+        // Not managed: never resolved, so never written nor reported missing.
+        record.product_line = None;
+    }
     let mut loaded = Loaded {
         item,
         record,
         products: ProductIndex::default(),
         catalog: Catalog::default(),
         brands: Vec::new(),
+        leaflink_categories: Vec::new(),
         strains: Vec::new(),
         strain_index: StrainIndex::default(),
         categories: CategoryMap::new(ctx.settings.category_map.iter().cloned()),
@@ -176,6 +185,7 @@ async fn load_catalog(ctx: &SyncContext, loaded: &mut Loaded) -> Result<(), Load
     let records = crate::sync::convert::strains(&strains);
     loaded.strain_index = StrainIndex::new(&records, ctx.settings.strain_matching);
     loaded.brands = brands;
+    loaded.leaflink_categories = categories;
     loaded.strains = strains;
     if let Some(name) = loaded.record.strain_name.clone()
         && let Some(id) = strain_for_name(ctx, &name).await?

@@ -13,6 +13,7 @@
 mod apply;
 mod create;
 pub(crate) mod links;
+pub(crate) mod listing;
 pub(crate) mod load;
 
 use std::sync::Arc;
@@ -21,8 +22,10 @@ use serde_json::json;
 
 use super::record::{self, Writes};
 use super::{SyncContext, entity_id};
+use crate::config::ProductFields;
 use crate::jobs::{JobContext, JobError, Processed, Processor, Processors};
-use crate::matcher::{ItemContext, ItemPlan, Outcome, OutcomeKind, plan_item};
+use crate::matcher::item::StrainRef;
+use crate::matcher::{ItemContext, ItemPlan, ItemStep, Outcome, OutcomeKind, plan_item};
 use load::{LoadStop, Loaded, load, read_item};
 
 /// The job kind this flow handles.
@@ -70,7 +73,9 @@ impl ItemProcessor {
             categories: &loaded.categories,
             links: &loaded.links,
         };
-        Ok(match plan_item(&loaded.record, &context) {
+        let planned = plan_item(&loaded.record, &context)
+            .and_then(|plan| managed_only(plan, self.ctx.settings.product_fields));
+        Ok(match planned {
             Ok(plan) => Planned::Plan(Box::new(loaded), plan),
             Err(outcome) if keep_links && outcome.kind == OutcomeKind::Unchanged => {
                 // In step already: make sure both links exist (a link may have come from
@@ -119,4 +124,42 @@ impl Processor for ItemProcessor {
             Planned::Plan(_, plan) => json!({ "plan": plan, "summary": plan.summary() }),
         })
     }
+}
+
+/// Drops from the plan's updates the product fields leafbridge does not manage
+/// (`LEAFBRIDGE_PRODUCT_FIELDS`); a create keeps every field LeafLink requires. A plan left
+/// without writes is `unchanged`: an unmanaged difference is not a mismatch to fix.
+fn managed_only(mut plan: ItemPlan, fields: ProductFields) -> Result<ItemPlan, Outcome> {
+    if fields == ProductFields::ALL {
+        return Ok(plan);
+    }
+    for step in &mut plan.steps {
+        if let ItemStep::PatchProduct { patch, .. } = step {
+            patch.name = patch.name.take().filter(|_| fields.name);
+            patch.description = patch.description.take().filter(|_| fields.description);
+            patch.brand = patch.brand.filter(|_| fields.brand);
+            patch.product_line = patch.product_line.filter(|_| fields.product_line);
+            patch.category = patch.category.filter(|_| fields.category);
+            patch.strain = patch.strain.take().filter(|_| fields.strains);
+        }
+    }
+    plan.steps
+        .retain(|step| !matches!(step, ItemStep::PatchProduct { patch, .. } if patch.is_empty()));
+    let strain_needed = plan.steps.iter().any(|step| match step {
+        ItemStep::CreateProduct(new) => new.strain == Some(StrainRef::Created),
+        ItemStep::PatchProduct { patch, .. } => patch.strain == Some(StrainRef::Created),
+        _ => false,
+    });
+    if !strain_needed {
+        plan.steps
+            .retain(|step| !matches!(step, ItemStep::CreateStrain { .. }));
+    }
+    if plan.steps.is_empty() {
+        return Err(Outcome::unchanged(format!(
+            "LeafLink product for SKU \"{}\" matches Flourish item in every managed field \
+             (LEAFBRIDGE_PRODUCT_FIELDS)",
+            plan.sku
+        )));
+    }
+    Ok(plan)
 }

@@ -77,12 +77,14 @@ impl Poller {
         }
     }
 
-    /// The configured interval; zero turns the poller off.
+    /// The configured interval; zero turns the poller off (inventory: also when stock is not
+    /// managed).
     pub fn interval(self, settings: &SyncSettings) -> Duration {
         match self {
             Self::Orders => settings.poll_orders,
             Self::Customers => settings.poll_customers,
             Self::Items => settings.poll_items,
+            Self::Inventory if !settings.manage_stock => Duration::ZERO,
             Self::Inventory => settings.poll_inventory,
         }
     }
