@@ -63,7 +63,12 @@ impl Application {
         let Wiring { processors, sync } = wiring(&db)?;
         let metrics = Metrics::new();
         let new_jobs = Arc::new(Notify::new());
-        let ingest = Ingest::start(db.clone(), config.dedupe_retention, Arc::clone(&new_jobs));
+        let ingest = Ingest::start_with(
+            db.clone(),
+            config.dedupe_retention,
+            Arc::clone(&new_jobs),
+            metrics.clone(),
+        );
         let state = AppState {
             db: db.clone(),
             ingest,

@@ -1,25 +1,47 @@
 //! Group commit: one writer task stores the events of many concurrent requests in one
-//! transaction, then answers each request. Nothing is acknowledged before its commit.
+//! transaction, then answers each request. Nothing is acknowledged before its commit. The writer
+//! is supervised: if it panics, the requests of its batch fail (and are retried by their
+//! senders), and it is started again on the same queue, so later requests only wait.
 
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
+use futures::FutureExt;
 use sqlx::pool::PoolConnection;
 use sqlx::{Any, Connection};
 use tokio::sync::{Notify, mpsc, oneshot};
 
+use crate::jobs::worker::{MAX_RESTART_DELAY, MIN_RESTART_DELAY};
+use crate::metrics::Metrics;
 use crate::store::events::{self, NewEvent, Stored};
-use crate::store::{Db, now_ms};
+use crate::store::{Backend, Db, now_ms};
 
 /// Most events committed together.
 const MAX_BATCH: usize = 256;
 
 type Reply = oneshot::Sender<Result<Stored, String>>;
 
+/// What the writer is asked to do.
+enum Request {
+    Store(Box<NewEvent>, Reply),
+    /// Panic, so that tests can show the writer is restarted ([`Ingest::inject_writer_panic`]).
+    Panic,
+}
+
 /// Handle to the writer; cheap to clone. Dropping every handle stops the writer.
 #[derive(Clone, Debug)]
 pub struct Ingest {
-    sender: mpsc::Sender<(NewEvent, Reply)>,
+    sender: mpsc::Sender<Request>,
+}
+
+impl std::fmt::Debug for Request {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Store(event, _) => f.debug_tuple("Store").field(&event.entity_key).finish(),
+            Self::Panic => f.write_str("Panic"),
+        }
+    }
 }
 
 /// Why an event could not be stored (the request answers 503, the sender retries).
@@ -30,8 +52,24 @@ pub struct IngestError(pub String);
 impl Ingest {
     /// Starts the writer task; `new_jobs` is notified after every commit that added jobs.
     pub fn start(db: Db, dedupe_retention: Duration, new_jobs: Arc<Notify>) -> Self {
+        Self::start_with(db, dedupe_retention, new_jobs, Metrics::new())
+    }
+
+    /// Like [`Ingest::start`], counting the writer's restarts and downtime in `metrics`.
+    pub fn start_with(
+        db: Db,
+        dedupe_retention: Duration,
+        new_jobs: Arc<Notify>,
+        metrics: Metrics,
+    ) -> Self {
         let (sender, receiver) = mpsc::channel(4 * MAX_BATCH);
-        tokio::spawn(writer(db, dedupe_retention, new_jobs, receiver));
+        let writer = Supervised {
+            db,
+            retention: dedupe_retention,
+            new_jobs,
+            metrics,
+        };
+        tokio::spawn(writer.run(receiver));
         Self { sender }
     }
 
@@ -39,7 +77,7 @@ impl Ingest {
     pub async fn store(&self, event: NewEvent) -> Result<Stored, IngestError> {
         let (reply, answer) = oneshot::channel();
         self.sender
-            .send((event, reply))
+            .send(Request::Store(Box::new(event), reply))
             .await
             .map_err(|_| IngestError("the writer has stopped".into()))?;
         answer
@@ -47,30 +85,81 @@ impl Ingest {
             .map_err(|_| IngestError("the writer stopped before answering".into()))?
             .map_err(IngestError)
     }
-}
 
-async fn writer(
-    db: Db,
-    retention: Duration,
-    new_jobs: Arc<Notify>,
-    mut receiver: mpsc::Receiver<(NewEvent, Reply)>,
-) {
-    let mut writer = Writer::new(db);
-    let mut batch = Vec::with_capacity(MAX_BATCH);
-    while receiver.recv_many(&mut batch, MAX_BATCH).await > 0 {
-        let now = now_ms();
-        let cutoff = now - retention.as_millis() as i64;
-        let (events, replies): (Vec<NewEvent>, Vec<Reply>) = batch.drain(..).unzip();
-        let results = writer.store(&events, now, cutoff).await;
-        for (reply, result) in replies.into_iter().zip(results) {
-            let _ = reply.send(result);
-        }
-        new_jobs.notify_waiters();
+    /// Makes the writer panic when it reaches this request, as a fault in logging or a driver
+    /// would. Nothing in leafbridge calls it: tests use it to show that ingest carries on.
+    pub async fn inject_writer_panic(&self) {
+        let _ = self.sender.send(Request::Panic).await;
     }
 }
 
-/// Commits batches on a connection it keeps between batches, which saves taking one from the
-/// pool (and checking it) every time.
+/// The writer's loop and what it needs to start again.
+struct Supervised {
+    db: Db,
+    retention: Duration,
+    new_jobs: Arc<Notify>,
+    metrics: Metrics,
+}
+
+impl Supervised {
+    /// Runs the writer until every handle is dropped, restarting it after each panic with a
+    /// pause that doubles while it keeps dying; readiness reports it down during the pause.
+    async fn run(self, mut receiver: mpsc::Receiver<Request>) {
+        let mut delay = MIN_RESTART_DELAY;
+        let mut started = Instant::now();
+        loop {
+            let run = AssertUnwindSafe(self.write(&mut receiver)).catch_unwind();
+            let Err(panic) = run.await else { return };
+            if started.elapsed() > MAX_RESTART_DELAY * 4 {
+                delay = MIN_RESTART_DELAY;
+            }
+            self.metrics.writer_down(true);
+            self.metrics.task_restarted("writer");
+            tracing::error!(
+                panic = %crate::jobs::panic_message(panic.as_ref()),
+                restart_in_ms = delay.as_millis() as u64,
+                "the group-commit writer panicked; restarting it"
+            );
+            tokio::time::sleep(delay).await;
+            delay = (delay * 2).min(MAX_RESTART_DELAY);
+            started = Instant::now();
+            self.metrics.writer_down(false);
+        }
+    }
+
+    async fn write(&self, receiver: &mut mpsc::Receiver<Request>) {
+        let mut writer = Writer::new(self.db.clone());
+        let mut batch = Vec::with_capacity(MAX_BATCH);
+        while receiver.recv_many(&mut batch, MAX_BATCH).await > 0 {
+            let now = now_ms();
+            let cutoff = now - self.retention.as_millis() as i64;
+            let mut events = Vec::with_capacity(batch.len());
+            let mut replies = Vec::with_capacity(batch.len());
+            let mut panic = false;
+            for request in batch.drain(..) {
+                match request {
+                    Request::Store(event, reply) => {
+                        events.push(*event);
+                        replies.push(reply);
+                    }
+                    Request::Panic => panic = true,
+                }
+            }
+            let results = writer.store(&events, now, cutoff).await;
+            for (reply, result) in replies.into_iter().zip(results) {
+                let _ = reply.send(result);
+            }
+            self.new_jobs.notify_waiters();
+            if panic {
+                panic!("the writer was asked to panic");
+            }
+        }
+    }
+}
+
+/// Commits batches on a write connection. On PostgreSQL it keeps the connection between batches,
+/// which saves taking one from the pool (and checking it) every time; on SQLite it gives the one
+/// write connection back after each batch.
 pub(crate) struct Writer {
     db: Db,
     connection: Option<PoolConnection<Any>>,
@@ -115,7 +204,7 @@ impl Writer {
     ) -> sqlx::Result<Vec<Stored>> {
         let connection = match &mut self.connection {
             Some(connection) => connection,
-            slot => slot.insert(self.db.pool.acquire().await?),
+            slot => slot.insert(self.db.writes.acquire().await?),
         };
         let result = async {
             let mut tx = connection.begin().await?;
@@ -124,8 +213,9 @@ impl Writer {
             Ok(results)
         }
         .await;
-        if result.is_err() {
-            // The connection may be broken: give it back and take a checked one next time.
+        if result.is_err() || self.db.backend == Backend::Sqlite {
+            // On error the connection may be broken: give it back and take a checked one next
+            // time. SQLite's one write connection is shared with job claims and completions.
             self.connection = None;
         }
         result

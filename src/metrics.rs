@@ -1,8 +1,9 @@
-//! Prometheus metrics: webhooks by source and result, job runs and their duration, and queue
-//! gauges read from the store at scrape time.
+//! Prometheus metrics: webhooks by source and result, job runs and their duration, queue gauges
+//! read from the store at scrape time, restarts of supervised tasks and retention passes; plus
+//! whether the supervised tasks (the group-commit writer, the worker slots) are up, for readiness.
 
 use std::sync::Arc;
-use std::sync::atomic::AtomicU64;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use prometheus_client::encoding::EncodeLabelSet;
@@ -36,6 +37,24 @@ struct StateLabels {
     state: String,
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct TaskLabels {
+    task: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct TableLabels {
+    table: String,
+}
+
+/// Whether the supervised tasks are up.
+#[derive(Debug, Default)]
+struct Tasks {
+    writer_down: AtomicBool,
+    slots_wanted: AtomicUsize,
+    slots_running: AtomicUsize,
+}
+
 type HistogramFamily = Family<KindLabels, Histogram, fn() -> Histogram>;
 
 struct Inner {
@@ -45,6 +64,10 @@ struct Inner {
     job_seconds: HistogramFamily,
     jobs: Family<StateLabels, Gauge>,
     oldest_pending: Gauge<f64, AtomicU64>,
+    restarts: Family<TaskLabels, Counter>,
+    retention_deleted: Family<TableLabels, Counter>,
+    retention_passes: Counter,
+    tasks: Tasks,
 }
 
 /// Shared handle to every metric; cheap to clone.
@@ -114,6 +137,24 @@ impl Metrics {
             "Age of the oldest job waiting to run",
             oldest_pending.clone(),
         );
+        let restarts = Family::<TaskLabels, Counter>::default();
+        registry.register(
+            "task_restarts",
+            "Supervised tasks (writer, worker) restarted after they died",
+            restarts.clone(),
+        );
+        let retention_deleted = Family::<TableLabels, Counter>::default();
+        registry.register(
+            "retention_deleted_rows",
+            "Rows deleted by retention, by table",
+            retention_deleted.clone(),
+        );
+        let retention_passes = Counter::default();
+        registry.register(
+            "retention_passes",
+            "Completed retention passes",
+            retention_passes.clone(),
+        );
         let inner = Inner {
             registry,
             webhooks,
@@ -121,6 +162,10 @@ impl Metrics {
             job_seconds,
             jobs,
             oldest_pending,
+            restarts,
+            retention_deleted,
+            retention_passes,
+            tasks: Tasks::default(),
         };
         Self {
             inner: Arc::new(inner),
@@ -156,6 +201,58 @@ impl Metrics {
             .observe(elapsed.as_secs_f64());
     }
 
+    /// Counts one restart of a supervised task (`writer` or `worker`).
+    pub fn task_restarted(&self, task: &str) {
+        let labels = TaskLabels {
+            task: task.to_owned(),
+        };
+        self.inner.restarts.get_or_create(&labels).inc();
+    }
+
+    /// Counts one finished retention pass and the rows it deleted per table.
+    pub fn retention_pass(&self, deleted: &[(&str, u64)]) {
+        for (table, rows) in deleted {
+            let labels = TableLabels {
+                table: (*table).to_owned(),
+            };
+            self.inner
+                .retention_deleted
+                .get_or_create(&labels)
+                .inc_by(*rows);
+        }
+        self.inner.retention_passes.inc();
+    }
+
+    /// Marks the group-commit writer down (between its death and its restart) or up.
+    pub fn writer_down(&self, down: bool) {
+        self.inner.tasks.writer_down.store(down, Ordering::SeqCst);
+    }
+
+    /// How many worker slots should be running (0 when this process runs no worker).
+    pub fn worker_slots_wanted(&self, slots: usize) {
+        self.inner.tasks.slots_wanted.store(slots, Ordering::SeqCst);
+    }
+
+    /// A worker slot started; the guard counts it stopped when dropped, panic or not.
+    pub fn worker_slot_running(&self) -> SlotRunning {
+        self.inner
+            .tasks
+            .slots_running
+            .fetch_add(1, Ordering::SeqCst);
+        SlotRunning(self.clone())
+    }
+
+    /// What is down, for readiness: `None` when the writer and every wanted worker slot run.
+    pub fn tasks_down(&self) -> Option<String> {
+        let tasks = &self.inner.tasks;
+        if tasks.writer_down.load(Ordering::SeqCst) {
+            return Some("the group-commit writer is restarting".into());
+        }
+        let wanted = tasks.slots_wanted.load(Ordering::SeqCst);
+        let running = tasks.slots_running.load(Ordering::SeqCst);
+        (running < wanted).then(|| format!("{running} of {wanted} worker slots are running"))
+    }
+
     /// Renders the text exposition format, with the queue gauges set from `queue`.
     pub fn render(&self, queue: &QueueStats) -> String {
         let states = [
@@ -179,5 +276,18 @@ impl Metrics {
         prometheus_client::encoding::text::encode(&mut text, &self.inner.registry)
             .expect("writing to a String cannot fail");
         text
+    }
+}
+
+/// A running worker slot, counted until dropped.
+pub struct SlotRunning(Metrics);
+
+impl Drop for SlotRunning {
+    fn drop(&mut self) {
+        self.0
+            .inner
+            .tasks
+            .slots_running
+            .fetch_sub(1, Ordering::SeqCst);
     }
 }

@@ -1,5 +1,5 @@
-//! Operations endpoints: liveness, readiness (database reachable, migrations applied) and
-//! Prometheus metrics.
+//! Operations endpoints: liveness, readiness (database reachable, migrations applied, writer and
+//! workers running) and Prometheus metrics.
 
 use axum::Json;
 use axum::extract::State;
@@ -23,14 +23,18 @@ async fn healthz() -> Json<serde_json::Value> {
     Json(json!({"status": "ok"}))
 }
 
+/// Ready when the database answers with every migration applied and the supervised tasks (the
+/// group-commit writer, the worker slots) are running: not while one of them is restarting.
 async fn readyz(State(state): State<AppState>) -> Result<Json<serde_json::Value>, ApiError> {
-    if state.db.is_ready().await {
-        Ok(Json(json!({"status": "ready"})))
-    } else {
-        Err(ApiError::Unavailable(
+    if !state.db.is_ready().await {
+        return Err(ApiError::Unavailable(
             "database unreachable or migrations not applied".into(),
-        ))
+        ));
     }
+    if let Some(down) = state.metrics.tasks_down() {
+        return Err(ApiError::Unavailable(down));
+    }
+    Ok(Json(json!({"status": "ready"})))
 }
 
 async fn metrics(State(state): State<AppState>) -> Result<impl IntoResponse, ApiError> {

@@ -1,5 +1,6 @@
 //! The worker: claims one job at a time per slot under a lease, runs its processor outside any
-//! transaction (heartbeating the lease), and records the result in a short completion.
+//! transaction (heartbeating the lease), and records the result in a short completion. A slot
+//! that dies is logged, counted and started again.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -7,6 +8,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
 
 use super::{JobContext, JobError, Processed, Processors, backoff};
 use crate::metrics::Metrics;
@@ -24,6 +26,11 @@ pub struct WorkerSettings {
     /// How long running jobs may take to finish after shutdown starts.
     pub shutdown_grace: Duration,
 }
+
+/// The first pause before a dead task is started again.
+pub const MIN_RESTART_DELAY: Duration = Duration::from_millis(200);
+/// The longest pause before a task that keeps dying is started again.
+pub const MAX_RESTART_DELAY: Duration = Duration::from_secs(10);
 
 /// Runs jobs from the store through the registered processors.
 pub struct Worker {
@@ -55,16 +62,52 @@ impl Worker {
     }
 
     /// Runs `concurrency` loops until `shutdown`, then lets running jobs finish within the grace
-    /// period and gives back the rest.
+    /// period and gives back the rest. A loop that panics is started again after a pause that
+    /// doubles with each death in a row (up to [`MAX_RESTART_DELAY`]); its job, still leased,
+    /// runs again once the lease expires.
     pub async fn run(self: Arc<Self>, shutdown: CancellationToken) {
         let mut slots = tokio::task::JoinSet::new();
+        self.metrics.worker_slots_wanted(self.settings.concurrency);
         for _ in 0..self.settings.concurrency {
-            let worker = Arc::clone(&self);
-            let shutdown = shutdown.clone();
-            slots.spawn(async move { worker.slot(shutdown).await });
+            self.spawn_slot(&mut slots, &shutdown, Duration::ZERO);
         }
-        while slots.join_next().await.is_some() {}
+        let mut delay = MIN_RESTART_DELAY;
+        let mut last_death = Instant::now();
+        while let Some(joined) = slots.join_next().await {
+            let Err(error) = joined else { continue };
+            if shutdown.is_cancelled() || !error.is_panic() {
+                continue;
+            }
+            let message = super::panic_message(error.into_panic().as_ref());
+            if last_death.elapsed() > MAX_RESTART_DELAY * 4 {
+                delay = MIN_RESTART_DELAY;
+            }
+            last_death = Instant::now();
+            tracing::error!(panic = %message, restart_in_ms = delay.as_millis() as u64, "a worker slot panicked; restarting it");
+            self.metrics.task_restarted("worker");
+            self.spawn_slot(&mut slots, &shutdown, delay);
+            delay = (delay * 2).min(MAX_RESTART_DELAY);
+        }
+        self.metrics.worker_slots_wanted(0);
         tracing::info!("worker stopped");
+    }
+
+    fn spawn_slot(
+        self: &Arc<Self>,
+        slots: &mut tokio::task::JoinSet<()>,
+        shutdown: &CancellationToken,
+        after: Duration,
+    ) {
+        let worker = Arc::clone(self);
+        let shutdown = shutdown.clone();
+        slots.spawn(async move {
+            tokio::select! {
+                _ = tokio::time::sleep(after) => {}
+                _ = shutdown.cancelled() => return,
+            }
+            let _running = worker.metrics.worker_slot_running();
+            worker.slot(shutdown).await
+        });
     }
 
     async fn slot(&self, shutdown: CancellationToken) {
@@ -116,9 +159,17 @@ impl Worker {
         now: i64,
         shutdown: &CancellationToken,
     ) -> anyhow::Result<()> {
-        let started = Instant::now();
         let span = tracing::info_span!("job", job.id = %job.id, job.kind = %job.kind, job.attempt = job.attempt);
-        let _enter = span.enter();
+        self.run_in_span(job, now, shutdown).instrument(span).await
+    }
+
+    async fn run_in_span(
+        &self,
+        job: ClaimedJob,
+        now: i64,
+        shutdown: &CancellationToken,
+    ) -> anyhow::Result<()> {
+        let started = Instant::now();
         let result = match self.context(&job).await? {
             Some(context) => self.execute(&job, context, shutdown).await,
             None => Some(Err(JobError::Permanent(
@@ -140,7 +191,7 @@ impl Worker {
             Finish::Release => tracing::info!("job released at shutdown"),
         }
         let recorded = jobs::finish(
-            &self.db.pool,
+            &self.db.writes,
             &job,
             &self.owner,
             now,
@@ -186,7 +237,8 @@ impl Worker {
                 job.kind
             ))));
         };
-        let mut work = tokio::spawn(async move { processor.process(&context).await });
+        let work = async move { processor.process(&context).await };
+        let mut work = tokio::spawn(work.instrument(tracing::Span::current()));
         let mut beat = tokio::time::interval(self.settings.lease / 3);
         beat.tick().await;
         let grace = self.settings.shutdown_grace;
@@ -199,7 +251,7 @@ impl Worker {
                 }
                 _ = beat.tick() => {
                     let until = now_ms() + self.settings.lease.as_millis() as i64;
-                    if let Err(error) = jobs::heartbeat(&self.db.pool, job, &self.owner, until).await {
+                    if let Err(error) = jobs::heartbeat(&self.db.writes, job, &self.owner, until).await {
                         tracing::warn!(%error, "lease heartbeat failed");
                     }
                 }
@@ -250,11 +302,7 @@ async fn grace_expired(shutdown: &CancellationToken, grace: Duration) {
 
 fn panic_error(error: tokio::task::JoinError) -> JobError {
     let message = match error.try_into_panic() {
-        Ok(payload) => payload
-            .downcast_ref::<&str>()
-            .map(|s| s.to_string())
-            .or_else(|| payload.downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "unknown panic".into()),
+        Ok(payload) => super::panic_message(payload.as_ref()),
         Err(_) => "cancelled".into(),
     };
     JobError::retryable(format!("processor panicked: {message}"))

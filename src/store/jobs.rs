@@ -93,7 +93,7 @@ pub async fn claim(
     for kind in kinds {
         query = query.bind(kind);
     }
-    let rows = query.fetch_all(&db.pool).await?;
+    let rows = query.fetch_all(&db.writes).await?;
     let mut jobs = rows
         .iter()
         .map(|row| {

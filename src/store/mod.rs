@@ -32,6 +32,11 @@ pub enum Backend {
 pub struct Db {
     pub pool: AnyPool,
     pub backend: Backend,
+    /// Where the hot writes go (group commits, job claims, heartbeats, completions). On SQLite,
+    /// which takes one writer at a time, this is a pool of one connection: writers queue for
+    /// it in order instead of polling the file lock (which starves some of them for seconds).
+    /// On PostgreSQL it is `pool`.
+    pub writes: AnyPool,
 }
 
 /// Milliseconds since the Unix epoch: the one time format in the database.
@@ -59,29 +64,29 @@ impl Db {
             .context("parsing the database URL")?
             .log_statements(tracing::log::LevelFilter::Trace)
             .log_slow_statements(tracing::log::LevelFilter::Warn, Duration::from_secs(1));
-        let pool = AnyPoolOptions::new()
+        let pool = pool_options(backend)
             .max_connections(match backend {
                 Backend::Sqlite => 8,
                 Backend::Postgres => 16,
             })
-            .acquire_timeout(Duration::from_secs(10))
-            .after_connect(move |conn, _| {
-                Box::pin(async move {
-                    if backend == Backend::Sqlite {
-                        // WAL lets readers run beside the writer; FULL makes every commit
-                        // durable before the webhook is acknowledged.
-                        conn.execute("PRAGMA journal_mode = WAL").await?;
-                        conn.execute("PRAGMA synchronous = FULL").await?;
-                        conn.execute("PRAGMA busy_timeout = 10000").await?;
-                        conn.execute("PRAGMA foreign_keys = ON").await?;
-                    }
-                    Ok(())
-                })
-            })
-            .connect_with(options)
+            .connect_with(options.clone())
             .await
             .context("connecting to the database")?;
-        Ok(Self { pool, backend })
+        let writes = match backend {
+            Backend::Postgres => pool.clone(),
+            Backend::Sqlite => pool_options(backend)
+                .max_connections(1)
+                // Taken for every batch and claim: checking it each time would cost a round trip.
+                .test_before_acquire(false)
+                .connect_with(options)
+                .await
+                .context("connecting to the database for writes")?,
+        };
+        Ok(Self {
+            pool,
+            backend,
+            writes,
+        })
     }
 
     fn migrator(&self) -> &'static sqlx::migrate::Migrator {
@@ -114,4 +119,24 @@ impl Db {
         let expected = self.migrator().iter().count();
         matches!(self.applied_migrations().await, Ok(applied) if applied >= expected)
     }
+}
+
+/// Pool settings shared by the read and write pools: on SQLite every connection runs in WAL
+/// mode with durable commits, a bounded page cache and a wait for the file lock.
+fn pool_options(backend: Backend) -> AnyPoolOptions {
+    AnyPoolOptions::new()
+        .acquire_timeout(Duration::from_secs(10))
+        .after_connect(move |conn, _| {
+            Box::pin(async move {
+                if backend == Backend::Sqlite {
+                    // WAL lets readers run beside the writer; FULL makes every commit
+                    // durable before the webhook is acknowledged.
+                    conn.execute("PRAGMA journal_mode = WAL").await?;
+                    conn.execute("PRAGMA synchronous = FULL").await?;
+                    conn.execute("PRAGMA busy_timeout = 10000").await?;
+                    conn.execute("PRAGMA foreign_keys = ON").await?;
+                }
+                Ok(())
+            })
+        })
 }
