@@ -24,12 +24,96 @@ fn bad(message: impl Into<String>) -> EnvelopeError {
     EnvelopeError(message.into())
 }
 
+/// Longest identifying field accepted, in bytes. Keys are indexed, and PostgreSQL refuses index
+/// rows over about 2.7 kB; no platform identifier comes near this.
+pub const MAX_IDENTIFIER_BYTES: usize = 255;
+
+/// Refuses an identifying field that no platform sends and that a database would refuse or
+/// mangle: control characters (NUL among them) and more than [`MAX_IDENTIFIER_BYTES`].
+pub fn check_identifier(field: &str, value: &str) -> Result<(), EnvelopeError> {
+    if value.len() > MAX_IDENTIFIER_BYTES {
+        return Err(bad(format!(
+            "{field} is {} bytes long; at most {MAX_IDENTIFIER_BYTES} are accepted",
+            value.len()
+        )));
+    }
+    if value.chars().any(char::is_control) {
+        return Err(bad(format!(
+            "{field} contains a control character (such as NUL); identifiers must be printable"
+        )));
+    }
+    Ok(())
+}
+
+/// A LeafLink order number: LeafLink sends UUIDs; letters, digits and hyphens (at most 64) are
+/// accepted, so nothing in a number can act as a path separator, query or fragment.
+fn check_order_number(number: &str) -> Result<(), EnvelopeError> {
+    let shaped = number.len() <= 64
+        && number
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-');
+    if shaped {
+        Ok(())
+    } else {
+        Err(bad(format!(
+            "the order number {:?} is not a LeafLink order number (a UUID: letters, digits and hyphens)",
+            shortened(number)
+        )))
+    }
+}
+
+/// A LeafLink id: a positive integer.
+fn check_integer_id(what: &str, id: &str) -> Result<(), EnvelopeError> {
+    match id.parse::<u64>() {
+        Ok(n) if n > 0 => Ok(()),
+        _ => Err(bad(format!(
+            "the {what} id {:?} is not an integer",
+            shortened(id)
+        ))),
+    }
+}
+
+/// At most 40 characters of `text`, for messages that quote what was refused.
+fn shortened(text: &str) -> String {
+    let mut short: String = text.chars().take(40).collect();
+    if short.len() < text.len() {
+        short.push('…');
+    }
+    short
+}
+
+/// Checks the fields an envelope stores and keys on.
+fn checked(envelope: Envelope) -> Result<Envelope, EnvelopeError> {
+    check_identifier("the webhook type", &envelope.kind)?;
+    if let Some(action) = &envelope.action {
+        check_identifier("the webhook action", action)?;
+    }
+    check_identifier("the entity key", &envelope.entity_key)?;
+    Ok(envelope)
+}
+
 fn object(body: &[u8]) -> Result<Map<String, Value>, EnvelopeError> {
     let value: Value = serde_json::from_slice(body)
         .map_err(|e| bad(format!("the body is not valid JSON: {e}")))?;
+    if holds_nul(&value) {
+        return Err(bad(
+            "the body contains a NUL character (\\u0000), which cannot be stored",
+        ));
+    }
     match value {
         Value::Object(map) => Ok(map),
         _ => Err(bad("the body must be a JSON object")),
+    }
+}
+
+/// True when a string or key anywhere in `value` holds U+0000: no platform sends it, and
+/// PostgreSQL cannot store it in text.
+fn holds_nul(value: &Value) -> bool {
+    match value {
+        Value::String(s) => s.contains('\0'),
+        Value::Array(items) => items.iter().any(holds_nul),
+        Value::Object(map) => map.iter().any(|(k, v)| k.contains('\0') || holds_nul(v)),
+        _ => false,
     }
 }
 
@@ -55,20 +139,35 @@ pub fn leaflink(body: &[u8]) -> Result<Envelope, EnvelopeError> {
         None => (guess_leaflink_kind(&map)?, map.clone()),
     };
     let key = match kind.as_str() {
-        "order" => text(&data, "number").ok_or_else(|| bad("the order has no \"number\""))?,
-        "product" => text(&data, "id")
-            .or_else(|| text(&data, "sku"))
-            .ok_or_else(|| bad("the product has neither \"id\" nor \"sku\""))?,
-        "customer" => text(&data, "license_number")
-            .or_else(|| text(&data, "id").map(|id| format!("id:{id}")))
-            .ok_or_else(|| bad("the customer has neither \"license_number\" nor \"id\""))?,
+        "order" => {
+            let number = text(&data, "number").ok_or_else(|| bad("the order has no \"number\""))?;
+            check_order_number(&number)?;
+            number
+        }
+        "product" => match text(&data, "id") {
+            Some(id) => {
+                check_integer_id("product", &id)?;
+                id
+            }
+            None => text(&data, "sku")
+                .ok_or_else(|| bad("the product has neither \"id\" nor \"sku\""))?,
+        },
+        "customer" => match text(&data, "license_number") {
+            Some(license) => license,
+            None => {
+                let id = text(&data, "id")
+                    .ok_or_else(|| bad("the customer has neither \"license_number\" nor \"id\""))?;
+                check_integer_id("customer", &id)?;
+                format!("id:{id}")
+            }
+        },
         other => {
             return Err(bad(format!(
                 "unknown LeafLink webhook type {other:?} (expected order, product or customer)"
             )));
         }
     };
-    Ok(Envelope {
+    checked(Envelope {
         entity_key: format!("leaflink.{kind}:{key}"),
         job_kind: Some(format!("leaflink.{kind}")),
         kind,
@@ -109,7 +208,7 @@ pub fn flourish(body: &[u8]) -> Result<Envelope, EnvelopeError> {
         }
         _ => {
             let key = text(data, "id").unwrap_or_else(|| "-".to_owned());
-            return Ok(Envelope {
+            return checked(Envelope {
                 entity_key: format!("flourish.{kind}:{key}"),
                 job_kind: None,
                 kind,
@@ -118,7 +217,7 @@ pub fn flourish(body: &[u8]) -> Result<Envelope, EnvelopeError> {
         }
     };
     let key = key.ok_or_else(|| bad(format!("the {kind} has no identifying field")))?;
-    Ok(Envelope {
+    checked(Envelope {
         entity_key: format!("flourish.{kind}:{key}"),
         job_kind: Some(format!("flourish.{kind}")),
         kind,
@@ -129,14 +228,18 @@ pub fn flourish(body: &[u8]) -> Result<Envelope, EnvelopeError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn leaflink_envelopes_are_keyed_by_their_entity() {
         let order = leaflink(
-            br#"{"action":"edit","type":"order","data":{"number":"abc","status":"Submitted"}}"#,
+            br#"{"action":"edit","type":"order","data":{"number":"6f1c2d7e-0b5a-4a8e-9d61-2f7c0e3b9a10","status":"Submitted"}}"#,
         )
         .unwrap();
-        assert_eq!(order.entity_key, "leaflink.order:abc");
+        assert_eq!(
+            order.entity_key,
+            "leaflink.order:6f1c2d7e-0b5a-4a8e-9d61-2f7c0e3b9a10"
+        );
         assert_eq!(order.job_kind.as_deref(), Some("leaflink.order"));
         assert_eq!(order.action.as_deref(), Some("edit"));
         let product =
@@ -151,10 +254,14 @@ mod tests {
     #[test]
     fn a_bare_leaflink_object_is_accepted() {
         let order =
-            leaflink(br#"{"number":"n-1","status":"Submitted","orderedproduct_set":[]}"#).unwrap();
+            leaflink(br#"{"number":"6f1c2d7e-0b5a-4a8e-9d61-2f7c0e3b9a10","status":"Submitted","orderedproduct_set":[]}"#)
+                .unwrap();
         assert_eq!(
             (order.kind.as_str(), order.entity_key.as_str()),
-            ("order", "leaflink.order:n-1")
+            (
+                "order",
+                "leaflink.order:6f1c2d7e-0b5a-4a8e-9d61-2f7c0e3b9a10"
+            )
         );
         let product = leaflink(br#"{"id":7,"sku":"S"}"#).unwrap();
         assert_eq!(product.kind, "product");
@@ -204,5 +311,67 @@ mod tests {
         assert_eq!(inv.entity_key, "flourish.inventory_summary:OGK");
         assert!(flourish(br#"{"resource_type":"item"}"#).is_err());
         assert!(flourish(br#"{"data":{}}"#).is_err());
+    }
+
+    #[test]
+    fn identifiers_are_checked_by_shape() {
+        let order = |number: &str| {
+            leaflink(
+                json!({"type": "order", "data": {"number": number}})
+                    .to_string()
+                    .as_bytes(),
+            )
+        };
+        for bad_number in [
+            "../products/5150",
+            "x?limit=1#",
+            "a%2Fb",
+            "a b",
+            &"a".repeat(65),
+        ] {
+            let error = order(bad_number).unwrap_err().0;
+            assert!(
+                error.contains("not a LeafLink order number"),
+                "{bad_number}: {error}"
+            );
+        }
+        assert!(order("6f1c2d7e-0b5a-4a8e-9d61-2f7c0e3b9a10").is_ok());
+        let product = |id: Value| {
+            leaflink(
+                json!({"type": "product", "data": {"id": id}})
+                    .to_string()
+                    .as_bytes(),
+            )
+        };
+        assert!(
+            product(json!("../5150"))
+                .unwrap_err()
+                .0
+                .contains("not an integer")
+        );
+        assert!(product(json!(1.5)).is_err());
+        assert!(product(json!(5150)).is_ok());
+    }
+
+    #[test]
+    fn control_characters_and_long_keys_are_refused() {
+        let nul = leaflink(br#"{"type":"product","data":{"sku":"A\u0000B"}}"#).unwrap_err();
+        assert!(nul.0.contains("NUL"), "{nul}");
+        let tab = flourish(br#"{"resource_type":"item","data":{"sku":"A\tB"}}"#).unwrap_err();
+        assert!(tab.0.contains("control character"), "{tab}");
+        let long = "S".repeat(10_000);
+        let body = json!({"resource_type": "item", "data": {"sku": long}}).to_string();
+        assert!(
+            flourish(body.as_bytes())
+                .unwrap_err()
+                .0
+                .contains("at most 255")
+        );
+        let kind = json!({"resource_type": "x".repeat(300), "data": {}}).to_string();
+        assert!(flourish(kind.as_bytes()).is_err());
+        let notes = br#"{"resource_type":"order","data":{"id":"o-1","notes":"a\u0000"}}"#;
+        assert!(flourish(notes).unwrap_err().0.contains("NUL"));
+        let fine = flourish(br#"{"resource_type":"order","data":{"id":"o-1","notes":"a\nb"}}"#);
+        assert!(fine.is_ok());
     }
 }

@@ -128,6 +128,27 @@ fn error_message(body: &[u8]) -> String {
     message
 }
 
+/// `base` with `segments` appended to its path, each percent-encoded as exactly one segment, so
+/// an identifier cannot add path segments, a query or a fragment. Empty, `.` and `..`
+/// segments (which URL normalisation would drop or resolve) are refused before any call.
+pub fn url_with_segments(base: &url::Url, segments: &[&str]) -> Result<url::Url, ClientError> {
+    if let Some(segment) = segments
+        .iter()
+        .find(|s| s.is_empty() || **s == "." || **s == "..")
+    {
+        return Err(ClientError::BadRequest {
+            status: 400,
+            message: format!("refused before calling: {segment:?} is not a usable identifier"),
+        });
+    }
+    let mut url = base.clone();
+    url.path_segments_mut()
+        .map_err(|()| ClientError::Transport(format!("base URL {base} cannot take a path")))?
+        .pop_if_empty()
+        .extend(segments);
+    Ok(url)
+}
+
 /// A successful response, read in full.
 #[derive(Debug)]
 pub struct Reply {

@@ -142,7 +142,7 @@ impl FlourishClient {
         facility_id: &str,
         order: &NewOutboundOrder,
     ) -> Result<OutboundOrder, ClientError> {
-        let url = self.url(&["outbound-orders"], &[]);
+        let url = self.url(&["outbound-orders"], &[])?;
         self.write(reqwest::Method::POST, url, Some(facility_id), order, false)
             .await
     }
@@ -154,7 +154,7 @@ impl FlourishClient {
         id: &str,
         update: &OutboundOrderUpdate,
     ) -> Result<OutboundOrder, ClientError> {
-        let url = self.url(&["outbound-orders", id], &[]);
+        let url = self.url(&["outbound-orders", id], &[])?;
         self.write(reqwest::Method::PUT, url, Some(facility_id), update, true)
             .await
     }
@@ -167,7 +167,7 @@ impl FlourishClient {
         facility_id: &str,
         id: &str,
     ) -> Result<OutboundOrder, ClientError> {
-        let url = self.url(&["outbound-orders", id], &[]);
+        let url = self.url(&["outbound-orders", id], &[])?;
         let body = serde_json::json!({"order_status": OrderStatus::Cancelled});
         self.write(reqwest::Method::PUT, url, Some(facility_id), &body, true)
             .await
@@ -196,7 +196,7 @@ impl FlourishClient {
         &self,
         fields: &DestinationFields,
     ) -> Result<Destination, ClientError> {
-        let url = self.url(&["destinations"], &[]);
+        let url = self.url(&["destinations"], &[])?;
         self.write(reqwest::Method::POST, url, None, fields, false)
             .await
     }
@@ -206,7 +206,7 @@ impl FlourishClient {
         id: &str,
         fields: &DestinationFields,
     ) -> Result<Destination, ClientError> {
-        let url = self.url(&["destinations", id], &[]);
+        let url = self.url(&["destinations", id], &[])?;
         self.write(reqwest::Method::PUT, url, None, fields, true)
             .await
     }
@@ -278,7 +278,7 @@ impl FlourishClient {
             let mut page_query = query.clone();
             page_query.push(("limit", PAGE_LIMIT.to_string()));
             page_query.push(("offset", rows.len().to_string()));
-            let url = self.url(path, &page_query);
+            let url = self.url(path, &page_query)?;
             let reply = self
                 .transport
                 .send(true, |http| {
@@ -295,7 +295,7 @@ impl FlourishClient {
     }
 
     async fn get_one<T: DeserializeOwned>(&self, path: &[&str]) -> Result<T, ClientError> {
-        let url = self.url(path, &[]);
+        let url = self.url(path, &[])?;
         let reply = self
             .transport
             .send(true, |http| {
@@ -345,17 +345,12 @@ impl FlourishClient {
     }
 
     /// The base URL plus path segments (each percent-encoded) and a query string.
-    fn url(&self, segments: &[&str], query: &[(&'static str, String)]) -> Url {
-        let mut url = self.base.clone();
-        {
-            let mut path = url.path_segments_mut().expect("http URLs have paths");
-            path.pop_if_empty();
-            path.extend(segments);
-        }
+    fn url(&self, segments: &[&str], query: &[(&'static str, String)]) -> Result<Url, ClientError> {
+        let mut url = crate::remote::url_with_segments(&self.base, segments)?;
         if !query.is_empty() {
             url.query_pairs_mut().extend_pairs(query);
         }
-        url
+        Ok(url)
     }
 }
 

@@ -63,8 +63,30 @@ impl ApiError {
 }
 
 impl From<sqlx::Error> for ApiError {
+    /// Errors the caller's input caused (text PostgreSQL cannot store, a value too long for an
+    /// index) answer 400; everything else is internal.
     fn from(error: sqlx::Error) -> Self {
-        Self::Internal(error.into())
+        match input_refused(&error) {
+            Some(reason) => Self::BadRequest(format!("the database refused the input: {reason}")),
+            None => Self::Internal(error.into()),
+        }
+    }
+}
+
+/// Why the database refused a value, when the value is at fault: PostgreSQL's data exceptions
+/// (class 22: bad encoding such as NUL, too long, out of range) and `54000` (an index row too
+/// large).
+fn input_refused(error: &sqlx::Error) -> Option<&'static str> {
+    let code = error.as_database_error()?.code()?;
+    // SQLSTATEs have five characters; SQLite's numeric codes are shorter.
+    if code.len() != 5 {
+        None
+    } else if code.starts_with("22") {
+        Some("a value is not valid text or is out of range")
+    } else if code == "54000" {
+        Some("a value is too long")
+    } else {
+        None
     }
 }
 

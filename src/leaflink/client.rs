@@ -54,7 +54,7 @@ impl std::fmt::Debug for LeafLinkConfig {
 #[derive(Clone)]
 pub struct LeafLinkClient {
     transport: Transport,
-    base_url: String,
+    base_url: url::Url,
     authorization: String,
 }
 
@@ -72,7 +72,7 @@ impl LeafLinkClient {
         if !base_url.ends_with('/') {
             base_url.push('/');
         }
-        url::Url::parse(&base_url)
+        let base_url = url::Url::parse(&base_url)
             .map_err(|e| ClientError::Transport(format!("invalid LeafLink base URL: {e}")))?;
         let scheme = match config.auth_scheme {
             AuthScheme::App => "App",
@@ -85,25 +85,26 @@ impl LeafLinkClient {
         })
     }
 
-    /// The absolute URL of `path` (given without leading slash), always ending in `/`.
-    fn url(&self, path: &str) -> String {
-        let mut url = format!("{}{}", self.base_url, path.trim_start_matches('/'));
-        if !url.ends_with('/') {
-            url.push('/');
-        }
-        url
+    /// The absolute URL of `segments` (each percent-encoded as one segment), ending in `/` as
+    /// LeafLink wants.
+    fn url(&self, segments: &[&str]) -> Result<url::Url, ClientError> {
+        let mut url = crate::remote::url_with_segments(&self.base_url, segments)?;
+        url.path_segments_mut()
+            .map_err(|()| ClientError::Transport("the base URL cannot take a path".into()))?
+            .push("");
+        Ok(url)
     }
 
     async fn get<T: DeserializeOwned>(
         &self,
-        path: &str,
+        path: &[&str],
         query: &[(&str, String)],
     ) -> Result<T, ClientError> {
-        let url = self.url(path);
+        let url = self.url(path)?;
         let reply = self
             .transport
             .send(true, |http| {
-                http.get(&url)
+                http.get(url.clone())
                     .header("authorization", &self.authorization)
                     .query(query)
             })
@@ -114,17 +115,17 @@ impl LeafLinkClient {
     async fn write<T: DeserializeOwned>(
         &self,
         method: reqwest::Method,
-        path: &str,
+        path: &[&str],
         body: Option<&(impl Serialize + ?Sized)>,
     ) -> Result<T, ClientError> {
-        let url = self.url(path);
+        let url = self.url(path)?;
         // PATCH always carries full values here, so repeating it is harmless; POST is not.
         let idempotent = method == reqwest::Method::PATCH;
         let reply = self
             .transport
             .send(idempotent, |http| {
                 let request = http
-                    .request(method.clone(), &url)
+                    .request(method.clone(), url.clone())
                     .header("authorization", &self.authorization);
                 match body {
                     Some(body) => request.json(body),
@@ -138,7 +139,7 @@ impl LeafLinkClient {
     /// Reads every page of a list, following `next` until it is null.
     async fn list_all<T: DeserializeOwned>(
         &self,
-        path: &str,
+        path: &[&str],
         filters: &[(&str, String)],
     ) -> Result<Vec<T>, ClientError> {
         let mut query: Vec<(&str, String)> = filters.to_vec();
@@ -170,10 +171,10 @@ impl LeafLinkClient {
 }
 
 /// `link`'s path and query on `base`'s scheme, host and port.
-fn on_origin(base: &str, link: &str) -> Result<url::Url, ClientError> {
+fn on_origin(base: &url::Url, link: &str) -> Result<url::Url, ClientError> {
     let bad = |e: url::ParseError| ClientError::Decode(format!("unusable next link {link:?}: {e}"));
     let link = url::Url::parse(link).map_err(bad)?;
-    let mut url = url::Url::parse(base).map_err(bad)?;
+    let mut url = base.clone();
     url.set_path(link.path());
     url.set_query(link.query());
     Ok(url)
@@ -190,13 +191,13 @@ mod tests {
 
     #[test]
     fn next_links_are_followed_on_the_configured_origin() {
-        let base = "https://app.leaflink.com/api/v2/";
+        let base = url::Url::parse("https://app.leaflink.com/api/v2/").unwrap();
         let next = "http://internal:8000/api/v2/products/?limit=100&offset=100";
-        let url = on_origin(base, next).unwrap();
+        let url = on_origin(&base, next).unwrap();
         assert_eq!(
             url.as_str(),
             "https://app.leaflink.com/api/v2/products/?limit=100&offset=100"
         );
-        assert!(on_origin(base, "not a url").is_err());
+        assert!(on_origin(&base, "not a url").is_err());
     }
 }

@@ -24,6 +24,8 @@ mod operator_events;
 mod operator_resync;
 mod operator_support;
 mod operator_world;
+mod path_injection;
+mod poison_input;
 mod pollers;
 mod pollers_flourish;
 mod pollers_state;

@@ -47,7 +47,7 @@ pub async fn require_admin(
         .headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
+        .and_then(bearer_token)
         .ok_or_else(|| ApiError::Unauthorized("send Authorization: Bearer <admin token>".into()))?;
     let matches: bool = token_hash(given.trim())
         .ct_eq(&state.admin_token_hash)
@@ -57,7 +57,44 @@ pub async fn require_admin(
             "the admin token is not valid".into(),
         ));
     }
+    refuse_control_characters(request.uri())?;
     Ok(next.run(request).await)
+}
+
+/// The credentials of `Authorization: Bearer <token>`; the scheme name is case-insensitive
+/// (RFC 9110, section 11.1).
+fn bearer_token(value: &str) -> Option<&str> {
+    let (scheme, token) = value.trim_start().split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then_some(token)
+}
+
+/// Path ids, filters and cursors never hold control characters; one sent percent-encoded
+/// (`%00`) answers 400 here instead of reaching the database.
+fn refuse_control_characters(uri: &axum::http::Uri) -> Result<(), ApiError> {
+    let in_path = encoded_control_byte(uri.path());
+    let in_query = uri.query().is_some_and(|query| {
+        url::form_urlencoded::parse(query.as_bytes())
+            .any(|(name, value)| name.chars().chain(value.chars()).any(char::is_control))
+    });
+    if in_path || in_query {
+        return Err(ApiError::BadRequest(
+            "the path or query holds a control character (such as %00); ids, filters and \
+             cursors are printable text"
+                .into(),
+        ));
+    }
+    Ok(())
+}
+
+/// True when `raw` (a request path) percent-encodes a control byte.
+fn encoded_control_byte(raw: &str) -> bool {
+    raw.as_bytes().windows(3).any(|w| {
+        let hex = std::str::from_utf8(&w[1..]).ok();
+        w[0] == b'%'
+            && hex
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+                .is_some_and(|b| b < 0x20 || b == 0x7f)
+    })
 }
 
 /// A JSON body: malformed JSON answers 400, well-formed JSON with a wrong or missing field 422
@@ -68,6 +105,18 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Body<T> {
     type Rejection = ApiError;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
+        let (parts, body) = request.into_parts();
+        let bytes =
+            axum::body::Bytes::from_request(Request::from_parts(parts.clone(), body), state)
+                .await
+                .map_err(|e| ApiError::BadRequest(e.body_text()))?;
+        // JSON can only carry NUL escaped; no field of the operator API may hold it.
+        if bytes.windows(6).any(|w| w == br"\u0000") {
+            return Err(ApiError::BadRequest(
+                "the body holds a NUL character (\\u0000), which no field accepts".into(),
+            ));
+        }
+        let request = Request::from_parts(parts, axum::body::Body::from(bytes));
         match axum::Json::<T>::from_request(request, state).await {
             Ok(axum::Json(value)) => Ok(Self(value)),
             Err(JsonRejection::JsonDataError(e)) => Err(ApiError::Unprocessable(e.body_text())),
@@ -137,4 +186,26 @@ pub fn parse_time(field: &str, text: Option<&str>) -> Result<Option<i64>, ApiErr
             .map_err(|e| ApiError::BadRequest(format!("{field}: not an RFC 3339 time ({e})")))
     })
     .transpose()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_bearer_scheme_is_case_insensitive() {
+        for value in ["Bearer tok", "bearer tok", "BEARER tok", "bEaReR tok"] {
+            assert_eq!(bearer_token(value), Some("tok"), "{value}");
+        }
+        assert_eq!(bearer_token("Basic tok"), None);
+        assert_eq!(bearer_token("Bearertok"), None);
+    }
+
+    #[test]
+    fn encoded_control_bytes_are_found_in_paths() {
+        assert!(encoded_control_byte("/api/v1/events/a%00b"));
+        assert!(encoded_control_byte("/api/v1/jobs/%0a"));
+        assert!(!encoded_control_byte("/api/v1/events/a%20b"));
+        assert!(!encoded_control_byte("/api/v1/events/100%"));
+    }
 }

@@ -38,16 +38,16 @@ impl LeafLinkClient {
         if let Some(state) = query.listing_state {
             filters.push(("listing_state", state.as_str().to_owned()));
         }
-        self.list_all("products/", &filters).await
+        self.list_all(&["products"], &filters).await
     }
 
     pub async fn get_product(&self, id: i64) -> Result<Product, ClientError> {
-        self.get(&format!("products/{id}/"), &[]).await
+        self.get(&["products", &id.to_string()], &[]).await
     }
 
     /// Creates a product (not retried on transport errors: a retry could create two).
     pub async fn create_product(&self, product: &NewProduct) -> Result<Product, ClientError> {
-        self.write(reqwest::Method::POST, "products/", Some(product))
+        self.write(reqwest::Method::POST, &["products"], Some(product))
             .await
     }
 
@@ -58,7 +58,7 @@ impl LeafLinkClient {
     ) -> Result<Product, ClientError> {
         self.write(
             reqwest::Method::PATCH,
-            &format!("products/{id}/"),
+            &["products", &id.to_string()],
             Some(patch),
         )
         .await
@@ -67,16 +67,16 @@ impl LeafLinkClient {
     /// Strains, optionally by exact name (names match case-sensitively).
     pub async fn list_strains(&self, name: Option<&str>) -> Result<Vec<Strain>, ClientError> {
         let filters: Vec<_> = name.map(|n| ("name", n.to_owned())).into_iter().collect();
-        self.list_all("strains/", &filters).await
+        self.list_all(&["strains"], &filters).await
     }
 
     pub async fn create_strain(&self, strain: &NewStrain) -> Result<Strain, ClientError> {
-        self.write(reqwest::Method::POST, "strains/", Some(strain))
+        self.write(reqwest::Method::POST, &["strains"], Some(strain))
             .await
     }
 
     pub async fn list_brands(&self) -> Result<Vec<Brand>, ClientError> {
-        self.list_all("brands/", &[]).await
+        self.list_all(&["brands"], &[]).await
     }
 
     pub async fn list_product_lines(
@@ -87,14 +87,14 @@ impl LeafLinkClient {
             .map(|b| ("brand", b.to_string()))
             .into_iter()
             .collect();
-        self.list_all("product-lines/", &filters).await
+        self.list_all(&["product-lines"], &filters).await
     }
 
     pub async fn create_product_line(
         &self,
         line: &NewProductLine,
     ) -> Result<ProductLine, ClientError> {
-        self.write(reqwest::Method::POST, "product-lines/", Some(line))
+        self.write(reqwest::Method::POST, &["product-lines"], Some(line))
             .await
     }
 
@@ -105,14 +105,14 @@ impl LeafLinkClient {
     ) -> Result<ProductLine, ClientError> {
         self.write(
             reqwest::Method::PATCH,
-            &format!("product-lines/{id}/"),
+            &["product-lines", &id.to_string()],
             Some(patch),
         )
         .await
     }
 
     pub async fn list_categories(&self) -> Result<Vec<Category>, ClientError> {
-        self.list_all("product-categories/", &[]).await
+        self.list_all(&["product-categories"], &[]).await
     }
 
     /// Batches, optionally by lot number (`production_batch_number`).
@@ -121,11 +121,11 @@ impl LeafLinkClient {
             .map(|l| ("production_batch_number", l.to_owned()))
             .into_iter()
             .collect();
-        self.list_all("batches/", &filters).await
+        self.list_all(&["batches"], &filters).await
     }
 
     pub async fn get_batch(&self, id: i64) -> Result<Batch, ClientError> {
-        self.get(&format!("batches/{id}/"), &[]).await
+        self.get(&["batches", &id.to_string()], &[]).await
     }
 
     /// The company's compliance licenses: the ids a product's `license` may take.

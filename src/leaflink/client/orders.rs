@@ -45,14 +45,13 @@ impl LeafLinkClient {
         if let Some(status) = query.status_not {
             filters.push(("status__not", status.as_str().to_owned()));
         }
-        self.list_all("orders-received/", &filters).await
+        self.list_all(&["orders-received"], &filters).await
     }
 
     /// One order by its number (UUID), with children.
     pub async fn get_order_received(&self, number: &str) -> Result<OrderReceived, ClientError> {
         let query = [("include_children", ORDER_CHILDREN.to_owned())];
-        self.get(&format!("orders-received/{number}/"), &query)
-            .await
+        self.get(&["orders-received", number], &query).await
     }
 
     /// Patches an order (e.g. `external_ids`).
@@ -63,7 +62,7 @@ impl LeafLinkClient {
     ) -> Result<OrderReceived, ClientError> {
         self.write(
             reqwest::Method::PATCH,
-            &format!("orders-received/{number}/"),
+            &["orders-received", number],
             Some(patch),
         )
         .await
@@ -75,13 +74,13 @@ impl LeafLinkClient {
         number: &str,
         action: OrderAction,
     ) -> Result<OrderReceived, ClientError> {
-        let path = format!("orders-received/{number}/transition/{}/", action.as_str());
+        let path = ["orders-received", number, "transition", action.as_str()];
         self.write(reqwest::Method::POST, &path, None::<&()>).await
     }
 
     /// An order's line items (a plain array, not paginated).
     pub async fn order_line_items(&self, number: &str) -> Result<Vec<LineItem>, ClientError> {
-        self.get(&format!("orders-received/{number}/line-items/"), &[])
+        self.get(&["orders-received", number, "line-items"], &[])
             .await
     }
 
@@ -100,19 +99,19 @@ impl LeafLinkClient {
         if let Some(at) = &query.modified_gte {
             filters.push(("modified__gte", timestamp(at)));
         }
-        self.list_all("customers/", &filters).await
+        self.list_all(&["customers"], &filters).await
     }
 
     pub async fn get_customer(&self, id: i64) -> Result<Customer, ClientError> {
-        self.get(&format!("customers/{id}/"), &[]).await
+        self.get(&["customers", &id.to_string()], &[]).await
     }
 
     /// All company staff (there is no email filter: match locally).
     pub async fn list_company_staff(&self) -> Result<Vec<CompanyStaff>, ClientError> {
-        self.list_all("company-staff/", &[]).await
+        self.list_all(&["company-staff"], &[]).await
     }
 
     pub async fn get_company_staff(&self, id: i64) -> Result<CompanyStaff, ClientError> {
-        self.get(&format!("company-staff/{id}/"), &[]).await
+        self.get(&["company-staff", &id.to_string()], &[]).await
     }
 }
