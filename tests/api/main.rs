@@ -1,6 +1,7 @@
 //! One integration binary for leafbridge; each topic is a module.
 
 mod cli;
+mod client_fidelity;
 mod durability;
 mod flourish_client;
 mod flourish_contract;
