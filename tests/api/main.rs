@@ -5,6 +5,7 @@ mod client_fidelity;
 mod durability;
 mod flourish_client;
 mod flourish_contract;
+mod flourish_fidelity;
 mod flourish_sim;
 mod flourish_support;
 mod flourish_webhooks;
