@@ -5,6 +5,7 @@
 use leafbridge::flourish::ItemFilter;
 use leafbridge::flourish::model::{IdRef, NewOutboundOrder, OrderLine};
 use leafbridge::preflight::{self, Severity};
+use leafbridge::remote::ClientError;
 use leafbridge::sim::common::DeliveryQuirks;
 use leafbridge::sim::flourish::ApiQuirks;
 use serde_json::json;
@@ -187,4 +188,34 @@ async fn reps_without_emails_are_one_finding_that_names_single_facility_routing(
         "{}",
         fix.action
     );
+}
+
+#[tokio::test]
+async fn a_full_page_that_says_next_is_null_ends_the_listing() {
+    // 48 extra items and the seed's 2: exactly one page of 50.
+    let sim = start_sim(&seed_with_items(48)).await;
+    let client = client_with_key(&sim, API_KEY);
+    let items = client.list_items(&ItemFilter::default()).await.unwrap();
+    assert_eq!(items.len(), 50);
+    assert_eq!(requests_to(&sim, "/items").len(), 1);
+}
+
+#[tokio::test]
+async fn too_early_is_retried_at_once_and_a_conflict_goes_back_as_retryable() {
+    let (sim, client) = setup().await;
+    sim.control().fail_next(1, 425);
+    assert_eq!(client.list_brands().await.unwrap().len(), 1);
+    assert_eq!(requests_to(&sim, "/brands").len(), 2);
+
+    sim.control().fail_next(1, 409);
+    let error = client
+        .create_outbound_order(NORTH, &order_without_discount())
+        .await
+        .expect_err("conflict");
+    assert!(
+        matches!(error, ClientError::Transient { status: 409, .. }),
+        "{error:?}"
+    );
+    assert!(error.is_retryable());
+    assert_eq!(requests_to(&sim, "/outbound-orders").len(), 1);
 }
