@@ -191,7 +191,12 @@ fn guess_leaflink_kind(map: &Map<String, Value>) -> Result<String, EnvelopeError
     Ok(kind.to_owned())
 }
 
+/// The entity id of a Flourish `order` webhook that carries no order `id`, only the LeafLink
+/// order number in `original_order_id`: `flourish.order:number:<number>`.
+pub const BY_ORDER_NUMBER: &str = "number:";
+
 /// Flourish: `{resource_type, data}`. Retail orders and unknown types are recorded as ignored.
+/// An `order` is keyed by its `id`, or by `original_order_id` when that is all it carries.
 pub fn flourish(body: &[u8]) -> Result<Envelope, EnvelopeError> {
     let map = object(body)?;
     let kind =
@@ -202,7 +207,9 @@ pub fn flourish(body: &[u8]) -> Result<Envelope, EnvelopeError> {
     };
     let key = match kind.as_str() {
         "item" => text(data, "id").or_else(|| text(data, "sku")),
-        "order" => text(data, "id"),
+        "order" => text(data, "id").or_else(|| {
+            text(data, "original_order_id").map(|number| format!("{BY_ORDER_NUMBER}{number}"))
+        }),
         "inventory_summary" => {
             text(data, "sku").or_else(|| text(data, "item_id").map(|id| format!("item:{id}")))
         }
@@ -310,6 +317,15 @@ mod tests {
         let inv = flourish(br#"{"resource_type":"inventory_summary","data":{"item_id":1,"sku":"OGK","sellable_qty":3}}"#).unwrap();
         assert_eq!(inv.entity_key, "flourish.inventory_summary:OGK");
         assert!(flourish(br#"{"resource_type":"item"}"#).is_err());
+        let by_number = flourish(
+            br#"{"resource_type":"order","data":{"original_order_id":"LL-7","order_status":"Shipped"}}"#,
+        )
+        .unwrap();
+        assert_eq!(by_number.entity_key, "flourish.order:number:LL-7");
+        assert_eq!(by_number.job_kind.as_deref(), Some("flourish.order"));
+        assert!(
+            flourish(br#"{"resource_type":"order","data":{"order_status":"Shipped"}}"#).is_err()
+        );
         assert!(flourish(br#"{"data":{}}"#).is_err());
     }
 

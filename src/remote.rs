@@ -67,6 +67,10 @@ pub enum ClientError {
     RateLimited { retry_after: Option<Duration> },
     #[error("platform error {status}: {message}")]
     Server { status: u16, message: String },
+    /// 408, 409 or 425 (or a status not known to be permanent): the platform did not act on the
+    /// request this time (timed out, a concurrent change, too early); it may succeed later.
+    #[error("not done this time ({status}): {message}")]
+    Transient { status: u16, message: String },
     #[error("rejected by the platform ({status}): {message}")]
     BadRequest { status: u16, message: String },
     #[error("credentials refused ({status}): {message}")]
@@ -78,11 +82,15 @@ pub enum ClientError {
 }
 
 impl ClientError {
-    /// Transport failures, 429 and 5xx are worth retrying later; everything else is permanent.
+    /// Transport failures, 408, 409, 425, 429 and 5xx are worth retrying later; the refusals of
+    /// [`PERMANENT_STATUSES`] (and any other 4xx) are permanent.
     pub fn is_retryable(&self) -> bool {
         matches!(
             self,
-            Self::Transport(_) | Self::RateLimited { .. } | Self::Server { .. }
+            Self::Transport(_)
+                | Self::RateLimited { .. }
+                | Self::Server { .. }
+                | Self::Transient { .. }
         )
     }
 
@@ -109,13 +117,23 @@ impl ClientError {
                 status: code,
                 message,
             },
-            _ => Self::BadRequest {
+            code if PERMANENT_STATUSES.contains(&code) => Self::BadRequest {
+                status: code,
+                message,
+            },
+            // 408, 409, 425 and anything unlisted: retried, and dead-lettered if it persists.
+            _ => Self::Transient {
                 status: code,
                 message,
             },
         }
     }
 }
+
+/// The refusals (besides 401, 403 and 404, which have their own variants) that mean "this
+/// request will never succeed as it is": the data or the configuration must change. Any status
+/// not listed here and not a success is retried (408, 409, 425, 429, 5xx, and the unexpected).
+pub const PERMANENT_STATUSES: &[u16] = &[400, 402, 405, 406, 410, 411, 413, 414, 415, 422, 451];
 
 /// The platform's own words from an error body, shortened for logs and outcomes.
 fn error_message(body: &[u8]) -> String {
@@ -226,6 +244,9 @@ impl Transport {
                     }
                     ClientError::Transport(_) => idempotent,
                     ClientError::Server { status, .. } => idempotent && matches!(status, 502..=504),
+                    ClientError::Transient { status, .. } => {
+                        idempotent && matches!(status, 408 | 425)
+                    }
                     _ => false,
                 };
             if !again {
@@ -261,5 +282,41 @@ impl Transport {
         } else {
             Err(ClientError::from_status(status, retry_after, &body))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn classify(code: u16) -> ClientError {
+        let status = StatusCode::from_u16(code).expect("valid status");
+        ClientError::from_status(status, None, b"{\"message\": \"no\"}")
+    }
+
+    #[test]
+    fn timeouts_conflicts_and_too_early_are_retryable() {
+        for code in [408, 409, 425, 429, 500, 502, 503, 504] {
+            assert!(classify(code).is_retryable(), "{code} is retryable");
+        }
+        assert!(matches!(
+            classify(409),
+            ClientError::Transient { status: 409, .. }
+        ));
+    }
+
+    #[test]
+    fn only_the_listed_refusals_are_permanent() {
+        for &code in PERMANENT_STATUSES {
+            assert!(
+                matches!(classify(code), ClientError::BadRequest { status, .. } if status == code),
+                "{code} is a refusal"
+            );
+        }
+        for code in [401, 403, 404] {
+            assert!(!classify(code).is_retryable(), "{code} is permanent");
+        }
+        // Unlisted statuses are retried (and dead-lettered if they persist), never dropped.
+        assert!(classify(418).is_retryable());
     }
 }

@@ -266,7 +266,8 @@ impl FlourishClient {
         Ok(rows)
     }
 
-    /// Follows `limit`/`offset` until `next` is null or a page comes back short.
+    /// Follows `limit`/`offset` until a page comes back short, `next` is `null`, or `total` rows
+    /// are read. A list without `meta.next` (not every Flourish list has it) pages on by count.
     async fn list_all<T: DeserializeOwned>(
         &self,
         path: &[&str],
@@ -288,7 +289,13 @@ impl FlourishClient {
             let page: Page<T> = reply.json()?;
             let count = page.data.len();
             rows.extend(page.data);
-            if page.meta.next.is_none() || count < PAGE_LIMIT {
+            let last = count < PAGE_LIMIT
+                || matches!(page.meta.next, Some(None))
+                || page
+                    .meta
+                    .total
+                    .is_some_and(|total| rows.len() as u64 >= total);
+            if last {
                 return Ok(rows);
             }
         }

@@ -92,6 +92,16 @@ pub fn flag<'de, D: Deserializer<'de>>(deserializer: D) -> Result<bool, D::Error
     }
 }
 
+/// A field that may be absent (`None`, with `#[serde(default)]`) or present, even as `null`
+/// (`Some(..)` of the inner value): tells "not said" from "said there is none".
+pub fn present<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    T::deserialize(deserializer).map(Some)
+}
+
 /// A list that may be `null` (then empty).
 pub fn list<'de, D, T>(deserializer: D) -> Result<Vec<T>, D::Error>
 where

@@ -18,7 +18,8 @@ pub struct Page<T> {
     pub meta: Meta,
 }
 
-/// Pagination metadata; `next` is the absolute URL of the next page or `null` on the last one.
+/// Pagination metadata; `next` is the absolute URL of the next page or `null` on the last one,
+/// and some lists leave it out altogether.
 #[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
 pub struct Meta {
     #[serde(default, deserialize_with = "de::opt_count")]
@@ -27,8 +28,13 @@ pub struct Meta {
     pub offset: Option<u64>,
     #[serde(default, deserialize_with = "de::opt_count")]
     pub limit: Option<u64>,
-    #[serde(default)]
-    pub next: Option<String>,
+    /// `None` when the list does not say; `Some(None)` when it says there is no next page.
+    #[serde(
+        default,
+        deserialize_with = "de::present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub next: Option<Option<String>>,
 }
 
 /// A single-object answer: `{"data": {...}}`.
@@ -165,7 +171,12 @@ pub struct OrderLine {
     pub order_qty: f64,
     #[serde(default, deserialize_with = "de::opt_number")]
     pub unit_price: Option<f64>,
-    #[serde(default, deserialize_with = "de::opt_number")]
+    /// Left out when there is none: Flourish takes a number or nothing.
+    #[serde(
+        default,
+        deserialize_with = "de::opt_number",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub discount_price: Option<f64>,
     /// The only lot that may be allocated to this line (LeafLink's batch number).
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -20,6 +20,8 @@ pub enum ListingState {
     Internal,
     /// Hidden.
     Unavailable,
+    /// A state this version does not know: treated as hidden, never written.
+    Other,
 }
 
 impl ListingState {

@@ -9,7 +9,7 @@
 //! | `leaflink.product` | LeafLink product id | recorded, not synced: products flow from Flourish |
 //! | `flourish.item` | Flourish item id | B: item → LeafLink product (`items`) |
 //! | `flourish.inventory_summary` | SKU (or `item:<item id>`) | C: stock → LeafLink quantity (`inventory`) |
-//! | `flourish.order` | Flourish order id | E: status → LeafLink transition (`status`) |
+//! | `flourish.order` | Flourish order id (or `number:<LeafLink order number>`) | E: status → LeafLink transition (`status`) |
 
 pub mod convert;
 pub mod customers;

@@ -21,7 +21,7 @@ use crate::store::links::{self, LinkKind};
 
 use super::SyncContext;
 use super::customers::refused;
-use super::orders::{flourish_status, is_moving, leaflink_status};
+use super::orders::{flourish_order_id, flourish_status, is_moving, leaflink_status};
 use super::record::{self, Writes};
 use super::store_error;
 
@@ -117,8 +117,13 @@ impl StatusProcessor {
     }
 
     /// Re-reads the Flourish order, follows its link, and re-reads the LeafLink order.
-    async fn load(&self, id: &str) -> Result<Result<Loaded, Outcome>, JobError> {
+    async fn load(&self, entity_id: &str) -> Result<Result<Loaded, Outcome>, JobError> {
         let context = &self.context;
+        let id = match flourish_order_id(context, entity_id).await? {
+            Ok(id) => id,
+            Err(outcome) => return Ok(Err(outcome)),
+        };
+        let id = id.as_str();
         let order = match context.flourish.get_outbound_order(id).await {
             Ok(order) => order,
             Err(ClientError::NotFound { .. }) => {

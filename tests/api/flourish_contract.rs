@@ -40,7 +40,7 @@ fn a_list_envelope_with_meta_decodes() {
             page.meta.total,
             page.meta.next
         ),
-        ("7", Some(1), None)
+        ("7", Some(1), Some(None))
     );
 }
 

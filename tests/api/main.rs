@@ -1,9 +1,11 @@
 //! One integration binary for leafbridge; each topic is a module.
 
 mod cli;
+mod client_fidelity;
 mod durability;
 mod flourish_client;
 mod flourish_contract;
+mod flourish_fidelity;
 mod flourish_sim;
 mod flourish_support;
 mod flourish_webhooks;

@@ -40,10 +40,10 @@ impl LeafLinkClient {
             filters.push(("modified__gte", timestamp(at)));
         }
         if let Some(status) = query.status {
-            filters.push(("status", status.as_str().to_owned()));
+            filters.push(("status", status.as_str().to_ascii_lowercase()));
         }
         if let Some(status) = query.status_not {
-            filters.push(("status__not", status.as_str().to_owned()));
+            filters.push(("status__not", status.as_str().to_ascii_lowercase()));
         }
         self.list_all(&["orders-received"], &filters).await
     }

@@ -14,6 +14,9 @@ pub enum ListingState {
     Backorder,
     Internal,
     Unavailable,
+    /// A value this version does not know: read, never written.
+    #[serde(other)]
+    Other,
 }
 
 impl ListingState {
@@ -26,6 +29,7 @@ impl ListingState {
             Self::Backorder => "Backorder",
             Self::Internal => "Internal",
             Self::Unavailable => "Unavailable",
+            Self::Other => "Other",
         }
     }
 }
@@ -41,12 +45,18 @@ pub enum UnitOfMeasure {
     Unit,
     Liter,
     Milliliter,
+    /// A value this version does not know: read, never written.
+    #[serde(other)]
+    Other,
 }
 
 /// `sell_in_unit_of_measure`: `Case` means "sell in multiples" of `unit_multiplier` units.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum SellInUnit {
     Case,
+    /// A value this version does not know: read, never written.
+    #[serde(other)]
+    Other,
 }
 
 /// A strain's classification, as LeafLink spells it.
@@ -62,6 +72,9 @@ pub enum StrainClassification {
     HighCbd,
     SativaHybrid,
     IndicaHybrid,
+    /// A value this version does not know: read, never written.
+    #[serde(other)]
+    Other,
 }
 
 /// `GET /products/{id}/`. Fields the schema does not allow as null are left out when absent.

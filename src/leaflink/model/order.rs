@@ -18,6 +18,9 @@ pub enum OrderStatus {
     Rejected,
     Combined,
     Cancelled,
+    /// A value this version does not know: read, never written.
+    #[serde(other)]
+    Other,
 }
 
 impl OrderStatus {
@@ -34,6 +37,7 @@ impl OrderStatus {
             Self::Rejected => "Rejected",
             Self::Combined => "Combined",
             Self::Cancelled => "Cancelled",
+            Self::Other => "Other",
         }
     }
 }

@@ -43,6 +43,8 @@ pub enum LeafLinkStatus {
     Combined,
     /// Cancelled.
     Cancelled,
+    /// A status this version does not know: the order is left alone.
+    Other,
 }
 
 /// Flourish outbound-order statuses.
@@ -275,7 +277,7 @@ fn gate(status: LeafLinkStatus) -> Gate {
     match status {
         Submitted | Accepted | Backorder => Gate::Sync,
         Cancelled | Rejected => Gate::Cancel,
-        Draft | Combined | Fulfilled | Shipped | Complete => Gate::Skip,
+        Draft | Combined | Fulfilled | Shipped | Complete | Other => Gate::Skip,
     }
 }
 

@@ -8,12 +8,18 @@ use serde::{Deserialize, Serialize};
 use super::Context;
 use crate::leaflink::model as ll;
 use crate::matcher::EmailKey;
-use crate::matcher::order::{LeafLinkOrder, LeafLinkStatus, route};
+use crate::matcher::order::{LeafLinkOrder, LeafLinkStatus, Routing, route};
 use crate::matcher::records::Customer;
 use crate::preflight::finding::{Finding, RecordRef, Severity, Side};
 
-/// Sales-rep findings.
+/// Sales-rep findings. When no Flourish rep carries an e-mail, one finding says so instead of
+/// one per staff member and customer: the rep list itself is the problem.
 pub fn check(cx: &Context<'_>) -> Vec<Finding> {
+    if let Some(finding) = reps_without_emails(cx) {
+        let mut findings = vec![finding];
+        findings.extend(reps_without_facility(cx));
+        return findings;
+    }
     let mut findings = Vec::new();
     for staff in cx
         .snapshot
@@ -33,6 +39,64 @@ pub fn check(cx: &Context<'_>) -> Vec<Finding> {
             .fix(Side::Flourish, format!("create a sales rep with the e-mail {email} and a default facility")),
         );
     }
+    findings.extend(reps_without_facility(cx));
+    findings.extend(unresolved_managers(cx));
+    findings
+}
+
+/// Flourish's rep e-mail is not confirmed by its public material: a rep list without a single
+/// e-mail cannot route by sales rep at all, and single-facility routing is the way out.
+fn reps_without_emails(cx: &Context<'_>) -> Option<Finding> {
+    let reps = &cx.snapshot.flourish.sales_reps;
+    if reps.is_empty() || !cx.rep_emails.is_empty() {
+        return None;
+    }
+    let (severity, consequence) = match &cx.settings.routing {
+        Routing::BySalesRep => (
+            Severity::Error,
+            "orders cannot be routed by sales rep and will all be held",
+        ),
+        Routing::SingleFacility { .. } => (
+            Severity::Info,
+            "orders go to the configured facility without a sales rep",
+        ),
+    };
+    let facilities: Vec<String> = cx
+        .snapshot
+        .flourish
+        .facilities
+        .iter()
+        .map(|f| format!("facility:{} ({})", f.id, f.facility_name))
+        .collect();
+    let choices = match facilities.as_slice() {
+        [] => "facility:<facility id>".to_owned(),
+        list => list.join(" or "),
+    };
+    let records = reps
+        .iter()
+        .map(|rep| RecordRef::flourish("sales_rep", &rep.sales_rep_id, rep_name(rep)));
+    Some(
+        Finding::new(
+            "sales_reps_without_email",
+            severity,
+            format!("None of the {} Flourish sales reps has an e-mail; {consequence}", reps.len()),
+        )
+        .with(records)
+        .fix(Side::Leafbridge, format!("use single-facility routing: set LEAFBRIDGE_ROUTING to {choices}; or give the Flourish sales reps the e-mails of the LeafLink staff")),
+    )
+}
+
+fn rep_name(rep: &crate::flourish::model::SalesRep) -> String {
+    let who = format!(
+        "{} {}",
+        rep.first_name.as_deref().unwrap_or(""),
+        rep.last_name.as_deref().unwrap_or("")
+    );
+    who.trim().to_owned()
+}
+
+fn reps_without_facility(cx: &Context<'_>) -> Vec<Finding> {
+    let mut findings = Vec::new();
     for rep in &cx.snapshot.flourish.sales_reps {
         if rep
             .facility_id
@@ -41,22 +105,16 @@ pub fn check(cx: &Context<'_>) -> Vec<Finding> {
         {
             continue;
         }
-        let who = format!(
-            "{} {}",
-            rep.first_name.as_deref().unwrap_or(""),
-            rep.last_name.as_deref().unwrap_or("")
-        );
         findings.push(
             Finding::new(
                 "sales_rep_without_facility",
                 Severity::Warning,
-                format!("Flourish sales rep {} has no default facility; orders they sell cannot be routed", who.trim()),
+                format!("Flourish sales rep {} has no default facility; orders they sell cannot be routed", rep_name(rep)),
             )
             .with([RecordRef::flourish("sales_rep", &rep.sales_rep_id, rep.email.clone().unwrap_or_default())])
             .fix(Side::Flourish, format!("set the default facility of sales rep {}", rep.sales_rep_id)),
         );
     }
-    findings.extend(unresolved_managers(cx));
     findings
 }
 

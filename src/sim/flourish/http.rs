@@ -140,7 +140,13 @@ pub fn page(
     let data: Vec<Value> = rows.into_iter().skip(offset).take(limit).collect();
     let next =
         (offset + limit < total).then(|| next_url(shared, uri, params, offset + limit, limit));
-    let meta = json!({"total": total, "offset": offset, "limit": limit, "next": next});
+    let mut meta = json!({"total": total, "offset": offset, "limit": limit, "next": next});
+    if shared.quirks.lock().omit_meta_next
+        && let Some(meta) = meta.as_object_mut()
+    {
+        meta.remove("next");
+        meta.remove("total");
+    }
     Ok(Json(json!({"data": data, "meta": meta})))
 }
 

@@ -6,6 +6,7 @@ mod api;
 mod control;
 mod http;
 mod orders;
+mod quirks;
 mod state;
 mod stock;
 
@@ -23,6 +24,7 @@ use tokio::task::JoinHandle;
 pub use self::control::StockCount;
 pub use self::http::ApiError;
 pub use self::orders::STATUSES;
+pub use self::quirks::ApiQuirks;
 use self::state::SimState;
 use crate::sim::common::{
     SimControl, WebhookOutbox, WebhookTarget, control_router, log_and_inject,
@@ -54,6 +56,8 @@ pub(crate) struct Shared {
     api_key: String,
     /// `http://127.0.0.1:PORT`, for absolute `meta.next` links.
     origin: String,
+    /// Undocumented behaviours switched on.
+    quirks: Mutex<ApiQuirks>,
 }
 
 impl Shared {
@@ -80,7 +84,8 @@ fn app(shared: Arc<Shared>, control: Arc<SimControl>) -> axum::Router {
     api::router()
         .layer(from_fn_with_state(shared.clone(), http::require_api_key))
         .with_state(shared.clone())
-        .merge(control::router(shared))
+        .merge(control::router(shared.clone()))
+        .merge(quirks::router(shared))
         .merge(control_router(control.clone()))
         .layer(from_fn_with_state(control, log_and_inject))
 }
@@ -114,6 +119,7 @@ impl FlourishSim {
             outbox: WebhookOutbox::start(config.webhook),
             api_key: config.api_key,
             origin: format!("http://{addr}"),
+            quirks: Mutex::new(ApiQuirks::default()),
         });
         let control = SimControl::new();
         let app = app(shared.clone(), control.clone());
@@ -152,6 +158,11 @@ impl FlourishSim {
     /// Outgoing webhooks: target, quirks, `flush()`, deliveries.
     pub fn outbox(&self) -> &Arc<WebhookOutbox> {
         &self.shared.outbox
+    }
+
+    /// Switches undocumented API behaviours on or off.
+    pub fn set_quirks(&self, quirks: ApiQuirks) {
+        *self.shared.quirks.lock() = quirks;
     }
 
     /// The whole state in the seed section's format.

@@ -11,11 +11,11 @@ use axum::http::{HeaderMap, StatusCode, Uri};
 use bytes::Bytes;
 use serde_json::{Map, Value, json};
 
-use super::Shared;
 use super::api::{object_body, since_filter};
 use super::http::{ApiError, Params, facility_id, page, single};
 use super::state::{SimState, find, id_of, now_stamp, number_of};
 use super::stock;
+use super::{ApiQuirks, Shared};
 
 /// The statuses an order may have.
 pub const STATUSES: &[&str] = &[
@@ -61,7 +61,8 @@ pub async fn create(
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let facility = facility_id(&shared, &headers)?;
     let fields = object_body(&body)?;
-    let order = shared.change(|state| create_order(state, &facility, fields))?;
+    let quirks = *shared.quirks.lock();
+    let order = shared.change(|state| create_order(state, &facility, fields, quirks))?;
     Ok((StatusCode::CREATED, single(order)))
 }
 
@@ -69,8 +70,9 @@ fn create_order(
     state: &mut SimState,
     facility: &str,
     fields: Map<String, Value>,
+    quirks: ApiQuirks,
 ) -> Result<Value, ApiError> {
-    let lines = check_lines(state, fields.get("order_lines"))?;
+    let lines = quirks.stored_lines(check_lines(state, fields.get("order_lines"))?);
     let notes = check_notes(fields.get("notes"))?;
     let destination = reference(&fields, "destination", "facility_name")?;
     let rep = reference(&fields, "sales_rep", "email")?;
@@ -106,7 +108,8 @@ pub async fn update(
 ) -> Result<Json<Value>, ApiError> {
     let facility = facility_id(&shared, &headers)?;
     let fields = object_body(&body)?;
-    let order = shared.change(|state| update_order(state, &facility, &id, fields))?;
+    let quirks = *shared.quirks.lock();
+    let order = shared.change(|state| update_order(state, &facility, &id, fields, quirks))?;
     Ok(single(order))
 }
 
@@ -115,6 +118,7 @@ fn update_order(
     facility: &str,
     id: &str,
     fields: Map<String, Value>,
+    quirks: ApiQuirks,
 ) -> Result<Value, ApiError> {
     let index = state.order_index(id)?;
     let mut changed = state.outbound_orders[index].clone();
@@ -127,7 +131,7 @@ fn update_order(
     let mut new_lines = None;
     if fields.contains_key("order_lines") {
         let lines = check_lines(state, fields.get("order_lines"))?;
-        changed["order_lines"] = Value::Array(lines.clone());
+        changed["order_lines"] = Value::Array(quirks.stored_lines(lines.clone()));
         new_lines = Some(lines);
     }
     if fields.contains_key("notes") {
@@ -225,6 +229,15 @@ fn check_line(state: &SimState, line: &Value) -> Result<Value, ApiError> {
     if qty <= 0.0 {
         return Err(ApiError::bad_request(format!(
             "order_qty of {sku} must be positive"
+        )));
+    }
+    // Public integrations send a number or nothing; `null` or `""` is refused, to be sure
+    // leafbridge never relies on a leniency Flourish does not promise.
+    if let Some(price) = line.get("discount_price")
+        && !price.is_number()
+    {
+        return Err(ApiError::bad_request(format!(
+            "discount_price of {sku} must be a number when given"
         )));
     }
     let mut line = line.clone();

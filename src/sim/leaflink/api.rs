@@ -166,25 +166,50 @@ async fn list_orders(
         .orders
         .iter()
         .filter(|o| modified.is_none_or(|at| o.modified.is_some_and(|m| m >= at)))
-        .filter(|o| status.is_none_or(|s| o.status == s))
-        .filter(|o| status_not.is_none_or(|s| o.status != s))
+        .filter(|o| status.as_ref().is_none_or(|s| s.contains(&o.status)))
+        .filter(|o| status_not.as_ref().is_none_or(|s| !s.contains(&o.status)))
         .map(|o| render_order(&db, o, params.get("include_children")))
         .collect();
     page(&shared, &uri, &params, orders)
 }
 
+/// `status` / `status__not`: one status or a comma-separated list, in any case (the published
+/// form is lower case). Anything else is refused.
 fn status_param(
     params: &HashMap<String, String>,
     name: &str,
-) -> Result<Option<OrderStatus>, SimError> {
-    params
-        .get(name)
-        .map(|text| {
-            serde_json::from_value(json!(text))
-                .map_err(|_| SimError::bad_request(format!("bad {name}")))
+) -> Result<Option<Vec<OrderStatus>>, SimError> {
+    let Some(text) = params.get(name) else {
+        return Ok(None);
+    };
+    text.split(',')
+        .map(|part| {
+            let part = part.trim();
+            ORDER_STATUSES
+                .iter()
+                .copied()
+                .find(|s| s.as_str().eq_ignore_ascii_case(part))
+                .ok_or_else(|| {
+                    SimError::bad_request(format!("{name}: {part:?} is not a valid choice."))
+                })
         })
-        .transpose()
+        .collect::<Result<Vec<_>, _>>()
+        .map(Some)
 }
+
+/// The statuses the `status` filters accept.
+const ORDER_STATUSES: [OrderStatus; 10] = [
+    OrderStatus::Draft,
+    OrderStatus::Submitted,
+    OrderStatus::Accepted,
+    OrderStatus::Backorder,
+    OrderStatus::Fulfilled,
+    OrderStatus::Shipped,
+    OrderStatus::Complete,
+    OrderStatus::Rejected,
+    OrderStatus::Combined,
+    OrderStatus::Cancelled,
+];
 
 async fn get_order(
     State(shared): State<Arc<Shared>>,

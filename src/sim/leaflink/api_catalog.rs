@@ -12,7 +12,9 @@ use serde_json::{Value, json};
 use super::Shared;
 use super::api::{Params, page};
 use super::state::{Db, SimError};
-use crate::leaflink::model::{NewProductLine, NewStrain, ProductLine, ProductLinePatch, Strain};
+use crate::leaflink::model::{
+    NewProductLine, NewStrain, ProductLine, ProductLinePatch, Strain, StrainClassification,
+};
 
 /// The `/api/v2/` catalogue routes.
 pub fn router() -> Router<Arc<Shared>> {
@@ -70,6 +72,11 @@ async fn create_strain(
         serde_json::from_value(body).map_err(|e| SimError::bad_request(e.to_string()))?;
     if new.name.trim().is_empty() {
         return Err(SimError::bad_request("name: This field is required."));
+    }
+    if new.strain_classification == StrainClassification::Other {
+        return Err(SimError::bad_request(
+            "strain_classification: not a valid choice.",
+        ));
     }
     let mut db = shared.db.lock();
     let strain = Strain {

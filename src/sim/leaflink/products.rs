@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use super::Shared;
 use super::api::{Params, page, since};
 use super::state::{Db, SimError, recompute_available};
-use crate::leaflink::model::{Decimal, ListingState, Product};
+use crate::leaflink::model::{Decimal, ListingState, Product, SellInUnit, UnitOfMeasure};
 use crate::sim::common::WebhookOutbox;
 
 /// The `/api/v2/products/` routes.
@@ -29,6 +29,26 @@ pub fn router() -> Router<Arc<Shared>> {
 const COMPUTED: &[&str] = &["id", "reserved_qty", "available_inventory", "modified"];
 
 fn validate_product(db: &Db, product: &Product) -> Result<(), SimError> {
+    // Clients read unknown choices as `Other`; the platform accepts only its own.
+    let unknown = [
+        (
+            "listing_state",
+            product.listing_state == ListingState::Other,
+        ),
+        (
+            "unit_of_measure",
+            product.unit_of_measure == Some(UnitOfMeasure::Other),
+        ),
+        (
+            "sell_in_unit_of_measure",
+            product.sell_in_unit_of_measure == Some(SellInUnit::Other),
+        ),
+    ];
+    if let Some((field, _)) = unknown.iter().find(|(_, other)| *other) {
+        return Err(SimError::bad_request(format!(
+            "{field}: not a valid choice."
+        )));
+    }
     if product.sku.trim().is_empty() {
         return Err(SimError::bad_request("sku: This field is required."));
     }

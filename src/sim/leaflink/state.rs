@@ -8,8 +8,9 @@ use chrono::{DateTime, FixedOffset, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::leaflink::model::{
-    Batch, Brand, Category, CompanyStaff, Customer, Decimal, License, OrderReceived, Product,
-    ProductLine, Strain, Subcategory,
+    Batch, Brand, Category, CompanyStaff, Customer, Decimal, License, ListingState,
+    OrderReceived, OrderStatus, Product, ProductLine, SellInUnit, Strain, StrainClassification,
+    Subcategory, UnitOfMeasure,
 };
 
 /// The seller company the simulator speaks for.
@@ -63,6 +64,9 @@ impl Db {
             })?,
             None => Db::default(),
         };
+        if let Some(place) = db.unknown_choice() {
+            anyhow::bail!("invalid leaflink seed section: {place}: not a value LeafLink offers");
+        }
         db.next_id = db.highest_id().max(999) + 1;
         let now = db.tick();
         for product in &mut db.products {
@@ -76,6 +80,27 @@ impl Db {
             order.modified.get_or_insert(now);
         }
         Ok(db)
+    }
+
+    /// Where the seed uses a choice the models only read (`Other`): LeafLink never answers one.
+    fn unknown_choice(&self) -> Option<String> {
+        let product = self.products.iter().position(|p| {
+            p.listing_state == ListingState::Other
+                || p.unit_of_measure == Some(UnitOfMeasure::Other)
+                || p.sell_in_unit_of_measure == Some(SellInUnit::Other)
+        });
+        let strain = self
+            .strains
+            .iter()
+            .position(|s| s.strain_classification == Some(StrainClassification::Other));
+        let order = self
+            .orders
+            .iter()
+            .position(|o| o.status == OrderStatus::Other);
+        product
+            .map(|i| format!("products[{i}]"))
+            .or_else(|| strain.map(|i| format!("strains[{i}]")))
+            .or_else(|| order.map(|i| format!("orders[{i}]")))
     }
 
     fn highest_id(&self) -> i64 {

@@ -122,6 +122,7 @@ fn listing_state(state: LeafLinkState) -> ListingState {
         LeafLinkState::Backorder => ListingState::Backorder,
         LeafLinkState::Internal => ListingState::Internal,
         LeafLinkState::Unavailable => ListingState::Unavailable,
+        LeafLinkState::Other => ListingState::Other,
     }
 }
 

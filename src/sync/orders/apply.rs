@@ -12,7 +12,7 @@ use crate::flourish::{OrderLocked, order_locked};
 use crate::jobs::JobError;
 use crate::leaflink::model::OrderPatch;
 use crate::matcher::order::{DestinationRef, OrderDraft, PlannedLine};
-use crate::matcher::{OrderPlan, OrderStep, Outcome};
+use crate::matcher::{OrderPlan, OrderStep, Outcome, System};
 use crate::remote::ClientError;
 use crate::sync::SyncContext;
 use crate::sync::customers::{StepError, create_destination, refused};
@@ -29,7 +29,7 @@ struct Made {
 }
 
 /// Applies the plan's steps in order. `Some(outcome)` when a platform refused a write (the
-/// writes made before it stay listed).
+/// writes made before it stay listed) or an order did not keep the lots of its lines.
 pub(super) async fn apply(
     context: &SyncContext,
     plan: &OrderPlan,
@@ -41,6 +41,7 @@ pub(super) async fn apply(
         .iter()
         .any(|s| matches!(s, OrderStep::CreateOrder { .. }));
     let mut made = Made::default();
+    let mut lost = LostLots::default();
     for step in &plan.steps {
         let result = match step {
             OrderStep::CreateDestination(new) => create_destination(context, new, writes)
@@ -77,8 +78,80 @@ pub(super) async fn apply(
         if let Err(error) = result {
             return refused(error).map(Some);
         }
+        if let Some((order_id, lines)) = lot_check(step, &made)
+            && let Err(error) = lots_not_kept(context, order_id, lines, &mut lost).await
+        {
+            return refused(error).map(Some);
+        }
     }
-    Ok(None)
+    Ok(lost.into_outcome())
+}
+
+/// The order and lines a step wrote with lots, to read back.
+fn lot_check<'a>(step: &'a OrderStep, made: &'a Made) -> Option<(&'a str, &'a [PlannedLine])> {
+    match step {
+        OrderStep::CreateOrder { draft, .. } => {
+            Some((made.order.as_deref()?, draft.lines.as_slice()))
+        }
+        OrderStep::UpdateLines {
+            order_id, lines, ..
+        } => Some((order_id.as_str(), lines.as_slice())),
+        _ => None,
+    }
+}
+
+/// Lots Flourish did not keep on an order leafbridge wrote.
+#[derive(Default)]
+struct LostLots {
+    order_id: String,
+    /// `SKU (lot L)` per line.
+    lines: Vec<String>,
+}
+
+impl LostLots {
+    /// The order is in Flourish but nothing locks its lines to their lots: a person must look.
+    fn into_outcome(self) -> Option<Outcome> {
+        if self.lines.is_empty() {
+            return None;
+        }
+        let lines = self.lines.join(", ");
+        let id = self.order_id;
+        Some(Outcome::attention_fix(
+            format!(
+                "Flourish order {id} was written but did not keep the lot of {lines}; \
+                 any lot may be allocated to those lines"
+            ),
+            System::Flourish,
+            format!("set the lot of {lines} on Flourish order {id} before allocating it"),
+        ))
+    }
+}
+
+/// Reads the order back after a write with lots (`lot_number` on order lines is not confirmed
+/// by Flourish's public material) and notes every line whose lot did not stick.
+async fn lots_not_kept(
+    context: &SyncContext,
+    order_id: &str,
+    lines: &[PlannedLine],
+    lost: &mut LostLots,
+) -> Result<(), StepError> {
+    if lines.iter().all(|line| line.lot_number.is_none()) {
+        return Ok(());
+    }
+    let order = context.flourish.get_outbound_order(order_id).await?;
+    for line in lines {
+        let Some(lot) = &line.lot_number else {
+            continue;
+        };
+        let kept = order.order_lines.iter().any(|got| {
+            got.sku.trim() == line.sku && got.lot_number.as_deref().map(str::trim) == Some(lot)
+        });
+        if !kept {
+            lost.order_id = order_id.to_owned();
+            lost.lines.push(format!("{} (lot {lot})", line.sku));
+        }
+    }
+    Ok(())
 }
 
 /// Writes the linked order's id to LeafLink `external_ids` when it is configured and missing:

@@ -12,14 +12,40 @@ use crate::flourish::model::{
 };
 use crate::jobs::JobError;
 use crate::leaflink::model::OrderReceived;
-use crate::matcher::OrderLink;
 use crate::matcher::order::{FlourishStatus, LinkedOrder, PlannedLine};
+use crate::matcher::{OrderLink, Outcome};
 use crate::remote::ClientError;
 use crate::store::links::{self, Link, LinkKind, NewLink};
 use crate::sync::SyncContext;
 use crate::sync::{record_link, store_error};
 
 use super::load::{Loaded, decimal};
+
+/// The Flourish order id a `flourish.order` job is about: its entity id, or, for a webhook that
+/// carried only `original_order_id` (`number:<LeafLink order number>`), the Flourish order
+/// linked to that LeafLink order. An unlinked number is ignored: leafbridge made no such order.
+pub(crate) async fn flourish_order_id(
+    context: &SyncContext,
+    entity_id: &str,
+) -> Result<Result<String, Outcome>, JobError> {
+    let Some(number) = entity_id.strip_prefix(crate::envelope::BY_ORDER_NUMBER) else {
+        return Ok(Ok(entity_id.to_owned()));
+    };
+    let link = links::get(
+        &context.db.pool,
+        &context.connection,
+        LinkKind::Order,
+        number,
+    )
+    .await
+    .map_err(store_error)?;
+    Ok(match link {
+        Some(link) => Ok(link.remote_id),
+        None => Err(Outcome::ignored(format!(
+            "no Flourish order is linked to LeafLink order {number}"
+        ))),
+    })
+}
 
 /// The Flourish order the LeafLink order is linked to; without a link, a live Flourish order
 /// already carrying the number as `original_order_id` (a create whose answer was lost).

@@ -112,6 +112,7 @@ pub(crate) fn leaflink_status(status: OrderStatus) -> LeafLinkStatus {
         OrderStatus::Rejected => L::Rejected,
         OrderStatus::Combined => L::Combined,
         OrderStatus::Cancelled => L::Cancelled,
+        OrderStatus::Other => L::Other,
     }
 }
 

@@ -18,7 +18,7 @@ use crate::store::links::Link;
 
 use super::SyncContext;
 use super::record::{self, Writes};
-pub(crate) use linked::flourish_status;
+pub(crate) use linked::{flourish_order_id, flourish_status};
 use load::Loaded;
 pub(crate) use load::leaflink_status;
 
