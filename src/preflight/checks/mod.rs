@@ -15,6 +15,7 @@ mod skus;
 mod strains;
 #[cfg(test)]
 mod tests;
+mod whitespace;
 
 use std::collections::BTreeMap;
 
@@ -126,6 +127,7 @@ pub fn run_checks(snapshot: &Snapshot, settings: &CheckSettings) -> CheckResults
     findings.extend(reps::check(&cx));
     findings.extend(batches::check(&cx));
     findings.extend(facilities::check(&cx));
+    findings.extend(whitespace::check(&cx));
     let mut notes = strains::notes(&cx);
     notes.extend(customers::notes(&cx));
     CheckResults {

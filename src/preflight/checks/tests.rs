@@ -69,7 +69,7 @@ fn sku_typo_is_one_near_miss_and_neither_side_is_reported_missing() {
         json!([product(5, " ab 12x")]),
     );
     let mut found = checks_of(&snap, &CheckSettings::default());
-    found.retain(|(check, _)| check != "strain_ambiguous");
+    found.retain(|(check, _)| check != "strain_ambiguous" && check != "stray_whitespace");
     assert_eq!(
         found,
         [(
@@ -172,6 +172,23 @@ fn a_category_without_a_subcategory_and_several_licenses_without_the_setting_are
     let mut found = checks_of(&snap, &settings);
     found.retain(listing);
     assert!(found.is_empty(), "{found:?}");
+}
+
+#[test]
+fn a_key_with_stray_whitespace_is_one_finding_on_its_side_and_no_near_miss() {
+    let snap = snapshot(
+        json!([item("10", "A", "og kush"), item("11", " B", "og kush")]),
+        json!([product(5, "A  "), product(6, "B")]),
+    );
+    let mut found = checks_of(&snap, &CheckSettings::default());
+    found.retain(|(check, _)| check != "strain_ambiguous");
+    assert_eq!(
+        found,
+        [
+            ("stray_whitespace".to_owned(), vec!["11".to_owned()]),
+            ("stray_whitespace".to_owned(), vec!["5".to_owned()]),
+        ]
+    );
 }
 
 #[test]
