@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use crate::preflight_support::{fixture, start};
 use crate::sync_items::{all_writes, clear_logs, latest, trigger};
-use crate::sync_orders_support::last_outcome;
+use crate::sync_orders_support::{ANA_ORDER, last_outcome, trigger_order};
 use crate::world::{World, spawn_world};
 
 fn with_leaflink_sku(world: &World, id: i64, sku: &str) {
@@ -132,4 +132,22 @@ async fn preflight_lists_each_key_with_stray_whitespace_and_its_fix() {
         near_misses, 3,
         "only the seed's own two SKU and one license near misses"
     );
+}
+
+#[tokio::test]
+async fn an_order_reaches_the_destination_whose_license_has_stray_whitespace() {
+    let world = spawn_world().await;
+    with_destination_license(&world, "2041", "\tC10-0000123-LIC ");
+    clear_logs(&world);
+    trigger_order(&world, ANA_ORDER, "stray").await;
+    world.settle().await;
+
+    assert!(posts(&world, "/destinations").is_empty(), "no duplicate");
+    let creates: Vec<Value> = all_writes(&world)
+        .into_iter()
+        .filter(|r| r.method == "POST" && r.path.ends_with("/outbound-orders"))
+        .map(|r| r.body)
+        .collect();
+    assert_eq!(creates.len(), 1, "{creates:?}");
+    assert_eq!(creates[0]["destination"], json!({"id": "2041"}));
 }
