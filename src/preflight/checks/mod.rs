@@ -67,9 +67,12 @@ impl CheckSettings {
                 rep_required: false,
             },
         };
+        // Without stock management no facility feeds LeafLink, so none named is checked.
         let feeding = match &sync.feeding_facilities {
-            Some(list) => FeedingFacilities::Only(list.iter().cloned().collect()),
-            None => FeedingFacilities::All,
+            Some(list) if sync.manage_stock => {
+                FeedingFacilities::Only(list.iter().cloned().collect())
+            }
+            _ => FeedingFacilities::All,
         };
         Self {
             category_map: CategoryMap::new(

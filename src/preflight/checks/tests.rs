@@ -226,3 +226,39 @@ fn facilities_named_in_settings_must_exist_in_flourish() {
         .collect();
     assert_eq!(found, ["f9", "f8"]);
 }
+
+#[test]
+fn settings_leafbridge_does_not_manage_are_not_checked() {
+    let sync = crate::config::SyncSettings {
+        feeding_facilities: Some(vec!["f9".into()]),
+        manage_stock: false,
+        product_fields: crate::config::ProductFields::parse("name,description").unwrap(),
+        ..crate::config::SyncSettings::default()
+    };
+    let settings = CheckSettings::from_sync(&sync);
+    assert_eq!(settings.feeding, FeedingFacilities::All);
+    assert!(!settings.product_lines_managed);
+    let mut item = item("10", "A", "og kush");
+    item["product_line"] = json!("Nowhere");
+    let snap = snapshot(json!([item]), json!([product(5, "A")]));
+    let found = checks_of(&snap, &settings);
+    assert!(
+        found
+            .iter()
+            .all(|(check, _)| check != "facility_unknown"
+                && check != "product_line_missing_in_leaflink"),
+        "{found:?}"
+    );
+    let managed = CheckSettings::from_sync(&crate::config::SyncSettings {
+        manage_stock: true,
+        product_fields: crate::config::ProductFields::ALL,
+        ..sync
+    });
+    let found = checks_of(&snap, &managed);
+    let checks: Vec<&str> = found.iter().map(|(check, _)| check.as_str()).collect();
+    assert!(checks.contains(&"facility_unknown"), "{checks:?}");
+    assert!(
+        checks.contains(&"product_line_missing_in_leaflink"),
+        "{checks:?}"
+    );
+}
