@@ -358,4 +358,19 @@ async fn product_create_follows_the_published_schema_and_names_the_refused_field
     let created: Value = response.json().await.unwrap();
     assert_eq!(created["license"]["number"], "C11-0000001-LIC");
     assert_eq!(created["external_ids"], json!({"flourish": "item-1"}));
+    let path = format!("/api/v2/products/{}/", created["id"]);
+    for (license, status) in [(json!(5), 400), (json!(2619), 200)] {
+        let response = raw(&sim, Method::PATCH, &path)
+            .json(&json!({"license": license}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), status, "{license}");
+    }
+    let response = raw(&sim, Method::PATCH, &path)
+        .json(&json!({"external_ids": {"other": "x"}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
 }
