@@ -178,6 +178,12 @@ impl FlourishClient {
         self.list_all(&["destinations"], Query::new(), None).await
     }
 
+    /// Destinations whose name, alias or license number contains `text` (Flourish's `search`).
+    pub async fn search_destinations(&self, text: &str) -> Result<Vec<Destination>, ClientError> {
+        let query = vec![("search", text.to_owned())];
+        self.list_all(&["destinations"], query, None).await
+    }
+
     /// Destinations whose license number is exactly `license_number`.
     pub async fn find_destinations_by_license(
         &self,

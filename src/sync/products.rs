@@ -12,11 +12,11 @@ use std::sync::Arc;
 use serde_json::json;
 
 use super::items::links::{linked_id, product_for_sku, record_product};
+use super::items::load::products_with_sku;
 use super::record::{self, Writes};
 use super::{SyncContext, entity_id};
 use crate::flourish::ItemFilter;
 use crate::jobs::{JobContext, JobError, Processed, Processor, Processors};
-use crate::leaflink::client::ProductQuery;
 use crate::leaflink::model::Product;
 use crate::matcher::{Outcome, SkuKey};
 use crate::remote::ClientError;
@@ -59,12 +59,7 @@ impl ProductProcessor {
         if key.contains(',') {
             return Ok(None);
         }
-        let query = ProductQuery {
-            skus: vec![key.to_owned()],
-            ..ProductQuery::default()
-        };
-        let mut found = self.ctx.leaflink.list_products(&query).await?;
-        found.retain(|p| SkuKey::new(&p.sku) == SkuKey::new(key));
+        let mut found = products_with_sku(&self.ctx, &SkuKey::new(key)).await?;
         Ok((found.len() == 1).then(|| found.remove(0)))
     }
 
@@ -110,12 +105,7 @@ impl ProductProcessor {
             ))));
         }
         if !sku.as_str().contains(',') {
-            let query = ProductQuery {
-                skus: vec![sku.as_str().to_owned()],
-                ..ProductQuery::default()
-            };
-            let mut same = self.ctx.leaflink.list_products(&query).await?;
-            same.retain(|p| SkuKey::new(&p.sku) == *sku);
+            let same = products_with_sku(&self.ctx, sku).await?;
             if same.len() > 1 {
                 return Ok(Err(Outcome::ignored(format!(
                     "SKU \"{}\" is on {} LeafLink products, so none is linked",

@@ -182,6 +182,13 @@ const ENDPOINTS: &[(&str, &str, &str, &str)] = &[
     ),
     ("get", "/api/v2/batches/", "/batches/", "200"),
     ("get", "/api/v2/batches/77/", "/batches/{id}/", "200"),
+    ("get", "/api/v2/licenses/", "/licenses/", "200"),
+    (
+        "get",
+        "/api/v2/product-subcategories/",
+        "/product-subcategories/",
+        "200",
+    ),
     ("get", "/api/v2/company-staff/", "/company-staff/", "200"),
     (
         "get",

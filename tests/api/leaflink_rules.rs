@@ -402,3 +402,71 @@ async fn orders_refuse_unknown_customers_and_sales_reps() {
     assert!(sim.set_order_sales_reps(SEEDED_ORDER, &[999]).is_err());
     assert!(sim.set_order_sales_reps(SEEDED_ORDER, &[43]).is_ok());
 }
+
+#[tokio::test]
+async fn product_create_follows_the_published_schema_and_names_the_refused_field() {
+    let sim = start_sim(0, None).await;
+    let valid = serde_json::to_value(new_product("SCHEMA-1", PRE_ROLLS, vec![])).unwrap();
+    let refused = |field: &str, value: Value| {
+        let mut body = valid.clone();
+        match value {
+            Value::Null => {
+                body.as_object_mut().unwrap().remove(field);
+            }
+            other => body[field] = other,
+        }
+        body
+    };
+    let cases = [
+        ("license", refused("license", Value::Null)),
+        ("sub_category", refused("sub_category", Value::Null)),
+        ("license", refused("license", json!(1))),
+        ("sub_category", refused("sub_category", json!(15))),
+        ("sub_category", refused("sub_category", json!(PRE_ROLLS))),
+        ("category", refused("category", json!(99))),
+        ("seller", refused("seller", json!(77))),
+        ("manufacturer", refused("manufacturer", json!(77))),
+        ("brand", refused("brand", json!(99))),
+        ("strains", refused("strains", json!([99]))),
+        (
+            "external_ids",
+            refused("external_ids", json!({"flourish_item_id": "1"})),
+        ),
+    ];
+    for (field, body) in cases {
+        let response = raw(&sim, Method::POST, "/api/v2/products/")
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 400, "{field}");
+        let answer: Value = response.json().await.unwrap();
+        assert!(answer[field].is_array(), "{field}: {answer}");
+    }
+    let mut issued = valid.clone();
+    issued["external_ids"] = json!({"flourish": "item-1"});
+    let response = raw(&sim, Method::POST, "/api/v2/products/")
+        .json(&issued)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    let created: Value = response.json().await.unwrap();
+    assert_eq!(created["license"]["number"], "C11-0000001-LIC");
+    assert_eq!(created["external_ids"], json!({"flourish": "item-1"}));
+    let path = format!("/api/v2/products/{}/", created["id"]);
+    for (license, status) in [(json!(5), 400), (json!(2619), 200)] {
+        let response = raw(&sim, Method::PATCH, &path)
+            .json(&json!({"license": license}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), status, "{license}");
+    }
+    let response = raw(&sim, Method::PATCH, &path)
+        .json(&json!({"external_ids": {"other": "x"}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
+}

@@ -48,4 +48,5 @@ mod sync_orders_settings;
 mod sync_orders_support;
 mod sync_source_of_truth;
 mod sync_status;
+mod sync_stray_whitespace;
 mod world;

@@ -15,6 +15,7 @@ mod skus;
 mod strains;
 #[cfg(test)]
 mod tests;
+mod whitespace;
 
 use std::collections::BTreeMap;
 
@@ -66,9 +67,12 @@ impl CheckSettings {
                 rep_required: false,
             },
         };
+        // Without stock management no facility feeds LeafLink, so none named is checked.
         let feeding = match &sync.feeding_facilities {
-            Some(list) => FeedingFacilities::Only(list.iter().cloned().collect()),
-            None => FeedingFacilities::All,
+            Some(list) if sync.manage_stock => {
+                FeedingFacilities::Only(list.iter().cloned().collect())
+            }
+            _ => FeedingFacilities::All,
         };
         Self {
             category_map: CategoryMap::new(
@@ -126,6 +130,7 @@ pub fn run_checks(snapshot: &Snapshot, settings: &CheckSettings) -> CheckResults
     findings.extend(reps::check(&cx));
     findings.extend(batches::check(&cx));
     findings.extend(facilities::check(&cx));
+    findings.extend(whitespace::check(&cx));
     let mut notes = strains::notes(&cx);
     notes.extend(customers::notes(&cx));
     CheckResults {

@@ -69,7 +69,7 @@ fn sku_typo_is_one_near_miss_and_neither_side_is_reported_missing() {
         json!([product(5, " ab 12x")]),
     );
     let mut found = checks_of(&snap, &CheckSettings::default());
-    found.retain(|(check, _)| check != "strain_ambiguous");
+    found.retain(|(check, _)| check != "strain_ambiguous" && check != "stray_whitespace");
     assert_eq!(
         found,
         [(
@@ -175,6 +175,23 @@ fn a_category_without_a_subcategory_and_several_licenses_without_the_setting_are
 }
 
 #[test]
+fn a_key_with_stray_whitespace_is_one_finding_on_its_side_and_no_near_miss() {
+    let snap = snapshot(
+        json!([item("10", "A", "og kush"), item("11", " B", "og kush")]),
+        json!([product(5, "A  "), product(6, "B")]),
+    );
+    let mut found = checks_of(&snap, &CheckSettings::default());
+    found.retain(|(check, _)| check != "strain_ambiguous");
+    assert_eq!(
+        found,
+        [
+            ("stray_whitespace".to_owned(), vec!["11".to_owned()]),
+            ("stray_whitespace".to_owned(), vec!["5".to_owned()]),
+        ]
+    );
+}
+
+#[test]
 fn inactive_items_are_never_checked() {
     let mut bad = item("10", "ZZ", "");
     bad["ecommerce_active"] = json!(false);
@@ -208,4 +225,40 @@ fn facilities_named_in_settings_must_exist_in_flourish() {
         .map(|f| f.records[0].key.clone())
         .collect();
     assert_eq!(found, ["f9", "f8"]);
+}
+
+#[test]
+fn settings_leafbridge_does_not_manage_are_not_checked() {
+    let sync = crate::config::SyncSettings {
+        feeding_facilities: Some(vec!["f9".into()]),
+        manage_stock: false,
+        product_fields: crate::config::ProductFields::parse("name,description").unwrap(),
+        ..crate::config::SyncSettings::default()
+    };
+    let settings = CheckSettings::from_sync(&sync);
+    assert_eq!(settings.feeding, FeedingFacilities::All);
+    assert!(!settings.product_lines_managed);
+    let mut item = item("10", "A", "og kush");
+    item["product_line"] = json!("Nowhere");
+    let snap = snapshot(json!([item]), json!([product(5, "A")]));
+    let found = checks_of(&snap, &settings);
+    assert!(
+        found
+            .iter()
+            .all(|(check, _)| check != "facility_unknown"
+                && check != "product_line_missing_in_leaflink"),
+        "{found:?}"
+    );
+    let managed = CheckSettings::from_sync(&crate::config::SyncSettings {
+        manage_stock: true,
+        product_fields: crate::config::ProductFields::ALL,
+        ..sync
+    });
+    let found = checks_of(&snap, &managed);
+    let checks: Vec<&str> = found.iter().map(|(check, _)| check.as_str()).collect();
+    assert!(checks.contains(&"facility_unknown"), "{checks:?}");
+    assert!(
+        checks.contains(&"product_line_missing_in_leaflink"),
+        "{checks:?}"
+    );
 }

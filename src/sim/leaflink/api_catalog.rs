@@ -362,6 +362,19 @@ pub(super) fn check_external_ids(db: &Db, ids: Option<&Value>) -> Result<(), Sim
     Ok(())
 }
 
+/// A `license` sent as an id, as the record the product answers with (null stays null).
+pub(super) fn license_record(db: &Db, sent: &Value) -> Result<Value, SimError> {
+    if sent.is_null() {
+        return Ok(Value::Null);
+    }
+    let id = sent
+        .as_i64()
+        .ok_or_else(|| SimError::field("license", "Incorrect type. Expected pk value."))?;
+    let license = db.licenses.iter().find(|l| l.id == id);
+    exists("license", id, license.is_some())?;
+    Ok(json!(license))
+}
+
 fn pk(body: &Value, field: &str) -> Result<i64, SimError> {
     body.get(field)
         .and_then(Value::as_i64)

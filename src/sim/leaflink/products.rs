@@ -121,8 +121,11 @@ pub fn update(
     id: i64,
     patch: &Value,
 ) -> Result<Product, SimError> {
-    let fields = without_computed(patch)?;
+    let mut fields = without_computed(patch)?;
     super::api_catalog::check_external_ids(db, fields.get("external_ids"))?;
+    if let Some(license) = fields.get_mut("license") {
+        *license = super::api_catalog::license_record(db, license)?;
+    }
     let current = db.product_mut(id)?.clone();
     let mut merged = serde_json::to_value(&current).expect("product serialises");
     for (name, value) in fields {

@@ -65,10 +65,19 @@ pub(crate) async fn destinations_for(
         }
         links.link_destination(license.as_str(), &link.remote_id);
     }
-    let searched = context
+    let mut searched = context
         .flourish
         .find_destinations_by_license(license.as_str())
         .await?;
+    if searched.is_empty() {
+        // A stored license with stray whitespace escapes the exact filter; `search` (a
+        // substring match) still finds it, and only licenses equal once trimmed are kept.
+        searched = context
+            .flourish
+            .search_destinations(license.as_str())
+            .await?;
+        searched.retain(|d| LicenseKey::new(&d.fields.license_number).as_ref() == Some(license));
+    }
     for dest in &searched {
         if !found.iter().any(|d| d.id == dest.id) {
             found.push(to_destination(dest));

@@ -140,13 +140,7 @@ async fn find_products(
     let by_item = linked_id(ctx, LinkKind::Item, &loaded.item.id).await?;
     let by_sku = product_for_sku(ctx, sku.as_str()).await?;
     let Some(id) = by_sku.or(by_item) else {
-        let query = ProductQuery {
-            skus: vec![sku.as_str().to_owned()],
-            ..ProductQuery::default()
-        };
-        let found = ctx.leaflink.list_products(&query).await?;
-        let same_sku = found.into_iter().filter(|p| SkuKey::new(&p.sku) == *sku);
-        return Ok((same_sku.collect(), None));
+        return Ok((products_with_sku(ctx, sku).await?, None));
     };
     let product = match ctx.leaflink.get_product(id).await {
         Ok(product) => product,
@@ -193,4 +187,25 @@ async fn load_catalog(ctx: &SyncContext, loaded: &mut Loaded) -> Result<(), Load
         loaded.links.link_strain(&name, id);
     }
     Ok(())
+}
+
+/// The LeafLink products whose SKU equals `sku` once both are trimmed. LeafLink's `sku` filter
+/// is exact, so a stored SKU with stray whitespace escapes it: when it finds nothing, every
+/// product is read and compared normalised. That costs a full listing, but only when no product
+/// has the SKU exactly, which is when an item is about to be created: once per new item.
+pub(crate) async fn products_with_sku(
+    ctx: &SyncContext,
+    sku: &SkuKey,
+) -> Result<Vec<LeafLinkProduct>, ClientError> {
+    let query = ProductQuery {
+        skus: vec![sku.as_str().to_owned()],
+        ..ProductQuery::default()
+    };
+    let mut found = ctx.leaflink.list_products(&query).await?;
+    found.retain(|p| SkuKey::new(&p.sku) == *sku);
+    if found.is_empty() {
+        found = ctx.leaflink.list_products(&ProductQuery::default()).await?;
+        found.retain(|p| SkuKey::new(&p.sku) == *sku);
+    }
+    Ok(found)
 }
