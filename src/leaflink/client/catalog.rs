@@ -130,11 +130,11 @@ impl LeafLinkClient {
 
     /// The company's compliance licenses: the ids a product's `license` may take.
     pub async fn list_licenses(&self) -> Result<Vec<License>, ClientError> {
-        self.list_all("licenses/", &[]).await
+        self.list_all(&["licenses"], &[]).await
     }
 
     /// Every product sub-category, each with its parent category id.
     pub async fn list_subcategories(&self) -> Result<Vec<Subcategory>, ClientError> {
-        self.list_all("product-subcategories/", &[]).await
+        self.list_all(&["product-subcategories"], &[]).await
     }
 }

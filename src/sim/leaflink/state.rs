@@ -8,9 +8,9 @@ use chrono::{DateTime, FixedOffset, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::leaflink::model::{
-    Batch, Brand, Category, CompanyStaff, Customer, Decimal, License, ListingState,
-    OrderReceived, OrderStatus, Product, ProductLine, SellInUnit, Strain, StrainClassification,
-    Subcategory, UnitOfMeasure,
+    Batch, Brand, Category, CompanyStaff, Customer, Decimal, License, ListingState, OrderReceived,
+    OrderStatus, Product, ProductLine, SellInUnit, Strain, StrainClassification, Subcategory,
+    UnitOfMeasure,
 };
 
 /// The seller company the simulator speaks for.
@@ -264,6 +264,7 @@ impl SimError {
         Self {
             status: StatusCode::FORBIDDEN,
             detail: detail.into(),
+            field: None,
         }
     }
 
