@@ -33,6 +33,7 @@ mod preflight;
 mod preflight_cli;
 mod preflight_html;
 mod preflight_support;
+mod shared_creations;
 mod sync_customers;
 mod sync_inventory;
 mod sync_items;
