@@ -158,3 +158,33 @@ async fn a_job_whose_stored_body_is_not_json_dies_with_the_reason() {
     let reason = event["reason"].as_str().unwrap_or_default();
     assert!(reason.contains("not JSON"), "{event}");
 }
+
+#[tokio::test]
+async fn resync_ids_follow_the_webhook_rules() {
+    let app = app().await;
+    let cases = [
+        (
+            json!({"kind": "customers", "ids": ["C".repeat(10_000)]}),
+            "at most 255",
+        ),
+        (
+            json!({"kind": "items", "ids": ["a\tb"]}),
+            "control character",
+        ),
+        (
+            json!({"kind": "orders", "ids": ["../products/5150"]}),
+            "order number",
+        ),
+    ];
+    for (body, needle) in cases {
+        let response = app
+            .http
+            .post(format!("{}/api/v1/resync", app.address))
+            .bearer_auth(ADMIN_TOKEN)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        refused(response, needle).await;
+    }
+}
