@@ -47,7 +47,7 @@ pub fn check_identifier(field: &str, value: &str) -> Result<(), EnvelopeError> {
 
 /// A LeafLink order number: LeafLink sends UUIDs; letters, digits and hyphens (at most 64) are
 /// accepted, so nothing in a number can act as a path separator, query or fragment.
-fn check_order_number(number: &str) -> Result<(), EnvelopeError> {
+pub fn check_order_number(number: &str) -> Result<(), EnvelopeError> {
     let shaped = number.len() <= 64
         && number
             .bytes()

@@ -171,10 +171,8 @@ impl Worker {
     ) -> anyhow::Result<()> {
         let started = Instant::now();
         let result = match self.context(&job).await? {
-            Some(context) => self.execute(&job, context, shutdown).await,
-            None => Some(Err(JobError::Permanent(
-                "the event of this job no longer exists".into(),
-            ))),
+            Ok(context) => self.execute(&job, context, shutdown).await,
+            Err(error) => Some(Err(error)),
         };
         let finish = match result {
             None => Finish::Release,
@@ -206,12 +204,22 @@ impl Worker {
         Ok(())
     }
 
-    async fn context(&self, job: &ClaimedJob) -> anyhow::Result<Option<JobContext>> {
+    /// The job's context, or the permanent failure of a job whose event is gone or whose stored
+    /// body is not JSON (a processor must never see a made-up `null`).
+    async fn context(&self, job: &ClaimedJob) -> anyhow::Result<Result<JobContext, JobError>> {
         let Some((source, event_kind, body)) = events::body(&self.db.pool, &job.event_id).await?
         else {
-            return Ok(None);
+            let gone = "the event of this job no longer exists";
+            return Ok(Err(JobError::Permanent(gone.into())));
         };
-        Ok(Some(JobContext {
+        let body = match serde_json::from_str(&body) {
+            Ok(body) => body,
+            Err(error) => {
+                let reason = format!("the stored event body is not JSON: {error}");
+                return Ok(Err(JobError::Permanent(reason)));
+            }
+        };
+        Ok(Ok(JobContext {
             job_id: job.id.clone(),
             kind: job.kind.clone(),
             entity_key: job.entity_key.clone(),
@@ -219,7 +227,7 @@ impl Worker {
             event_id: job.event_id.clone(),
             source,
             event_kind,
-            body: serde_json::from_str(&body).unwrap_or(serde_json::Value::Null),
+            body,
         }))
     }
 

@@ -245,7 +245,7 @@ async fn update_event(
         .bind(error.clone()),
         Finish::Dead { error } => sqlx::query(
             "UPDATE events SET status = 'dead', outcome = 'failed', last_error = $1, \
-             updated_at = $2 WHERE id = $3",
+             reason = $1, updated_at = $2 WHERE id = $3",
         )
         .bind(error.clone()),
         Finish::Release => return Ok(()),

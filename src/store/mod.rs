@@ -2,6 +2,7 @@
 //! default) or PostgreSQL (several replicas). SQL is portable; only the job claim differs.
 
 pub mod attention;
+pub mod claims;
 pub mod events;
 pub mod job_admin;
 pub mod jobs;

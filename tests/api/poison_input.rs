@@ -133,3 +133,58 @@ async fn the_bearer_scheme_is_case_insensitive() {
         assert_eq!(response.status(), 200, "{scheme}");
     }
 }
+
+#[tokio::test]
+async fn a_job_whose_stored_body_is_not_json_dies_with_the_reason() {
+    let app = app().await;
+    let body = json!({"type": "product", "data": {"id": 5150}});
+    let ack: Value = app.post_leaflink(&body).await.json().await.unwrap();
+    let id = ack["event_id"].as_str().unwrap().to_owned();
+    sqlx::query("UPDATE events SET body = $1 WHERE id = $2")
+        .bind("{not json")
+        .bind(&id)
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    app.drain(std::time::Duration::ZERO).await;
+    let event: Value = app
+        .admin_get(&format!("/api/v1/events/{id}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(event["status"], "dead", "{event}");
+    assert_eq!(event["outcome"], "failed");
+    let reason = event["reason"].as_str().unwrap_or_default();
+    assert!(reason.contains("not JSON"), "{event}");
+}
+
+#[tokio::test]
+async fn resync_ids_follow_the_webhook_rules() {
+    let app = app().await;
+    let cases = [
+        (
+            json!({"kind": "customers", "ids": ["C".repeat(10_000)]}),
+            "at most 255",
+        ),
+        (
+            json!({"kind": "items", "ids": ["a\tb"]}),
+            "control character",
+        ),
+        (
+            json!({"kind": "orders", "ids": ["../products/5150"]}),
+            "order number",
+        ),
+    ];
+    for (body, needle) in cases {
+        let response = app
+            .http
+            .post(format!("{}/api/v1/resync", app.address))
+            .bearer_auth(ADMIN_TOKEN)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        refused(response, needle).await;
+    }
+}

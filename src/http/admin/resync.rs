@@ -6,9 +6,10 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 
 use super::Body;
+use crate::envelope;
 use crate::http::routes::Routes;
 use crate::http::{ApiError, AppState};
-use crate::operator::resync::{ResyncRequest, ResyncResponse};
+use crate::operator::resync::{ResyncKind, ResyncRequest, ResyncResponse};
 use crate::operator::{NoProgress, Operator};
 use crate::store::resyncs::{self, ResyncView};
 
@@ -23,6 +24,7 @@ async fn resync(
     State(state): State<AppState>,
     Body(request): Body<ResyncRequest>,
 ) -> Result<(StatusCode, Json<ResyncResponse>), ApiError> {
+    check_ids(&request)?;
     let answer = Operator::from_state(&state)
         .resync(&request, &NoProgress)
         .await?;
@@ -31,6 +33,21 @@ async fn resync(
         ResyncResponse::Accepted(_) => StatusCode::ACCEPTED,
     };
     Ok((status, Json(answer)))
+}
+
+/// The ids a resync names follow the webhooks' rules: printable, at most 255 bytes, and LeafLink
+/// order numbers shaped like one.
+fn check_ids(request: &ResyncRequest) -> Result<(), ApiError> {
+    for id in request.ids.iter().flatten() {
+        let text = id.text();
+        envelope::check_identifier("ids: an id", &text)
+            .and_then(|()| match request.kind {
+                ResyncKind::Orders => envelope::check_order_number(&text),
+                _ => Ok(()),
+            })
+            .map_err(|error| ApiError::BadRequest(error.to_string()))?;
+    }
+    Ok(())
 }
 
 async fn get_resync(

@@ -8,6 +8,7 @@ use crate::matcher::customer::{DestinationChanges, NewDestination};
 use crate::matcher::records::{Address, Customer, Destination};
 use crate::matcher::{DestinationIndex, LicenseKey, LinkSet, Outcome, StrainMatching};
 use crate::remote::ClientError;
+use crate::store::claims::Claim;
 use crate::store::links::{self, LinkKind, NewLink};
 use crate::sync::record::Writes;
 use crate::sync::{SyncContext, record_link, store_error};
@@ -86,12 +87,43 @@ pub(crate) async fn destinations_for(
     Ok((DestinationIndex::new(found), links))
 }
 
-/// `POST /destinations` and link it to its licence; returns the new id.
+/// `POST /destinations` and link it to its licence; returns the new id. Concurrent jobs (and
+/// replicas) wanting a destination for one licence take turns under a claim, and a job that
+/// finds one created meanwhile links it instead.
 pub(crate) async fn create_destination(
     context: &SyncContext,
     new: &NewDestination,
     writes: &mut Writes,
 ) -> Result<String, StepError> {
+    let key = format!("flourish.destination:{}", new.license_number.trim());
+    let claim = match Claim::take(&context.db.pool, &context.connection, &key).await {
+        Ok(Some(claim)) => claim,
+        Ok(None) => {
+            let message = format!("another job is still creating {key}");
+            return Err(StepError::Job(JobError::retryable(message)));
+        }
+        Err(error) => return Err(StepError::Job(store_error(error))),
+    };
+    let result = create_destination_once(context, new, writes).await;
+    let released = claim.release(&context.db.pool).await;
+    let id = result?;
+    released.map_err(|error| StepError::Job(store_error(error)))?;
+    Ok(id)
+}
+
+async fn create_destination_once(
+    context: &SyncContext,
+    new: &NewDestination,
+    writes: &mut Writes,
+) -> Result<String, StepError> {
+    let found = context
+        .flourish
+        .find_destinations_by_license(&new.license_number)
+        .await?;
+    if let Some(existing) = found.into_iter().next() {
+        link_destination(context, &new.license_number, &existing.id).await?;
+        return Ok(existing.id);
+    }
     let fields = new_fields(new);
     let created = context.flourish.create_destination(&fields).await?;
     writes.push("flourish", "create_destination", Some(created.id.clone()));

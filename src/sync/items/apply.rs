@@ -3,13 +3,16 @@
 //! LeafLink's own words; transport errors, 429 and 5xx go back to the retry policy.
 
 use crate::jobs::JobError;
+use crate::leaflink::client::ProductQuery;
 use crate::leaflink::model::{NewStrain, ProductPatch, StrainClassification};
+use crate::matcher::SkuKey;
 use crate::matcher::item::{NewProduct as PlannedProduct, ProductPatch as PlannedPatch, StrainRef};
 use crate::matcher::{ItemPlan, ItemStep, Outcome, System};
 use crate::remote::ClientError;
-use crate::sync::SyncContext;
+use crate::store::claims::Claim;
 use crate::sync::inventory::current_total;
 use crate::sync::record::Writes;
+use crate::sync::{SyncContext, store_error};
 
 use super::create::{Listing, new_product};
 use super::links::{record_product, record_strain};
@@ -95,7 +98,47 @@ impl Stop {
     }
 }
 
+/// Takes the claim on creating `key` in LeafLink, so that concurrent jobs (and replicas) create
+/// it once; a job that waits too long retries later.
+async fn claim(ctx: &SyncContext, key: &str) -> Result<Claim, Stop> {
+    match Claim::take(&ctx.db.pool, &ctx.connection, key).await {
+        Ok(Some(claim)) => Ok(claim),
+        Ok(None) => Err(Stop::Error(JobError::retryable(format!(
+            "another job is still creating {key}"
+        )))),
+        Err(error) => Err(Stop::Error(store_error(error))),
+    }
+}
+
+/// Runs `result` under the claim then gives the claim back, whatever the result.
+async fn released<T>(ctx: &SyncContext, claim: Claim, result: Result<T, Stop>) -> Result<T, Stop> {
+    let released = claim.release(&ctx.db.pool).await;
+    let value = result?;
+    released.map_err(|error| Stop::Error(store_error(error)))?;
+    Ok(value)
+}
+
+/// Creates the strain unless another job created it while this one waited for the claim.
 async fn create_strain(ctx: &SyncContext, name: &str, writes: &mut Writes) -> Result<i64, Stop> {
+    let held = claim(
+        ctx,
+        &format!("leaflink.strain:{}", name.trim().to_lowercase()),
+    )
+    .await?;
+    let result = create_strain_once(ctx, name, writes).await;
+    released(ctx, held, result).await
+}
+
+async fn create_strain_once(
+    ctx: &SyncContext,
+    name: &str,
+    writes: &mut Writes,
+) -> Result<i64, Stop> {
+    let existing = ctx.leaflink.list_strains(Some(name)).await?;
+    if let Some(strain) = existing.into_iter().find(|s| s.name == name) {
+        record_strain(ctx, name, strain.id).await?;
+        return Ok(strain.id);
+    }
     let body = NewStrain {
         name: name.to_owned(),
         strain_classification: StrainClassification::Na,
@@ -115,6 +158,7 @@ fn strain_id(strain: &Option<StrainRef>, created: Option<i64>) -> Option<i64> {
     }
 }
 
+/// Creates the product unless another job created one with this SKU while this one waited.
 async fn create_product(
     ctx: &SyncContext,
     loaded: &Loaded,
@@ -122,13 +166,42 @@ async fn create_product(
     created_strain: Option<i64>,
     writes: &mut Writes,
 ) -> Result<(), Stop> {
-    let listing = listing(ctx, loaded, planned).await?;
+    let key = format!("leaflink.product:{}", SkuKey::new(&planned.sku).as_str());
+    let held = claim(ctx, &key).await?;
+    let result = create_product_once(ctx, loaded, planned, created_strain, writes).await;
+    released(ctx, held, result).await
+}
+
+async fn create_product_once(
+    ctx: &SyncContext,
+    loaded: &Loaded,
+    planned: &PlannedProduct,
+    created_strain: Option<i64>,
+    writes: &mut Writes,
+) -> Result<(), Stop> {
+    // The product may have appeared while this job waited for the claim: LeafLink's exact
+    // filter finds it (a stray-whitespace twin was already looked for when the item loaded).
+    let query = ProductQuery {
+        skus: vec![planned.sku.clone()],
+        ..ProductQuery::default()
+    };
+    let existing = match ctx.leaflink.list_products(&query).await {
+        Ok(products) => products,
+        // A SKU LeafLink cannot filter on (a comma) cannot be looked up: create as planned.
+        Err(ClientError::BadRequest { .. }) => Vec::new(),
+        Err(error) => return Err(error.into()),
+    };
+    if let Some(product) = existing.into_iter().find(|p| p.sku == planned.sku) {
+        record_product(ctx, &planned.sku, Some(&loaded.item.id), product.id).await?;
+        return Ok(());
+    }
     // Without stock management LeafLink's own quantity stands; a new product starts at zero.
     let quantity = if ctx.settings.manage_stock {
         current_total(ctx, &planned.sku).await?
     } else {
         rust_decimal::Decimal::ZERO
     };
+    let listing = listing(ctx, loaded, planned).await?;
     let strain = strain_id(&planned.strain, created_strain);
     let key = ctx.settings.product_external_id_key.as_deref();
     let body =

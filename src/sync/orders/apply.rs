@@ -70,10 +70,10 @@ pub(super) async fn apply(
                 facility_id,
                 lines,
             } => update_lines(context, order_id, facility_id, lines, writes).await,
-            OrderStep::WriteExternalId { key } => {
-                let id = made.order.clone().unwrap_or_default();
-                write_external_id(context, &plan.order_number, key, &id, writes).await
-            }
+            OrderStep::WriteExternalId { key } => match &made.order {
+                Some(id) => write_external_id(context, &plan.order_number, key, id, writes).await,
+                None => Err(missing("the Flourish order id", "WriteExternalId")),
+            },
         };
         if let Err(error) = result {
             return refused(error).map(Some);
@@ -249,8 +249,16 @@ async fn create_order(
 ) -> Result<String, StepError> {
     let destination = match &draft.destination {
         DestinationRef::Existing { id } => id.clone(),
-        DestinationRef::Created => made.destination.clone().unwrap_or_default(),
+        DestinationRef::Created => match &made.destination {
+            Some(id) => id.clone(),
+            None => return Err(missing("the created destination", "CreateOrder")),
+        },
     };
+    let order_lines = draft
+        .lines
+        .iter()
+        .map(flourish_line)
+        .collect::<Result<_, _>>()?;
     let order = NewOutboundOrder {
         original_order_id: draft.original_order_id.clone(),
         order_timestamp: loaded
@@ -258,7 +266,7 @@ async fn create_order(
             .to_rfc3339_opts(SecondsFormat::Millis, true),
         destination: IdRef::new(destination),
         sales_rep: draft.sales_rep_id.clone().map(IdRef::new),
-        order_lines: draft.lines.iter().map(flourish_line).collect(),
+        order_lines,
         notes: Vec::new(),
     };
     let created = context
@@ -281,8 +289,9 @@ async fn update_lines(
     lines: &[PlannedLine],
     writes: &mut Writes,
 ) -> Result<(), StepError> {
+    let lines = lines.iter().map(flourish_line).collect::<Result<_, _>>()?;
     let update = OutboundOrderUpdate {
-        order_lines: Some(lines.iter().map(flourish_line).collect()),
+        order_lines: Some(lines),
         ..OutboundOrderUpdate::default()
     };
     context
@@ -318,12 +327,29 @@ async fn write_external_id(
     Ok(())
 }
 
-fn flourish_line(line: &PlannedLine) -> FlourishLine {
-    FlourishLine {
+/// A plan's step needs what an earlier step produced and it is not there: a planning bug,
+/// failed for good rather than written with an empty id.
+fn missing(what: &str, step: &str) -> StepError {
+    StepError::Job(JobError::Permanent(format!(
+        "the plan's {step} step needs {what}, which no earlier step produced"
+    )))
+}
+
+/// Flourish takes amounts as JSON numbers; one that is not a finite float fails the job.
+fn flourish_line(line: &PlannedLine) -> Result<FlourishLine, StepError> {
+    let number = |field: &str, value: &rust_decimal::Decimal| {
+        value.to_f64().filter(|f| f.is_finite()).ok_or_else(|| {
+            StepError::Job(JobError::Permanent(format!(
+                "the {field} {value} of {} cannot be sent to Flourish",
+                line.sku
+            )))
+        })
+    };
+    Ok(FlourishLine {
         sku: line.sku.clone(),
-        order_qty: line.order_qty.to_f64().unwrap_or_default(),
-        unit_price: line.unit_price.to_f64(),
+        order_qty: number("quantity", &line.order_qty)?,
+        unit_price: Some(number("unit price", &line.unit_price)?),
         discount_price: None,
         lot_number: line.lot_number.clone(),
-    }
+    })
 }

@@ -19,7 +19,7 @@ use crate::store::links::{self, Link, LinkKind, NewLink};
 use crate::sync::SyncContext;
 use crate::sync::{record_link, store_error};
 
-use super::load::{Loaded, decimal};
+use super::load::{Loaded, parse_decimal};
 
 /// The Flourish order id a `flourish.order` job is about: its entity id, or, for a webhook that
 /// carried only `original_order_id` (`number:<LeafLink order number>`), the Flourish order
@@ -134,8 +134,10 @@ fn planned_line(line: &FlourishLine) -> PlannedLine {
 }
 
 /// Shortest decimal that prints as the float does (Flourish sends amounts as JSON numbers).
+/// Only read for comparison: a number beyond a decimal's range compares as zero, which differs
+/// from any planned line, so the plan rewrites the line with LeafLink's figures.
 fn from_f64(value: f64) -> Decimal {
-    decimal(&value.to_string())
+    parse_decimal(&value.to_string()).unwrap_or(Decimal::ZERO)
 }
 
 /// Records the link to a Flourish order found by `original_order_id`.

@@ -207,10 +207,10 @@ async fn lines(context: &SyncContext, order: &OrderReceived) -> Result<Vec<Order
         lines.push(OrderLine {
             product_id: Some(item.product),
             sku: skus[&item.product].clone(),
-            quantity: decimal(&item.quantity.0),
+            quantity: decimal("line quantity", &item.quantity.0)?,
             bulk_units: item.bulk_units,
             unit_multiplier: item.unit_multiplier,
-            price: decimal(&item.sale_price.amount.0),
+            price: decimal("line price", &item.sale_price.amount.0)?,
             lot_number: item.batch.and_then(|b| lots.get(&b).cloned()),
         });
     }
@@ -240,9 +240,104 @@ async fn items(context: &SyncContext, lines: &[OrderLine]) -> Result<ItemIndex, 
     ))
 }
 
-pub(super) fn decimal(text: &str) -> Decimal {
-    text.trim()
-        .parse::<Decimal>()
+/// A decimal as LeafLink writes quantities and amounts (`"12.5000"`, `"-3"`), exactly, or
+/// the reason it is not one. Nothing is rounded and nothing defaults: an order line with an
+/// unreadable quantity or price must not be written as zero.
+pub(crate) fn parse_decimal(text: &str) -> Result<Decimal, String> {
+    let trimmed = text.trim();
+    let digits = trimmed.strip_prefix(['-', '+']).unwrap_or(trimmed);
+    let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
+    let shaped = !whole.is_empty()
+        && whole.bytes().all(|b| b.is_ascii_digit())
+        && fraction.bytes().all(|b| b.is_ascii_digit());
+    if !shaped {
+        return Err(format!("{text:?} is not a decimal number"));
+    }
+    Decimal::from_str_exact(trimmed)
         .map(|d| d.normalize())
-        .unwrap_or_default()
+        .map_err(|e| format!("{text:?} cannot be held exactly ({e})"))
+}
+
+/// [`parse_decimal`] for a field of an order: refusal fails the job for good, with the reason.
+pub(super) fn decimal(field: &str, text: &str) -> Result<Decimal, JobError> {
+    parse_decimal(text).map_err(|reason| {
+        JobError::Permanent(format!("LeafLink sent an unreadable {field}: {reason}"))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    #[test]
+    fn leaflink_decimals_parse_exactly_or_are_refused() {
+        assert_eq!(parse_decimal(" 12.5000 ").unwrap().to_string(), "12.5");
+        assert_eq!(parse_decimal("-3").unwrap().to_string(), "-3");
+        for bad in [
+            "",
+            "abc",
+            "1e3",
+            "1.2.3",
+            ".5",
+            "NaN",
+            "1,5",
+            "0x10",
+            "99999999999999999999999999999999",
+        ] {
+            assert!(parse_decimal(bad).is_err(), "{bad:?}");
+        }
+        let error = decimal("line quantity", "ten").unwrap_err();
+        assert!(
+            matches!(&error, JobError::Permanent(m) if m.contains("line quantity")),
+            "{error}"
+        );
+    }
+
+    /// `text` normalised by hand: no sign for zero, no leading or trailing zeros.
+    fn normalised(text: &str) -> String {
+        let (negative, digits) = match text.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, text.strip_prefix('+').unwrap_or(text)),
+        };
+        let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
+        let whole = whole.trim_start_matches('0');
+        let fraction = fraction.trim_end_matches('0');
+        let mut out = if whole.is_empty() {
+            "0".to_owned()
+        } else {
+            whole.to_owned()
+        };
+        if !fraction.is_empty() {
+            out = format!("{out}.{fraction}");
+        }
+        if negative && out != "0" {
+            out = format!("-{out}");
+        }
+        out
+    }
+
+    proptest! {
+        /// Quantities and money amounts as LeafLink writes them come back exactly.
+        #[test]
+        fn written_decimals_parse_to_their_exact_value(
+            sign in "[-+]?", whole in "[0-9]{1,14}", fraction in proptest::option::of("[0-9]{0,10}"),
+        ) {
+            let text = match &fraction {
+                Some(f) => format!("{sign}{whole}.{f}"),
+                None => format!("{sign}{whole}"),
+            };
+            let parsed = parse_decimal(&text).unwrap();
+            prop_assert_eq!(parsed.to_string(), normalised(&text));
+        }
+
+        /// Any text at all either parses to exactly what it says or is refused.
+        #[test]
+        fn any_text_parses_exactly_or_is_refused(text in "\\PC{0,30}|[-+0-9.eE, ]{0,30}") {
+            if let Ok(parsed) = parse_decimal(&text) {
+                prop_assert_eq!(parsed.to_string(), normalised(text.trim()));
+            }
+        }
+    }
 }
