@@ -53,6 +53,13 @@ async fn placed_order_sends_signed_order_and_product_webhooks() {
         (envelope.action.as_str(), envelope.kind.as_str()),
         ("create", "order")
     );
+    // The order's integer id and the buyer company as an object ride along.
+    assert!(envelope.data["id"].is_i64(), "{}", envelope.data);
+    assert_eq!(envelope.data["buyer"]["id"], json!(311));
+    assert_eq!(
+        envelope.data["buyer"]["licenses"][0]["number"],
+        json!("C10-0000123-LIC")
+    );
     let order: WebhookOrder = serde_json::from_value(envelope.data).unwrap();
     assert_eq!(
         order.customer.unwrap().license_number.as_deref(),
