@@ -304,3 +304,20 @@ async fn a_receiver_that_keeps_failing_is_given_up_after_the_schedule() {
     let last = sim.outbox().deliveries().last().cloned().unwrap();
     assert_eq!((last.attempt, last.status), (4, Some(500)));
 }
+
+#[tokio::test]
+async fn a_parent_product_edit_sends_one_webhook_per_child_variant() {
+    let (url, received) = receiver().await;
+    let sim = start_sim(0, Some(webhook_target(url, WEBHOOK_KEY))).await;
+    sim.update_product(5151, &json!({"parent": {"id": 5150}}))
+        .unwrap();
+    sim.outbox().flush().await;
+    received.lock().clear();
+
+    sim.update_product(5150, &json!({"description": "Now in a new tin"}))
+        .unwrap();
+    sim.outbox().flush().await;
+
+    let keys: Vec<String> = received.lock().iter().map(|(_, body)| key(body)).collect();
+    assert_eq!(keys, ["leaflink.product:5150", "leaflink.product:5151"]);
+}
