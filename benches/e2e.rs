@@ -67,6 +67,8 @@ async fn main() -> anyhow::Result<()> {
         Some(&seed["leaflink"]),
     )
     .await?;
+    // The load is the point here, not LeafLink's 300 requests a minute.
+    leaflink.set_rate_limit(None);
     let flourish = FlourishSim::start(
         local,
         FlourishSimConfig {

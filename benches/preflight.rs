@@ -88,6 +88,7 @@ fn product(i: usize) -> ll::Product {
         retail_price: None,
         external_ids: None,
         modified: None,
+        parent: None,
     }
 }
 

@@ -289,14 +289,63 @@ pub struct Delivery {
     pub body: serde_json::Value,
     /// HTTP status from the receiver, or `None` on a transport error or a dropped webhook.
     pub status: Option<u16>,
+    /// 1 for the first delivery of a webhook, 2 for its first redelivery, and so on.
+    #[serde(default = "first_attempt")]
+    pub attempt: u32,
+}
+
+fn first_attempt() -> u32 {
+    1
+}
+
+/// The delays between redeliveries of a webhook the receiver did not take (no answer or a
+/// non-2xx status); after the last one the webhook is given up. Empty: never redelivered.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RetrySchedule(pub Vec<Duration>);
+
+impl RetrySchedule {
+    /// LeafLink's observed behaviour: about 14 tries over about 7 minutes.
+    pub fn leaflink() -> Self {
+        Self(vec![Duration::from_secs(32); 13])
+    }
+
+    /// `retries` redeliveries, `delay` apart (tests use a few milliseconds).
+    pub fn every(delay: Duration, retries: usize) -> Self {
+        Self(vec![delay; retries])
+    }
+}
+
+/// A webhook waiting for its (next) delivery.
+#[derive(Clone)]
+struct Pending {
+    body: Vec<u8>,
+    /// Deliveries made so far.
+    attempts: u32,
+    /// Signed with a wrong key (a redelivery is the same request again).
+    bad_signature: bool,
 }
 
 struct OutboxState {
-    queue: VecDeque<Vec<u8>>,
-    held: Option<Vec<u8>>,
+    queue: VecDeque<Pending>,
+    held: Option<Pending>,
+    /// Redeliveries, each with the time it is due.
+    retries: Vec<(tokio::time::Instant, Pending)>,
+    schedule: RetrySchedule,
     in_flight: usize,
     quirks: DeliveryQuirks,
     deliveries: Vec<Delivery>,
+}
+
+impl OutboxState {
+    /// Moves the redeliveries that are due into the queue; answers when the next one is due.
+    fn release_due(&mut self) -> Option<tokio::time::Instant> {
+        let now = tokio::time::Instant::now();
+        let (due, later): (Vec<_>, Vec<_>) = self.retries.drain(..).partition(|(at, _)| *at <= now);
+        self.retries = later;
+        self.queue
+            .extend(due.into_iter().map(|(_, pending)| pending));
+        self.retries.iter().map(|(at, _)| *at).min()
+    }
 }
 
 /// Delivers webhooks in order from a background task; `flush` waits until all went out.
@@ -316,6 +365,8 @@ impl WebhookOutbox {
             state: Mutex::new(OutboxState {
                 queue: VecDeque::new(),
                 held: None,
+                retries: Vec::new(),
+                schedule: RetrySchedule::default(),
                 in_flight: 0,
                 quirks: DeliveryQuirks::default(),
                 deliveries: Vec::new(),
@@ -331,8 +382,14 @@ impl WebhookOutbox {
         tokio::spawn(async move {
             while let Some(outbox) = weak.upgrade() {
                 outbox.deliver_pending().await;
-                // Re-check now and then so a dropped simulator ends this task.
-                let _ = tokio::time::timeout(Duration::from_secs(1), outbox.wake.notified()).await;
+                // Re-check now and then so a dropped simulator ends this task, and when the
+                // next redelivery is due.
+                let next = outbox.state.lock().release_due();
+                let mut wait = Duration::from_secs(1);
+                if let Some(at) = next {
+                    wait = wait.min(at.saturating_duration_since(tokio::time::Instant::now()));
+                }
+                let _ = tokio::time::timeout(wait, outbox.wake.notified()).await;
             }
         });
         outbox
@@ -346,13 +403,41 @@ impl WebhookOutbox {
         self.state.lock().quirks = quirks;
     }
 
+    /// How webhooks the receiver did not take are redelivered (default: never).
+    pub fn set_retry_schedule(&self, schedule: RetrySchedule) {
+        self.state.lock().schedule = schedule;
+    }
+
+    /// The redelivery schedule in force.
+    pub fn retry_schedule(&self) -> RetrySchedule {
+        self.state.lock().schedule.clone()
+    }
+
+    /// Waits until every webhook was delivered, redeliveries included: until each one was taken
+    /// or given up. With a long schedule and a failing receiver this takes as long as it says.
+    pub async fn flush_with_retries(&self) {
+        loop {
+            self.flush().await;
+            let next = self.state.lock().retries.iter().map(|(at, _)| *at).min();
+            let Some(at) = next else {
+                return;
+            };
+            tokio::time::sleep_until(at).await;
+            self.state.lock().release_due();
+        }
+    }
+
     /// Queues a webhook body; nothing is queued when no target is configured.
     pub fn emit(&self, body: &serde_json::Value) {
         if self.target.lock().is_none() {
             return;
         }
         let bytes = serde_json::to_vec(body).expect("json");
-        self.state.lock().queue.push_back(bytes);
+        self.state.lock().queue.push_back(Pending {
+            body: bytes,
+            attempts: 0,
+            bad_signature: false,
+        });
         self.wake.notify_one();
     }
 
@@ -361,7 +446,8 @@ impl WebhookOutbox {
         self.state.lock().deliveries.clone()
     }
 
-    /// Waits until every queued webhook was delivered (a held one is released first).
+    /// Waits until every queued webhook was delivered (a held one is released first, and
+    /// redeliveries already due are queued); redeliveries due later are not waited for.
     pub async fn flush(&self) {
         loop {
             let idle = self.idle.notified();
@@ -370,6 +456,7 @@ impl WebhookOutbox {
                 if let Some(held) = state.held.take() {
                     state.queue.push_back(held);
                 }
+                state.release_due();
                 if state.queue.is_empty() && state.in_flight == 0 {
                     return;
                 }
@@ -381,47 +468,64 @@ impl WebhookOutbox {
 
     async fn deliver_pending(&self) {
         loop {
-            let (body, copies, bad_signature, dropped) = {
+            let (mut pending, copies, dropped) = {
                 let mut state = self.state.lock();
-                let Some(body) = state.queue.pop_front() else {
+                let Some(mut pending) = state.queue.pop_front() else {
                     break;
                 };
-                if state.quirks.reorder_next && state.held.is_none() {
-                    state.quirks.reorder_next = false;
-                    state.held = Some(body);
-                    continue;
-                }
-                let copies = if state.quirks.duplicate_next > 0 {
-                    state.quirks.duplicate_next -= 1;
-                    2
+                if pending.attempts > 0 {
+                    // A redelivery is the same request again: no new quirks apply.
+                    state.in_flight += 1;
+                    (pending, 1, false)
                 } else {
-                    1
-                };
-                let bad = state.quirks.bad_signature_next > 0;
-                if bad {
-                    state.quirks.bad_signature_next -= 1;
+                    if state.quirks.reorder_next && state.held.is_none() {
+                        state.quirks.reorder_next = false;
+                        state.held = Some(pending);
+                        continue;
+                    }
+                    let copies = if state.quirks.duplicate_next > 0 {
+                        state.quirks.duplicate_next -= 1;
+                        2
+                    } else {
+                        1
+                    };
+                    pending.bad_signature = state.quirks.bad_signature_next > 0;
+                    if pending.bad_signature {
+                        state.quirks.bad_signature_next -= 1;
+                    }
+                    let dropped = state.quirks.drop_next > 0;
+                    if dropped {
+                        state.quirks.drop_next -= 1;
+                    }
+                    state.in_flight += 1;
+                    (pending, copies, dropped)
                 }
-                let dropped = state.quirks.drop_next > 0;
-                if dropped {
-                    state.quirks.drop_next -= 1;
-                }
-                state.in_flight += 1;
-                (body, copies, bad, dropped)
             };
+            pending.attempts += 1;
+            let mut taken = dropped;
             for _ in 0..copies {
                 let status = if dropped {
                     None
                 } else {
-                    self.post(&body, bad_signature).await
+                    self.post(&pending.body, pending.bad_signature).await
                 };
-                let json = serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null);
-                self.state
-                    .lock()
-                    .deliveries
-                    .push(Delivery { body: json, status });
+                taken |= status.is_some_and(|s| (200..300).contains(&s));
+                let json = serde_json::from_slice(&pending.body).unwrap_or(serde_json::Value::Null);
+                self.state.lock().deliveries.push(Delivery {
+                    body: json,
+                    status,
+                    attempt: pending.attempts,
+                });
             }
             let mut state = self.state.lock();
             state.in_flight -= 1;
+            // A dropped webhook is lost for good; one the receiver refused or never answered
+            // comes again after the next delay of the schedule, until the schedule runs out.
+            let delay = state.schedule.0.get(pending.attempts as usize - 1).copied();
+            if let (false, Some(delay)) = (taken, delay) {
+                let at = tokio::time::Instant::now() + delay;
+                state.retries.push((at, pending));
+            }
             // A held webhook goes out right after the one that overtook it.
             if let Some(held) = state.held.take() {
                 state.queue.push_front(held);

@@ -209,6 +209,70 @@ fn decimal(text: &str) -> Decimal {
     text.trim().parse().unwrap_or_default()
 }
 
+/// The plan for `sku` on its LeafLink product, read now.
+async fn plan_for(
+    ctx: &SyncContext,
+    sku: &str,
+    leaflink: &Product,
+) -> Result<Result<InventoryPlan, Outcome>, JobError> {
+    let product = product_record(leaflink);
+    // Stock is read only for products that take it; the matcher says why others do not.
+    let totals = if product.listing_state.takes_inventory() {
+        let rows = read_stock(ctx, sku).await?;
+        let on_order = reserved_in_flourish(ctx, leaflink).await?;
+        InventoryTotals::new(&rows, &FeedingFacilities::All).with_on_order(sku, on_order)
+    } else {
+        InventoryTotals::default()
+    };
+    let mut links = LinkSet::new(ctx.settings.strain_matching);
+    links.link_product(sku, product.id);
+    let index = ProductIndex::new([product]);
+    Ok(plan_inventory(sku, &totals, &index, &links))
+}
+
+/// Writes a plan's quantity; a refusal is an outcome for a person.
+async fn apply(ctx: &SyncContext, plan: &InventoryPlan) -> Result<Result<(), Outcome>, JobError> {
+    let patch = ProductPatch {
+        quantity: Some(LeafLinkDecimal(format!("{:.4}", plan.quantity.round_dp(4)))),
+        ..ProductPatch::default()
+    };
+    match ctx.leaflink.patch_product(plan.product_id, &patch).await {
+        Ok(_) => Ok(Ok(())),
+        Err(ClientError::BadRequest { message, .. }) => Ok(Err(Outcome::attention_fix(
+            format!("LeafLink refused to {}: {message}", plan.summary()),
+            System::LeafLink,
+            format!(
+                "correct LeafLink product {} as LeafLink says",
+                plan.product_id
+            ),
+        ))),
+        Err(error) => Err(error.into()),
+    }
+}
+
+/// Recomputes the quantity of LeafLink product `id` after LeafLink's reservations for an order
+/// already in Flourish changed (a rejected order): the stock event Flourish sent for the same
+/// change may have been handled before LeafLink released the reservation. Answers the write
+/// made, if any.
+pub(crate) async fn refresh_product(
+    ctx: &SyncContext,
+    id: i64,
+) -> Result<Option<InventoryPlan>, JobError> {
+    let leaflink = match ctx.leaflink.get_product(id).await {
+        Ok(product) => product,
+        Err(ClientError::NotFound { .. }) => return Ok(None),
+        Err(error) => return Err(error.into()),
+    };
+    let sku = SkuKey::new(&leaflink.sku).as_str().to_owned();
+    if sku.is_empty() {
+        return Ok(None);
+    }
+    let Ok(plan) = plan_for(ctx, &sku, &leaflink).await? else {
+        return Ok(None);
+    };
+    Ok(apply(ctx, &plan).await?.ok().map(|()| plan))
+}
+
 impl InventoryProcessor {
     async fn plan(
         &self,
@@ -223,20 +287,7 @@ impl InventoryProcessor {
             Ok(product) => product,
             Err(outcome) => return Ok(Err(outcome)),
         };
-        let product = product_record(&leaflink);
-        // Stock is read only for products that take it; the matcher says why others do not.
-        let totals = if product.listing_state.takes_inventory() {
-            let rows = read_stock(&self.ctx, &sku).await?;
-            let on_order = reserved_in_flourish(&self.ctx, &leaflink).await?;
-            InventoryTotals::new(&rows, &FeedingFacilities::All).with_on_order(&sku, on_order)
-        } else {
-            InventoryTotals::default()
-        };
-        let product = product_record(&leaflink);
-        let mut links = LinkSet::new(self.ctx.settings.strain_matching);
-        links.link_product(&sku, product.id);
-        let index = ProductIndex::new([product]);
-        Ok(plan_inventory(&sku, &totals, &index, &links))
+        plan_for(&self.ctx, &sku, &leaflink).await
     }
 }
 
@@ -254,31 +305,11 @@ impl Processor for InventoryProcessor {
             Ok(plan) => plan,
             Err(outcome) => return Ok(record::from_outcome(&outcome, None, Writes::default())),
         };
-        let patch = ProductPatch {
-            quantity: Some(LeafLinkDecimal(format!("{:.4}", plan.quantity.round_dp(4)))),
-            ..ProductPatch::default()
-        };
-        let mut writes = Writes::default();
-        match self
-            .ctx
-            .leaflink
-            .patch_product(plan.product_id, &patch)
-            .await
-        {
-            Ok(_) => {}
-            Err(ClientError::BadRequest { message, .. }) => {
-                let outcome = Outcome::attention_fix(
-                    format!("LeafLink refused to {}: {message}", plan.summary()),
-                    System::LeafLink,
-                    format!(
-                        "correct LeafLink product {} as LeafLink says",
-                        plan.product_id
-                    ),
-                );
-                return Ok(record::from_outcome(&outcome, Some(json!(plan)), writes));
-            }
-            Err(error) => return Err(error.into()),
+        let writes = Writes::default();
+        if let Err(outcome) = apply(&self.ctx, &plan).await? {
+            return Ok(record::from_outcome(&outcome, Some(json!(plan)), writes));
         }
+        let mut writes = writes;
         writes.push(
             "leaflink",
             "patch_product(quantity)",

@@ -15,12 +15,15 @@ use serde_json::json;
 use crate::jobs::{JobContext, JobError, Processed, Processor, Processors};
 use crate::leaflink::model::{OrderAction, OrderReceived};
 use crate::matcher::order::{FlourishStatus, LeafLinkStatus};
-use crate::matcher::{Outcome, StatusInput, StatusPlan, offers, plan_status, step_summary};
+use crate::matcher::{
+    Outcome, StatusInput, StatusPlan, Transition, offers, plan_status, step_summary,
+};
 use crate::remote::ClientError;
 use crate::store::links::{self, LinkKind};
 
 use super::SyncContext;
 use super::customers::refused;
+use super::inventory;
 use super::orders::{flourish_order_id, flourish_status, is_moving, leaflink_status};
 use super::record::{self, Writes};
 use super::store_error;
@@ -47,8 +50,8 @@ struct Loaded {
 #[async_trait::async_trait]
 impl Processor for StatusProcessor {
     async fn process(&self, job: &JobContext) -> Result<Processed, JobError> {
-        let plan = match self.plan(super::entity_id(job)).await? {
-            Ok(plan) => plan,
+        let (plan, products) = match self.plan(super::entity_id(job)).await? {
+            Ok(found) => found,
             Err(outcome) => return Ok(record::from_outcome(&outcome, None, Writes::default())),
         };
         let number = plan.order_number.clone();
@@ -86,13 +89,23 @@ impl Processor for StatusProcessor {
             }
             writes.push("leaflink", step.as_str(), Some(number.clone()));
             done.push(step_summary(step, &number));
+            if step == Transition::Reject {
+                // LeafLink released what it reserved for an order Flourish held: the stock
+                // event of the cancel may have been handled before, so the quantity is redone.
+                for id in &products {
+                    if let Some(stock) = inventory::refresh_product(&self.context, *id).await? {
+                        writes.push("leaflink", "patch_product(quantity)", Some(id.to_string()));
+                        done.push(stock.summary());
+                    }
+                }
+            }
         }
         Ok(record::synced(done.join("; "), json!(done), writes))
     }
 
     async fn dry_run(&self, job: &JobContext) -> Result<serde_json::Value, JobError> {
         Ok(match self.plan(super::entity_id(job)).await? {
-            Ok(plan) => {
+            Ok((plan, _)) => {
                 json!({"plan": plan, "steps": plan.step_summaries(), "summary": plan.summary()})
             }
             Err(outcome) => json!({"outcome": outcome}),
@@ -101,19 +114,29 @@ impl Processor for StatusProcessor {
 }
 
 impl StatusProcessor {
-    /// The walk for one Flourish order, or why there is none.
-    async fn plan(&self, id: &str) -> Result<Result<StatusPlan, Outcome>, JobError> {
+    /// The walk for one Flourish order and the LeafLink products on its lines, or why there is
+    /// no walk.
+    async fn plan(&self, id: &str) -> Result<Result<(StatusPlan, Vec<i64>), Outcome>, JobError> {
         let loaded = match self.load(id).await? {
             Ok(loaded) => loaded,
             Err(outcome) => return Ok(Err(outcome)),
         };
         let order = loaded.order.as_ref();
-        Ok(plan_status(StatusInput {
+        let mut products: Vec<i64> = order
+            .and_then(|o| o.line_items.as_ref())
+            .into_iter()
+            .flatten()
+            .map(|line| line.product)
+            .collect();
+        products.sort_unstable();
+        products.dedup();
+        let plan = plan_status(StatusInput {
             order_number: order.map(|o| o.number.as_str()),
             flourish_status: loaded.status,
             leaflink_status: order.map_or(LeafLinkStatus::Submitted, |o| leaflink_status(o.status)),
             available_transitions: order.map_or(&[][..], |o| o.available_transitions.as_slice()),
-        }))
+        });
+        Ok(plan.map(|plan| (plan, products)))
     }
 
     /// Re-reads the Flourish order, follows its link, and re-reads the LeafLink order.

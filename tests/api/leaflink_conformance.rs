@@ -64,6 +64,13 @@ impl Contract {
     fn load() -> Option<Self> {
         let path = openapi_path();
         let Ok(text) = std::fs::read_to_string(&path) else {
+            // CI sets LEAFBRIDGE_REQUIRE_PREREQUISITES=1: there a missing document is a failure,
+            // never a silent pass.
+            assert!(
+                std::env::var("LEAFBRIDGE_REQUIRE_PREREQUISITES").as_deref() != Ok("1"),
+                "LeafLink OpenAPI document not found at {} (set LEAFBRIDGE_LEAFLINK_OPENAPI)",
+                path.display()
+            );
             eprintln!(
                 "SKIPPED: LeafLink OpenAPI document not found at {}",
                 path.display()

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use leafbridge::leaflink::client::ProductQuery;
 use leafbridge::leaflink::model::{OrderAction, OrderStatus, ProductPatch};
 use leafbridge::remote::ClientError;
-use leafbridge::sim::leaflink::{LeafLinkSim, SimOrderLine};
+use leafbridge::sim::leaflink::{LeafLinkSim, RateLimit, SimOrderLine};
 
 use super::leaflink_client::new_product;
 use super::leaflink_support::*;
@@ -469,4 +469,39 @@ async fn product_create_follows_the_published_schema_and_names_the_refused_field
         .await
         .unwrap();
     assert_eq!(response.status(), 400);
+}
+
+#[tokio::test]
+async fn more_calls_than_leaflink_allows_get_429() {
+    let sim = start_sim(0, None).await;
+    // LeafLink's own figure by default: a burst of 700 on top of 300 a minute (5 a second).
+    let started = std::time::Instant::now();
+    let mut allowed = 0;
+    loop {
+        let response = raw(&sim, Method::GET, "/api/v2/brands/?limit=1")
+            .send()
+            .await
+            .unwrap();
+        if response.status() == 429 {
+            assert!(response.headers().get("retry-after").is_none());
+            let body: Value = response.json().await.unwrap();
+            assert!(body["detail"].as_str().unwrap().contains("throttled"));
+            break;
+        }
+        assert_eq!(response.status(), 200);
+        allowed += 1;
+        assert!(allowed < 2000, "never throttled");
+    }
+    let refilled = (started.elapsed().as_secs_f64() * 5.0).ceil() as usize;
+    assert!(
+        (700..=700 + refilled).contains(&allowed),
+        "{allowed} allowed, {refilled} refilled"
+    );
+
+    // A test that needs many calls raises the limit explicitly.
+    sim.set_rate_limit(Some(RateLimit {
+        per_minute: 60_000,
+        burst: 10_000,
+    }));
+    client(&sim).get_product(5150).await.unwrap();
 }

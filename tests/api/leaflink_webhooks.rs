@@ -3,7 +3,14 @@
 
 use leafbridge::leaflink::model::{OrderStatus, WebhookEnvelope, WebhookOrder};
 use leafbridge::leaflink::webhook;
-use leafbridge::sim::common::DeliveryQuirks;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::post;
+use bytes::Bytes;
+use leafbridge::sim::common::{DeliveryQuirks, RetrySchedule};
 use leafbridge::sim::leaflink::{SimOrderLine, webhook_target};
 use serde_json::json;
 
@@ -45,6 +52,13 @@ async fn placed_order_sends_signed_order_and_product_webhooks() {
     assert_eq!(
         (envelope.action.as_str(), envelope.kind.as_str()),
         ("create", "order")
+    );
+    // The order's integer id and the buyer company as an object ride along.
+    assert!(envelope.data["id"].is_i64(), "{}", envelope.data);
+    assert_eq!(envelope.data["buyer"]["id"], json!(311));
+    assert_eq!(
+        envelope.data["buyer"]["licenses"][0]["number"],
+        json!("C10-0000123-LIC")
     );
     let order: WebhookOrder = serde_json::from_value(envelope.data).unwrap();
     assert_eq!(
@@ -216,4 +230,94 @@ async fn webhook_target_is_set_and_removed_over_http() {
         })
         .collect();
     assert_eq!(quantities, ["99.0000", "98.0000", "98.0000"]);
+}
+
+/// A receiver answering `failures` non-2xx statuses (`status`) before it answers 200.
+async fn flaky_receiver(failures: usize, status: StatusCode) -> (String, Received) {
+    let received: Received = Arc::default();
+    let sink = received.clone();
+    let app = Router::new().route(
+        "/hook",
+        post(move |headers: HeaderMap, body: Bytes| {
+            let sink = sink.clone();
+            async move {
+                let mut got = sink.lock();
+                got.push((headers, body));
+                if got.len() <= failures {
+                    status
+                } else {
+                    StatusCode::OK
+                }
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (url, received)
+}
+
+#[tokio::test]
+async fn a_receiver_briefly_down_gets_the_webhook_again() {
+    let (url, received) = flaky_receiver(2, StatusCode::SERVICE_UNAVAILABLE).await;
+    let sim = start_sim(0, Some(webhook_target(url, WEBHOOK_KEY))).await;
+    assert_eq!(sim.outbox().retry_schedule(), RetrySchedule::leaflink());
+    assert_eq!(RetrySchedule::leaflink().0.len() + 1, 14, "about 14 tries");
+    sim.outbox()
+        .set_retry_schedule(RetrySchedule::every(Duration::from_millis(5), 13));
+
+    sim.update_product(5150, &json!({"listing_state": "Sample"}))
+        .unwrap();
+    sim.outbox().flush_with_retries().await;
+
+    let bodies: Vec<Bytes> = received.lock().iter().map(|(_, b)| b.clone()).collect();
+    assert_eq!(bodies.len(), 3);
+    assert!(
+        bodies.iter().all(|b| *b == bodies[0]),
+        "the same webhook again"
+    );
+    let tries: Vec<(u32, Option<u16>)> = sim
+        .outbox()
+        .deliveries()
+        .iter()
+        .map(|d| (d.attempt, d.status))
+        .collect();
+    assert_eq!(tries, [(1, Some(503)), (2, Some(503)), (3, Some(200))]);
+}
+
+#[tokio::test]
+async fn a_receiver_that_keeps_failing_is_given_up_after_the_schedule() {
+    let (url, received) = flaky_receiver(usize::MAX, StatusCode::INTERNAL_SERVER_ERROR).await;
+    let sim = start_sim(0, Some(webhook_target(url, WEBHOOK_KEY))).await;
+    sim.outbox()
+        .set_retry_schedule(RetrySchedule::every(Duration::from_millis(2), 3));
+
+    sim.update_product(5150, &json!({"listing_state": "Sample"}))
+        .unwrap();
+    sim.outbox().flush_with_retries().await;
+
+    assert_eq!(
+        received.lock().len(),
+        4,
+        "the first try and three redeliveries"
+    );
+    let last = sim.outbox().deliveries().last().cloned().unwrap();
+    assert_eq!((last.attempt, last.status), (4, Some(500)));
+}
+
+#[tokio::test]
+async fn a_parent_product_edit_sends_one_webhook_per_child_variant() {
+    let (url, received) = receiver().await;
+    let sim = start_sim(0, Some(webhook_target(url, WEBHOOK_KEY))).await;
+    sim.update_product(5151, &json!({"parent": {"id": 5150}}))
+        .unwrap();
+    sim.outbox().flush().await;
+    received.lock().clear();
+
+    sim.update_product(5150, &json!({"description": "Now in a new tin"}))
+        .unwrap();
+    sim.outbox().flush().await;
+
+    let keys: Vec<String> = received.lock().iter().map(|(_, body)| key(body)).collect();
+    assert_eq!(keys, ["leaflink.product:5150", "leaflink.product:5151"]);
 }

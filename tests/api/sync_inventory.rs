@@ -1,6 +1,6 @@
 //! Flow C end to end: Flourish stock counts become LeafLink product quantities.
 
-use leafbridge::sim::common::LoggedRequest;
+use leafbridge::sim::common::{DeliveryQuirks, LoggedRequest};
 use serde_json::json;
 
 use crate::sync_items::{
@@ -281,5 +281,26 @@ async fn a_cancelled_order_gives_the_stock_back_on_both_sides() {
     assert_eq!(sellable, before, "Flourish sellable is back");
     assert_eq!(available, sellable - unknown_to_flourish);
     assert_eq!(reserved(&world), unknown_to_flourish);
+    assert_all_processed(&world).await;
+}
+
+#[tokio::test]
+async fn a_stock_event_handled_before_the_rejection_is_redone_after_it() {
+    let world = spawn_world().await;
+    world.settle().await;
+    let unknown_to_flourish = reserved(&world);
+    let (_, id) = synced_order(&world).await;
+    // Flourish's stock event overtakes its order event: leafbridge counts the stock while the
+    // LeafLink order still reserves it.
+    world.flourish.outbox().set_quirks(DeliveryQuirks {
+        reorder_next: true,
+        ..DeliveryQuirks::default()
+    });
+
+    world.flourish.set_order_status(&id, "Cancelled").unwrap();
+    world.settle().await;
+
+    let (available, sellable) = available_and_sellable(&world);
+    assert_eq!(available, sellable - unknown_to_flourish);
     assert_all_processed(&world).await;
 }

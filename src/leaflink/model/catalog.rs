@@ -122,6 +122,15 @@ pub struct Product {
     pub external_ids: Option<ExternalIds>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub modified: Option<DateTime<FixedOffset>>,
+    /// The parent product of a variety (child product); `None` for a parent or a plain product.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent: Option<ParentProduct>,
+}
+
+/// A product's `parent`: the product it is a variety of.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ParentProduct {
+    pub id: i64,
 }
 
 fn one() -> i64 {

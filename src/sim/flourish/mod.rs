@@ -172,7 +172,10 @@ impl FlourishSim {
 
     /// Replaces the whole state with a seed section (no webhooks are sent).
     pub fn load_seed(&self, seed: &Value) -> anyhow::Result<()> {
-        *self.shared.state.lock() = SimState::from_seed(Some(seed))?;
+        let mut state = self.shared.state.lock();
+        let sparse = state.sparse_order_webhooks;
+        *state = SimState::from_seed(Some(seed))?;
+        state.sparse_order_webhooks = sparse;
         Ok(())
     }
 
@@ -211,6 +214,12 @@ impl FlourishSim {
         };
         self.shared
             .change(|state| control::set_inventory(state, &count))
+    }
+
+    /// Turns the sparse outbound-order webhook on or off: when on, an `order` webhook carries
+    /// only `original_order_id` and `order_status` (Flourish delivers it so at times).
+    pub fn set_sparse_order_webhooks(&self, on: bool) {
+        self.shared.state.lock().sparse_order_webhooks = on;
     }
 
     /// A user allocates, ships, completes or cancels an order; the `order` webhook goes out.

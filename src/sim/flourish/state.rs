@@ -31,6 +31,10 @@ pub struct SimState {
     pub outgoing: Vec<Value>,
     #[serde(skip)]
     next_id: u64,
+    /// A delivery quirk seen from Flourish: the outbound-order webhook carries only
+    /// `original_order_id` and `order_status`, no order id.
+    #[serde(skip)]
+    pub sparse_order_webhooks: bool,
 }
 
 impl SimState {
@@ -83,7 +87,15 @@ impl SimState {
     pub fn order_changed(&mut self, index: usize) {
         let order = &mut self.outbound_orders[index];
         order["last_updated_timestamp"] = json!(now_stamp());
-        let body = json!({"resource_type": "order", "data": order.clone()});
+        let data = if self.sparse_order_webhooks {
+            json!({
+                "original_order_id": order.get("original_order_id").cloned().unwrap_or(Value::Null),
+                "order_status": order.get("order_status").cloned().unwrap_or(Value::Null),
+            })
+        } else {
+            order.clone()
+        };
+        let body = json!({"resource_type": "order", "data": data});
         self.outgoing.push(body);
     }
 
@@ -159,4 +171,25 @@ pub fn parse_start(text: &str) -> Result<DateTime<Utc>, ApiError> {
     DateTime::parse_from_rfc3339(text)
         .map(|t| t.with_timezone(&Utc))
         .map_err(|_| ApiError::bad_request(format!("Invalid last_updated_timestamp_start: {text}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_sparse_quirk_sends_only_the_original_order_id_and_status() {
+        let seed = json!({"outbound_orders": [{"id": "o1", "original_order_id": "n-1",
+            "order_status": "Shipped", "facility_id": "f1", "order_lines": []}]});
+        let mut state = SimState::from_seed(Some(&seed)).unwrap();
+        state.order_changed(0);
+        assert_eq!(state.outgoing[0]["data"]["id"], json!("o1"));
+        state.sparse_order_webhooks = true;
+        state.order_changed(0);
+        assert_eq!(
+            state.outgoing[1],
+            json!({"resource_type": "order",
+                   "data": {"original_order_id": "n-1", "order_status": "Shipped"}})
+        );
+    }
 }

@@ -61,6 +61,14 @@ pub async fn guard(State(shared): State<Arc<Shared>>, request: Request, next: Ne
     let detail = match header.map(|h| h.split_once(' ')) {
         None => "Authentication credentials were not provided.",
         Some(Some(("App" | "Token", key))) if key == shared.api_key => {
+            if !shared.bucket.lock().take() {
+                let detail = "Request was throttled.";
+                return (
+                    StatusCode::TOO_MANY_REQUESTS,
+                    Json(json!({"detail": detail})),
+                )
+                    .into_response();
+            }
             return next.run(request).await;
         }
         Some(_) => "Invalid token.",

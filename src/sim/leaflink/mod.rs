@@ -7,6 +7,7 @@ mod api_catalog;
 mod control;
 mod orders;
 mod products;
+mod rate;
 mod state;
 
 use std::net::SocketAddr;
@@ -17,12 +18,13 @@ use parking_lot::Mutex;
 use tokio::sync::oneshot;
 
 pub use orders::{SimOrderLine, available_transitions, next_status};
+pub use rate::RateLimit;
 pub use state::{Company, Db as LeafLinkState, SimError};
 
 use crate::leaflink::model::{Customer, OrderStatus, Product};
 use crate::leaflink::webhook;
 use crate::sim::common::{
-    SimControl, WebhookOutbox, WebhookTarget, control_router, log_and_inject,
+    RetrySchedule, SimControl, WebhookOutbox, WebhookTarget, control_router, log_and_inject,
 };
 
 /// How the simulator is set up.
@@ -60,6 +62,8 @@ struct Shared {
     api_key: String,
     /// `http://127.0.0.1:PORT`, for absolute `next`/`previous` links.
     origin: String,
+    /// The API key's rate limit (LeafLink's figure unless a test raises it).
+    bucket: Mutex<rate::Bucket>,
 }
 
 /// A running LeafLink simulator.
@@ -86,7 +90,9 @@ impl LeafLinkSim {
             outbox: WebhookOutbox::start(config.webhook),
             api_key: config.api_key,
             origin: format!("http://{addr}"),
+            bucket: Mutex::new(rate::Bucket::new(Some(RateLimit::leaflink()))),
         });
+        shared.outbox.set_retry_schedule(RetrySchedule::leaflink());
         let control = SimControl::new();
         let app = api::router()
             .merge(api_catalog::router())
@@ -133,6 +139,12 @@ impl LeafLinkSim {
     }
 
     /// Outgoing webhooks: target, quirks, deliveries, `flush()`.
+    /// Sets the API rate limit (`None`: unlimited). The default is LeafLink's documented one;
+    /// tests that make many calls may raise it.
+    pub fn set_rate_limit(&self, limit: Option<RateLimit>) {
+        *self.shared.bucket.lock() = rate::Bucket::new(limit);
+    }
+
     pub fn outbox(&self) -> Arc<WebhookOutbox> {
         self.shared.outbox.clone()
     }

@@ -296,6 +296,23 @@ pub fn webhook_order(db: &Db, order: &OrderReceived) -> Value {
         orderedproduct_set: lines.collect(),
     };
     let mut data = serde_json::to_value(shape).expect("webhook order serialises");
+    // The webhook also carries the order's integer `id` (the REST shape keys on `number`) and
+    // the buyer company as an object, as LeafLink's order shape for the buy side has it. The
+    // simulator numbers orders by position and gives each customer's company the customer's id.
+    let position = db.orders.iter().position(|o| o.number == order.number);
+    data["id"] = json!(100_000 + position.unwrap_or(db.orders.len()) as i64);
+    data["buyer"] = json!({
+        "id": order.customer.id,
+        "name": customer.map(|c| c.name.clone()),
+        "address": customer.and_then(|c| c.address.clone()),
+        "city": customer.and_then(|c| c.city.clone()),
+        "state": customer.and_then(|c| c.state.clone()),
+        "zip": customer.and_then(|c| c.zipcode.clone()),
+        "licenses": customer
+            .and_then(|c| c.license_number.clone())
+            .map(|number| vec![json!({"number": number})])
+            .unwrap_or_default(),
+    });
     data["created_on"] = json!(order.created_on);
     data["notes"] = json!(order.notes);
     data["external_ids"] = json!(order.external_ids);

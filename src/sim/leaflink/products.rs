@@ -137,6 +137,16 @@ pub fn update(
     product.modified = Some(db.tick());
     *db.product_mut(id)? = product.clone();
     outbox.emit(&json!({"action": "edit", "type": "product", "data": product}));
+    // Editing a parent product touches its varieties: LeafLink sends one webhook per child.
+    let children: Vec<usize> = (0..db.products.len())
+        .filter(|&i| db.products[i].parent.as_ref().is_some_and(|p| p.id == id))
+        .collect();
+    for index in children {
+        let now = db.tick();
+        let child = &mut db.products[index];
+        child.modified = Some(now);
+        outbox.emit(&json!({"action": "edit", "type": "product", "data": child}));
+    }
     Ok(product)
 }
 
