@@ -31,6 +31,7 @@ mod preflight;
 mod preflight_cli;
 mod preflight_html;
 mod preflight_support;
+mod retention;
 mod supervision;
 mod sync_customers;
 mod sync_inventory;
