@@ -7,6 +7,10 @@
 //! `--seconds` (5), `LEAFBRIDGE_BENCH_WARMUP_SECONDS` / `--warmup` (1), and
 //! `LEAFBRIDGE_BENCH_POSTGRES_URL` (or `LEAFBRIDGE_TEST_POSTGRES_URL`) for the PostgreSQL row.
 //! After each durable run the store must hold exactly one event and one job per acknowledgement.
+//! Row (d) is the job-producing mix on SQLite: webhooks paced at `LEAFBRIDGE_BENCH_RATE` /
+//! `--rate` per second in total (200) from `LEAFBRIDGE_BENCH_MIX_SENDERS` / `--mix-senders` (32)
+//! senders, while the worker claims, runs and completes their jobs at the same time (a processor
+//! that reads its event, as flows do, then waits 2 ms for a platform).
 //! The last column is the CPU time of the whole process (server and load generator together)
 //! per measured request: a figure that moves less than the others when the machine is shared.
 
@@ -21,7 +25,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use leafbridge::app::Application;
 use leafbridge::config::Config;
-use leafbridge::jobs::Processors;
+use leafbridge::jobs::{JobContext, JobError, Processed, Processor, Processors};
 use leafbridge::store::Db;
 use sqlx::Connection;
 use tokio_util::sync::CancellationToken;
@@ -32,6 +36,9 @@ const KEY: &str = "bench-leaflink-webhook-key";
 #[derive(Clone, Copy, Debug)]
 struct Settings {
     concurrency: usize,
+    /// Webhooks per second of the job-producing mix, over all its senders.
+    rate: f64,
+    mix_senders: usize,
     warmup: Duration,
     measure: Duration,
 }
@@ -74,6 +81,8 @@ fn settings() -> Settings {
         .collect();
     Settings {
         concurrency: setting(&args, "--concurrency", "LEAFBRIDGE_BENCH_CONCURRENCY", 64.0) as usize,
+        rate: setting(&args, "--rate", "LEAFBRIDGE_BENCH_RATE", 200.0),
+        mix_senders: setting(&args, "--mix-senders", "LEAFBRIDGE_BENCH_MIX_SENDERS", 32.0) as usize,
         measure: Duration::from_secs_f64(setting(
             &args,
             "--seconds",
@@ -102,6 +111,8 @@ async fn run(settings: Settings) -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     let sqlite = format!("sqlite://{}", dir.path().join("bench.db").display());
     rows.push(durable("(b) leafbridge, SQLite", &sqlite, settings).await?);
+    let mixed = format!("sqlite://{}", dir.path().join("mix.db").display());
+    rows.push(mix(&mixed, settings).await?);
     match postgres_server() {
         Some(server) => {
             let (url, name) = scratch_postgres(&server).await?;
@@ -144,7 +155,7 @@ async fn bare(settings: Settings) -> anyhow::Result<Figures> {
             .with_graceful_shutdown(shutdown.clone().cancelled_owned())
             .into_future(),
     );
-    let figures = load("(a) bare HMAC handler", &url, settings).await;
+    let figures = load("(a) bare HMAC handler", &url, settings, None).await;
     shutdown.cancel();
     server.await??;
     figures
@@ -158,11 +169,62 @@ async fn durable(name: &str, database_url: &str, settings: Settings) -> anyhow::
     let db = app.state().db.clone();
     let shutdown = CancellationToken::new();
     let server = tokio::spawn(app.run(shutdown.clone(), false));
-    let figures = load(name, &url, settings).await?;
+    let figures = load(name, &url, settings, None).await?;
     shutdown.cancel();
     server.await??;
     check_durability(&db, figures.acknowledged).await?;
     Ok(figures)
+}
+
+/// (d): paced job-producing webhooks while the worker processes their jobs.
+async fn mix(database_url: &str, settings: Settings) -> anyhow::Result<Figures> {
+    let mut processors = Processors::new();
+    processors.register("leaflink.order", Arc::new(ReadsItsEvent));
+    let app = Application::build(config(database_url), processors).await?;
+    let url = format!("http://{}/webhooks/leaflink", app.local_addr());
+    let db = app.state().db.clone();
+    let shutdown = CancellationToken::new();
+    let server = tokio::spawn(app.run(shutdown.clone(), true));
+    let paced = Settings {
+        concurrency: settings.mix_senders,
+        ..settings
+    };
+    let name = format!("(d) SQLite + jobs, {:.0}/s", settings.rate);
+    let figures = load(&name, &url, paced, Some(settings.rate)).await?;
+    // Let the worker finish what was acknowledged last.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let done = loop {
+        let done: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE state = 'done'")
+            .fetch_one(&db.pool)
+            .await?;
+        if done as u64 >= figures.acknowledged || Instant::now() > deadline {
+            break done;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    shutdown.cancel();
+    server.await??;
+    check_durability(&db, figures.acknowledged).await?;
+    println!("    mix: {done} of {} jobs done", figures.acknowledged);
+    Ok(figures)
+}
+
+/// Reads its event as a flow does, then waits as if for a platform.
+struct ReadsItsEvent;
+
+#[async_trait::async_trait]
+impl Processor for ReadsItsEvent {
+    async fn process(&self, job: &JobContext) -> Result<Processed, JobError> {
+        if job.body.pointer("/data/number").is_none() {
+            return Err(JobError::Permanent("no order number".into()));
+        }
+        tokio::time::sleep(Duration::from_millis(2)).await;
+        Ok(Processed {
+            outcome: "synced".into(),
+            reason: None,
+            detail: None,
+        })
+    }
 }
 
 fn config(database_url: &str) -> Config {
@@ -259,8 +321,14 @@ struct SenderLog {
     failures: Vec<String>,
 }
 
-/// Posts from `settings.concurrency` senders until the window closes.
-async fn load(name: &str, url: &str, settings: Settings) -> anyhow::Result<Figures> {
+/// Posts from `settings.concurrency` senders until the window closes, as fast as each gets its
+/// answers or, with `rate`, paced to that many requests per second in total.
+async fn load(
+    name: &str,
+    url: &str,
+    settings: Settings,
+    rate: Option<f64>,
+) -> anyhow::Result<Figures> {
     let client = reqwest::Client::builder()
         .http1_only()
         .pool_max_idle_per_host(settings.concurrency)
@@ -273,7 +341,8 @@ async fn load(name: &str, url: &str, settings: Settings) -> anyhow::Result<Figur
     let senders: Vec<_> = (0..settings.concurrency)
         .map(|_| {
             let (client, url, sequence) = (client.clone(), url.to_owned(), Arc::clone(&sequence));
-            tokio::spawn(sender(client, url, sequence, measure_from, until))
+            let pause = rate.map(|r| Duration::from_secs_f64(settings.concurrency as f64 / r));
+            tokio::spawn(sender(client, url, sequence, pause, measure_from, until))
         })
         .collect();
     let mut total = SenderLog::default();
@@ -314,11 +383,19 @@ async fn sender(
     client: reqwest::Client,
     url: String,
     sequence: Arc<AtomicU64>,
+    pause: Option<Duration>,
     measure_from: Instant,
     until: Instant,
 ) -> SenderLog {
     let mut log = SenderLog::default();
+    // Paced senders start spread over one pause, then send on a fixed schedule.
+    let mut next =
+        Instant::now() + pause.map_or(Duration::ZERO, |p| p.mul_f64(rand_fraction(&sequence)));
     loop {
+        if let Some(pause) = pause {
+            tokio::time::sleep_until(next.into()).await;
+            next += pause;
+        }
         let (body, signature) = signed_order(sequence.fetch_add(1, Ordering::Relaxed));
         let sent = Instant::now();
         if sent >= until {
@@ -348,6 +425,12 @@ async fn sender(
             Err(error) => log.failures.push(error.to_string()),
         }
     }
+}
+
+/// A number in [0, 1) that differs between senders, to spread their starts.
+fn rand_fraction(sequence: &AtomicU64) -> f64 {
+    let n = sequence.fetch_add(1, Ordering::Relaxed);
+    (n.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 11) as f64 / (1u64 << 53) as f64
 }
 
 fn figures(name: &str, mut log: SenderLog, window: Duration, cpu: Option<Duration>) -> Figures {

@@ -13,8 +13,8 @@ use tokio_util::sync::CancellationToken;
 use crate::config::Config;
 use crate::http::{self, AppState};
 use crate::ingest::Ingest;
-use crate::jobs::Processors;
 use crate::jobs::worker::{Worker, WorkerSettings};
+use crate::jobs::{self, Processors};
 use crate::metrics::Metrics;
 use crate::store::{Db, events, now_ms};
 use crate::sync::{SyncContext, poll};
@@ -132,6 +132,7 @@ impl Application {
         let maintenance = tokio::spawn(maintenance(
             self.state.clone(),
             self.config.dedupe_retention,
+            self.config.retention,
             shutdown.clone(),
         ));
         tracing::info!(listen = %self.local_addr(), "leafbridge is serving");
@@ -152,8 +153,14 @@ impl Application {
     }
 }
 
-/// Forgets deduplication keys past the retention window, hourly.
-async fn maintenance(state: AppState, retention: Duration, shutdown: CancellationToken) {
+/// Hourly, from start: forgets deduplication keys past their window, then runs a retention
+/// pass (old settled events, jobs, attempts, resyncs).
+async fn maintenance(
+    state: AppState,
+    retention: Duration,
+    keep: Duration,
+    shutdown: CancellationToken,
+) {
     let mut every = tokio::time::interval(Duration::from_secs(3600));
     loop {
         tokio::select! {
@@ -165,6 +172,14 @@ async fn maintenance(state: AppState, retention: Duration, shutdown: Cancellatio
             Ok(n) if n > 0 => tracing::info!(pruned = n, "old deduplication keys forgotten"),
             Ok(_) => {}
             Err(error) => tracing::warn!(%error, "pruning deduplication keys failed"),
+        }
+        let pass =
+            jobs::retention::run_pass(&state.db, &state.metrics, keep, jobs::retention::BATCH);
+        tokio::select! {
+            done = pass => if let Err(error) = done {
+                tracing::warn!(%error, "retention pass failed");
+            },
+            _ = shutdown.cancelled() => return,
         }
     }
 }

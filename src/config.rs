@@ -76,6 +76,9 @@ pub struct Config {
     pub connection: String,
     pub body_limit_bytes: usize,
     pub dedupe_retention: Duration,
+    /// How long finished events, their jobs and attempts, and resyncs are kept
+    /// (`LEAFBRIDGE_RETENTION_DAYS`, 30 by default).
+    pub retention: Duration,
     pub workers: usize,
     pub lease: Duration,
     /// Delay before each retry; its length is the number of retries before a job is dead.
@@ -234,6 +237,7 @@ struct FileConfig {
     connection: Option<String>,
     body_limit_bytes: Option<usize>,
     dedupe_retention_days: Option<u64>,
+    retention_days: Option<u64>,
     workers: Option<usize>,
     lease_seconds: Option<u64>,
     retry_schedule_seconds: Option<Vec<u64>>,
@@ -395,6 +399,17 @@ impl Config {
                 1024 * 1024,
             )? as usize,
             dedupe_retention: Duration::from_secs(retention_days * 86_400),
+            retention: Duration::from_secs(
+                match number("LEAFBRIDGE_RETENTION_DAYS", file.retention_days, 30)? {
+                    0 => {
+                        return Err(invalid(
+                            "LEAFBRIDGE_RETENTION_DAYS",
+                            "must be at least 1 day",
+                        ));
+                    }
+                    days => days * 86_400,
+                },
+            ),
             workers,
             lease: Duration::from_secs(
                 number("LEAFBRIDGE_LEASE_SECONDS", file.lease_seconds, 60)?.max(1),

@@ -2,6 +2,7 @@
 //! schedule and the worker that runs jobs under leases.
 
 pub mod backoff;
+pub mod retention;
 pub mod worker;
 
 use std::collections::BTreeMap;

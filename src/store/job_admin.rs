@@ -11,7 +11,8 @@ pub struct JobRow {
     pub event_id: String,
     pub kind: String,
     pub entity_key: String,
-    /// `pending`, `running`, `done` or `dead`.
+    /// `pending`, `running`, `done`, `dead`, or `superseded` (dead, then a later job of the same
+    /// kind for the entity succeeded).
     pub state: String,
     pub attempts: i64,
     /// When a pending job may run next (ms since the epoch).

@@ -217,8 +217,33 @@ pub async fn finish(
         .await?;
     }
     update_event(&mut tx, job, now, finish).await?;
+    if matches!(finish, Finish::Done { .. }) {
+        supersede_dead(&mut tx, job, now).await?;
+    }
     tx.commit().await?;
     Ok(true)
+}
+
+/// A job that succeeds for an entity settles the earlier dead jobs of the same kind for it (a
+/// replay of their event, or a later event, did their work): they leave the dead count as
+/// `superseded`, their attempts and events kept as they were.
+async fn supersede_dead(
+    tx: &mut Transaction<'_, Any>,
+    job: &ClaimedJob,
+    now: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE jobs SET state = 'superseded', updated_at = $1 \
+         WHERE connection = $2 AND entity_key = $3 AND kind = $4 AND seq < $5 AND state = 'dead'",
+    )
+    .bind(now)
+    .bind(&job.connection)
+    .bind(&job.entity_key)
+    .bind(&job.kind)
+    .bind(job.seq)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }
 
 async fn update_event(

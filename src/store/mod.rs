@@ -8,6 +8,7 @@ pub mod job_admin;
 pub mod jobs;
 pub mod links;
 pub mod resyncs;
+pub mod retention;
 pub mod stats;
 pub mod watermarks;
 

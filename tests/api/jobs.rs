@@ -271,3 +271,89 @@ async fn shutdown_gives_back_a_job_that_outlives_the_grace_period() {
     let queue = jobs::stats(&db.pool, now_ms()).await.unwrap();
     assert_eq!((queue.pending, queue.running), (1, 0));
 }
+
+async fn admin_post(app: &crate::helpers::TestApp, path: &str) -> u16 {
+    app.http
+        .post(format!("{}{path}", app.address))
+        .bearer_auth(crate::helpers::ADMIN_TOKEN)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+async fn dead_in_stats_and_metrics(app: &crate::helpers::TestApp) -> (i64, String) {
+    let stats: Value = app.admin_get("/api/v1/stats").await.json().await.unwrap();
+    let metrics = app
+        .http
+        .get(format!("{}/metrics", app.address))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let gauge = metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("leafbridge_jobs{state=\"dead\"} "))
+        .unwrap_or("missing")
+        .to_owned();
+    (stats["queue"]["dead"].as_i64().unwrap(), gauge)
+}
+
+/// Posts an order whose job fails four times: with the tests' three retries it ends dead.
+async fn dead_order(app: &crate::helpers::TestApp) -> String {
+    let id = post(app, "doomed", 1).await;
+    while app.drain(LATER).await > 0 {}
+    assert_eq!(event(app, &id).await["status"], "dead");
+    assert_eq!(dead_in_stats_and_metrics(app).await, (1, "1".to_owned()));
+    id
+}
+
+#[tokio::test]
+async fn a_replayed_dead_job_leaves_the_dead_count_once_the_replay_succeeds() {
+    let processor = Arc::new(TestProcessor {
+        fail_times: 4,
+        ..Default::default()
+    });
+    let app = spawn_app(all_kinds(processor.clone())).await;
+    let id = dead_order(&app).await;
+    assert_eq!(
+        admin_post(&app, &format!("/api/v1/events/{id}/replay")).await,
+        202
+    );
+    assert_eq!(app.drain(Duration::ZERO).await, 1);
+    assert_eq!(dead_in_stats_and_metrics(&app).await, (0, "0".to_owned()));
+    let jobs: Value = app.admin_get("/api/v1/jobs").await.json().await.unwrap();
+    let states: Vec<&str> = jobs["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|j| j["state"].as_str().unwrap())
+        .collect();
+    assert_eq!(states, ["superseded", "done"]);
+}
+
+#[tokio::test]
+async fn a_retried_dead_job_leaves_the_dead_count_once_it_succeeds() {
+    let processor = Arc::new(TestProcessor {
+        fail_times: 4,
+        ..Default::default()
+    });
+    let app = spawn_app(all_kinds(processor.clone())).await;
+    dead_order(&app).await;
+    let jobs: Value = app
+        .admin_get("/api/v1/jobs?state=dead")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let job = jobs["items"][0]["id"].as_str().unwrap();
+    assert_eq!(
+        admin_post(&app, &format!("/api/v1/jobs/{job}/retry")).await,
+        200
+    );
+    assert_eq!(app.drain(Duration::ZERO).await, 1);
+    assert_eq!(dead_in_stats_and_metrics(&app).await, (0, "0".to_owned()));
+}

@@ -35,6 +35,7 @@ mod preflight;
 mod preflight_cli;
 mod preflight_html;
 mod preflight_support;
+mod retention;
 mod shared_creations;
 mod supervision;
 mod sync_customers;

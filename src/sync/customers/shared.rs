@@ -96,7 +96,7 @@ pub(crate) async fn create_destination(
     writes: &mut Writes,
 ) -> Result<String, StepError> {
     let key = format!("flourish.destination:{}", new.license_number.trim());
-    let claim = match Claim::take(&context.db.pool, &context.connection, &key).await {
+    let claim = match Claim::take(&context.db.writes, &context.connection, &key).await {
         Ok(Some(claim)) => claim,
         Ok(None) => {
             let message = format!("another job is still creating {key}");
@@ -105,7 +105,7 @@ pub(crate) async fn create_destination(
         Err(error) => return Err(StepError::Job(store_error(error))),
     };
     let result = create_destination_once(context, new, writes).await;
-    let released = claim.release(&context.db.pool).await;
+    let released = claim.release(&context.db.writes).await;
     let id = result?;
     released.map_err(|error| StepError::Job(store_error(error)))?;
     Ok(id)

@@ -101,7 +101,7 @@ impl Stop {
 /// Takes the claim on creating `key` in LeafLink, so that concurrent jobs (and replicas) create
 /// it once; a job that waits too long retries later.
 async fn claim(ctx: &SyncContext, key: &str) -> Result<Claim, Stop> {
-    match Claim::take(&ctx.db.pool, &ctx.connection, key).await {
+    match Claim::take(&ctx.db.writes, &ctx.connection, key).await {
         Ok(Some(claim)) => Ok(claim),
         Ok(None) => Err(Stop::Error(JobError::retryable(format!(
             "another job is still creating {key}"
@@ -112,7 +112,7 @@ async fn claim(ctx: &SyncContext, key: &str) -> Result<Claim, Stop> {
 
 /// Runs `result` under the claim then gives the claim back, whatever the result.
 async fn released<T>(ctx: &SyncContext, claim: Claim, result: Result<T, Stop>) -> Result<T, Stop> {
-    let released = claim.release(&ctx.db.pool).await;
+    let released = claim.release(&ctx.db.writes).await;
     let value = result?;
     released.map_err(|error| Stop::Error(store_error(error)))?;
     Ok(value)
