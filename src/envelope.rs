@@ -45,21 +45,28 @@ pub fn check_identifier(field: &str, value: &str) -> Result<(), EnvelopeError> {
     Ok(())
 }
 
-/// A LeafLink order number: LeafLink sends UUIDs; letters, digits and hyphens (at most 64) are
-/// accepted, so nothing in a number can act as a path separator, query or fragment.
+/// A LeafLink order number: a UUID in its canonical hyphenated form (`8-4-4-4-12` hexadecimal
+/// digits, either case), as LeafLink's API documents `number`. Nothing else is accepted, so
+/// nothing in a number can act as a path separator, query or fragment.
 pub fn check_order_number(number: &str) -> Result<(), EnvelopeError> {
-    let shaped = number.len() <= 64
-        && number
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-');
-    if shaped {
+    if is_canonical_uuid(number) {
         Ok(())
     } else {
         Err(bad(format!(
-            "the order number {:?} is not a LeafLink order number (a UUID: letters, digits and hyphens)",
+            "the order number {:?} is not a LeafLink order number (a UUID such as \
+             3f2b8c1e-9d4a-4f6b-8e2d-1a2b3c4d5e6f)",
             shortened(number)
         )))
     }
+}
+
+/// True for `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx` with hexadecimal `x` (any case).
+fn is_canonical_uuid(text: &str) -> bool {
+    text.len() == 36
+        && text.bytes().enumerate().all(|(i, b)| match i {
+            8 | 13 | 18 | 23 => b == b'-',
+            _ => b.is_ascii_hexdigit(),
+        })
 }
 
 /// A LeafLink id: a positive integer.
@@ -344,6 +351,14 @@ mod tests {
             "a%2Fb",
             "a b",
             &"a".repeat(65),
+            "n-1",
+            "LL-1042",
+            "6f1c2d7e0b5a4a8e9d612f7c0e3b9a10",
+            "{6f1c2d7e-0b5a-4a8e-9d61-2f7c0e3b9a10}",
+            "urn:uuid:6f1c2d7e-0b5a-4a8e-9d61-2f7c0e3b9a10",
+            "6f1c2d7e-0b5a-4a8e-9d61-2f7c0e3b9a1g",
+            "6f1c2d7e-0b5a-4a8e-9d612-f7c0e3b9a10",
+            "6f1c2d7e-0b5a-4a8e-9d61-2f7c0e3b9a100",
         ] {
             let error = order(bad_number).unwrap_err().0;
             assert!(
@@ -352,6 +367,7 @@ mod tests {
             );
         }
         assert!(order("6f1c2d7e-0b5a-4a8e-9d61-2f7c0e3b9a10").is_ok());
+        assert!(order("6F1C2D7E-0B5A-4A8E-9D61-2F7C0E3B9A10").is_ok());
         let product = |id: Value| {
             leaflink(
                 json!({"type": "product", "data": {"id": id}})

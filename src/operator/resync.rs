@@ -151,6 +151,14 @@ impl Operator {
                 "ids: must be a list of 1 to {MAX_IDS} non-empty ids"
             )));
         }
+        if request.kind == ResyncKind::Orders {
+            // The same shape the ingress demands, so the CLI's local mode refuses what the
+            // operator API refuses.
+            for text in &texts {
+                crate::envelope::check_order_number(text)
+                    .map_err(|error| OperatorError::Invalid(format!("ids: {error}")))?;
+            }
+        }
         if request.kind == ResyncKind::Items {
             texts = targets::item_ids(self.sync.as_deref(), &texts).await?;
         }

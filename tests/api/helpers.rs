@@ -314,7 +314,26 @@ pub fn all_kinds(processor: Arc<dyn Processor>) -> Processors {
     processors
 }
 
-/// A LeafLink order envelope; `seq` makes bodies distinct.
-pub fn order_webhook(number: &str, seq: usize) -> Value {
+/// A LeafLink order number (a UUID, as LeafLink issues) derived from a readable label: the same
+/// label always gives the same number, so tests can name orders `"n-1"`, `"n-2"`, ...
+pub fn order_number(label: &str) -> String {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(label.as_bytes());
+    let mut bytes = [0u8; 16];
+    bytes.copy_from_slice(&digest[..16]);
+    uuid::Builder::from_random_bytes(bytes)
+        .into_uuid()
+        .to_string()
+}
+
+/// The entity key of the LeafLink order labelled `label` (see [`order_number`]).
+pub fn order_key(label: &str) -> String {
+    format!("leaflink.order:{}", order_number(label))
+}
+
+/// A LeafLink order envelope for the order labelled `label` (its number is
+/// [`order_number`]`(label)`); `seq` makes bodies distinct.
+pub fn order_webhook(label: &str, seq: usize) -> Value {
+    let number = order_number(label);
     serde_json::json!({"action": "edit", "type": "order", "data": {"number": number, "status": "Submitted", "seq": seq}})
 }

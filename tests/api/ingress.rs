@@ -6,7 +6,8 @@ use base64::Engine;
 use serde_json::{Value, json};
 
 use crate::helpers::{
-    ADMIN_TOKEN, FLOURISH_KEY, LEAFLINK_KEY, TestProcessor, all_kinds, order_webhook, spawn_app,
+    ADMIN_TOKEN, FLOURISH_KEY, LEAFLINK_KEY, TestProcessor, all_kinds, order_key, order_number,
+    order_webhook, spawn_app,
 };
 
 async fn app() -> crate::helpers::TestApp {
@@ -39,8 +40,11 @@ async fn a_signed_leaflink_order_webhook_is_stored_with_its_job_and_acknowledged
         .unwrap();
     assert_eq!(event["source"], "leaflink");
     assert_eq!(event["kind"], "order");
-    assert_eq!(event["entity_key"], "leaflink.order:6f1c2d7e");
-    assert_eq!(event["envelope"]["data"]["number"], "6f1c2d7e");
+    assert_eq!(event["entity_key"], order_key("6f1c2d7e"));
+    assert_eq!(
+        event["envelope"]["data"]["number"],
+        order_number("6f1c2d7e")
+    );
     assert_eq!(app.queue().await.pending, 1);
     assert_eq!(app.drain(std::time::Duration::ZERO).await, 1);
     let event: Value = app
@@ -272,7 +276,7 @@ async fn the_event_log_filters_newest_first_and_pages_with_a_cursor() {
         .iter()
         .map(|e| e["entity_key"].as_str().unwrap())
         .collect();
-    assert_eq!(first, ["leaflink.order:order-4", "leaflink.order:order-3"]);
+    assert_eq!(first, [order_key("order-4"), order_key("order-3")]);
     let cursor = page["next_cursor"].as_str().unwrap();
     let page: Value = app
         .admin_get(&format!(
@@ -288,7 +292,7 @@ async fn the_event_log_filters_newest_first_and_pages_with_a_cursor() {
         .iter()
         .map(|e| e["entity_key"].as_str().unwrap())
         .collect();
-    assert_eq!(second, ["leaflink.order:order-2", "leaflink.order:order-1"]);
+    assert_eq!(second, [order_key("order-2"), order_key("order-1")]);
     let page: Value = app
         .admin_get("/api/v1/events?entity_key=flourish.item:151")
         .await

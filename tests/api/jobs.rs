@@ -9,7 +9,7 @@ use leafbridge::store::jobs;
 use leafbridge::store::now_ms;
 use serde_json::Value;
 
-use crate::helpers::{TestProcessor, all_kinds, order_webhook, spawn_app};
+use crate::helpers::{TestProcessor, all_kinds, order_key, order_webhook, spawn_app};
 
 const LATER: Duration = Duration::from_secs(10 * 86_400);
 
@@ -178,7 +178,7 @@ async fn jobs_of_one_entity_run_one_at_a_time_in_arrival_order_while_entities_ru
     );
     let seen = processor.seen.lock().clone();
     for entity in 0..entities {
-        let key = format!("leaflink.order:entity-{entity}");
+        let key = order_key(&format!("entity-{entity}"));
         let order: Vec<String> = seen
             .iter()
             .filter(|(k, _)| *k == key)
@@ -203,14 +203,14 @@ async fn a_waiting_retry_holds_back_later_jobs_of_the_same_entity_only() {
     // First run fails (retry later); the second job of "held" must wait, "free" runs.
     assert_eq!(app.drain(Duration::ZERO).await, 2);
     let seen = processor.seen.lock().clone();
-    assert_eq!(seen, [("leaflink.order:free".to_owned(), "1".to_owned())]);
+    assert_eq!(seen, [(order_key("free"), "1".to_owned())]);
     assert_eq!(app.drain(LATER).await, 2);
     let seen = processor.seen.lock().clone();
     assert_eq!(
         &seen[1..],
         [
-            ("leaflink.order:held".to_owned(), "1".to_owned()),
-            ("leaflink.order:held".to_owned(), "2".to_owned())
+            (order_key("held"), "1".to_owned()),
+            (order_key("held"), "2".to_owned())
         ]
     );
 }

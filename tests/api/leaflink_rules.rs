@@ -394,6 +394,29 @@ async fn a_bad_seed_is_refused_naming_the_item() {
 }
 
 #[tokio::test]
+async fn a_seed_order_whose_number_is_not_a_uuid_is_refused_and_placed_orders_get_uuids() {
+    let mut seed = seed(0);
+    seed["orders"][0]["number"] = json!("n-1");
+    let config = || leafbridge::sim::leaflink::LeafLinkSimConfig {
+        api_key: API_KEY.into(),
+        webhook: None,
+    };
+    let address = "127.0.0.1:0".parse().unwrap();
+    let started =
+        leafbridge::sim::leaflink::LeafLinkSim::start(address, config(), Some(&seed)).await;
+    let error = started.err().expect("the seed is refused").to_string();
+    assert!(error.contains("orders[0].number"), "{error}");
+    let sim = start_sim(0, None).await;
+    let number = sim
+        .place_order(311, &[42], &[SimOrderLine::cases(5150, 1)])
+        .unwrap();
+    assert!(
+        leafbridge::envelope::check_order_number(&number).is_ok(),
+        "{number}"
+    );
+}
+
+#[tokio::test]
 async fn orders_refuse_unknown_customers_and_sales_reps() {
     let sim = start_sim(0, None).await;
     let line = [SimOrderLine::cases(5150, 1)];

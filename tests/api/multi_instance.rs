@@ -6,7 +6,7 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use crate::helpers::{
-    TestProcessor, all_kinds, fresh_postgres, order_webhook, postgres_url, spawn_app_on,
+    TestProcessor, all_kinds, fresh_postgres, order_key, order_webhook, postgres_url, spawn_app_on,
     test_config,
 };
 
@@ -52,7 +52,7 @@ async fn two_instances_on_one_postgres_database_never_run_a_job_twice() {
     assert_eq!(processor.overlaps.load(Ordering::SeqCst), 0);
     let seen = processor.seen.lock().clone();
     for entity in 0..12 {
-        let key = format!("leaflink.order:shared-{entity}");
+        let key = order_key(&format!("shared-{entity}"));
         let order: Vec<usize> = seen
             .iter()
             .filter(|(k, _)| *k == key)

@@ -1,6 +1,7 @@
 //! What needs attention (with the fix and where), its retry after the fix, hand-pinned links,
 //! and the stats an operator looks at first.
 
+use crate::helpers::order_key;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -29,13 +30,13 @@ async fn attention_lists_each_entity_once_with_its_fix_until_a_retry_clears_it()
     let items = page["items"].as_array().unwrap();
     assert_eq!(items.len(), 2, "n-3 was synced; n-1 appears once: {page}");
     let n2 = &items[0];
-    assert_eq!(n2["entity_key"], "leaflink.order:n-2");
+    assert_eq!(n2["entity_key"], order_key("n-2"));
     assert_eq!(
         n2["fix"],
         json!({"system": "Flourish", "action": "add rep ana@x to the facility"})
     );
     let n1 = &items[1];
-    assert_eq!(n1["entity_key"], "leaflink.order:n-1");
+    assert_eq!(n1["entity_key"], order_key("n-1"));
     assert_eq!(n1["reason"], "no brand Canyon Farms");
     assert_eq!(n1["fix"]["system"], "LeafLink");
     assert_eq!(n1["fix"]["action"], brand);
@@ -61,7 +62,7 @@ async fn attention_lists_each_entity_once_with_its_fix_until_a_retry_clears_it()
         .iter()
         .map(|i| i["entity_key"].clone())
         .collect();
-    assert_eq!(left, [json!("leaflink.order:n-2")]);
+    assert_eq!(left, [json!(order_key("n-2"))]);
     let (status, _) = post(&app, &format!("/api/v1/attention/{id}/retry"), json!(null)).await;
     assert_eq!(status, 404, "n-1 no longer needs attention");
 }
@@ -82,7 +83,7 @@ async fn attention_pages_follow_the_cursor() {
     let cursor = first["next_cursor"].as_str().unwrap();
     let second = get(&app, &format!("/api/v1/attention?limit=2&cursor={cursor}")).await;
     assert_eq!(second["items"].as_array().unwrap().len(), 1);
-    assert_eq!(second["items"][0]["entity_key"], "leaflink.order:n-0");
+    assert_eq!(second["items"][0]["entity_key"], order_key("n-0"));
     assert_eq!(second["reasons"], json!([{"reason": "r", "entities": 3}]));
     assert!(second["next_cursor"].is_null());
 }

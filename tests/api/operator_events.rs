@@ -1,6 +1,7 @@
 //! Replays (one event, or a filter), the event list's new filters, the job list and dead-job
 //! retries, and the admin token on every operator route.
 
+use crate::helpers::{order_key, order_number};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -27,16 +28,14 @@ async fn a_replayed_event_runs_its_job_again_as_an_operator_event() {
     let event = get(&app, &format!("/api/v1/events/{replay}")).await;
     assert_eq!(event["source"], "operator");
     assert_eq!(event["action"], "replay");
-    assert_eq!(event["entity_key"], "leaflink.order:n-1");
+    assert_eq!(event["entity_key"], order_key("n-1"));
     assert_eq!(
-        event["envelope"]["data"]["number"], "n-1",
+        event["envelope"]["data"]["number"],
+        order_number("n-1"),
         "the original body is kept"
     );
     app.drain(Duration::ZERO).await;
-    assert_eq!(
-        processor.entities(),
-        ["leaflink.order:n-1", "leaflink.order:n-1"]
-    );
+    assert_eq!(processor.entities(), [order_key("n-1"), order_key("n-1")]);
     // A second replay of the same event is a new event, not a duplicate.
     let (status, again) = post(
         &app,
@@ -84,7 +83,7 @@ async fn a_filtered_replay_stores_every_matching_event_again_and_counts_them() {
     app.drain(Duration::ZERO).await;
     let mut replayed: Vec<String> = processor.entities()[3..].to_vec();
     replayed.sort();
-    assert_eq!(replayed, ["leaflink.order:n-1", "leaflink.order:n-3"]);
+    assert_eq!(replayed, [order_key("n-1"), order_key("n-3")]);
     let (status, error) = post(&app, "/api/v1/events/replay", json!({})).await;
     assert_eq!(
         status, 422,
@@ -110,7 +109,7 @@ async fn replays_of_one_entity_keep_the_original_order() {
     let seen = processor.seen.lock().clone();
     let replayed: Vec<_> = seen[6..]
         .iter()
-        .filter(|(key, _)| key == "leaflink.order:n-1")
+        .filter(|(key, _)| *key == order_key("n-1"))
         .map(|(_, body)| body["data"]["seq"].clone())
         .collect();
     assert_eq!(replayed, [json!(1), json!(2), json!(3)]);
@@ -126,7 +125,7 @@ async fn events_are_filtered_by_outcome_and_time_range() {
     app.drain(Duration::ZERO).await;
     let needs = get(&app, "/api/v1/events?outcome=needs_attention").await;
     assert_eq!(needs["items"].as_array().unwrap().len(), 1);
-    assert_eq!(needs["items"][0]["entity_key"], "leaflink.order:n-1");
+    assert_eq!(needs["items"][0]["entity_key"], order_key("n-1"));
     let all = get(
         &app,
         "/api/v1/events?since=2000-01-01T00:00:00Z&until=2999-01-01T00:00:00Z",
@@ -149,7 +148,7 @@ async fn a_dead_job_is_listed_and_retried_once_more() {
     app.drain(Duration::ZERO).await;
     let dead = get(&app, "/api/v1/jobs?state=dead").await;
     let job = &dead["items"][0];
-    assert_eq!(job["entity_key"], "leaflink.order:n-1");
+    assert_eq!(job["entity_key"], order_key("n-1"));
     assert_eq!(job["last_error"], "the data is wrong");
     let id = job["id"].as_str().unwrap();
     let (status, retried) = post(&app, &format!("/api/v1/jobs/{id}/retry"), json!(null)).await;
@@ -198,7 +197,7 @@ async fn job_pages_follow_the_cursor_without_gaps_or_repeats() {
         }
     }
     let expected: Vec<_> = (0..5)
-        .map(|i| json!(format!("leaflink.order:n-{i}")))
+        .map(|i| json!(order_key(&format!("n-{i}"))))
         .collect();
     assert_eq!(seen, expected);
     let (status, _) = call(&app, "GET", "/api/v1/jobs?limit=201", None).await;

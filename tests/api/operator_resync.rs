@@ -1,6 +1,7 @@
 //! `POST /api/v1/resync` and `GET /api/v1/resyncs/{id}`: one call per entity, the same jobs a
 //! webhook makes, dry runs that write nothing, and field-naming errors.
 
+use crate::helpers::{order_key, order_number};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -16,18 +17,18 @@ async fn one_leaflink_order_is_resynced_by_number_in_one_call() {
     let (status, answer) = post(
         &app,
         "/api/v1/resync",
-        json!({"kind": "orders", "ids": ["n-1"]}),
+        json!({"kind": "orders", "ids": [order_number("n-1")]}),
     )
     .await;
     assert_eq!(status, 202, "{answer}");
     assert_eq!(answer["jobs"], 1);
     let events = get(&app, "/api/v1/events?source=operator").await;
     let event = &events["items"][0];
-    assert_eq!(event["entity_key"], "leaflink.order:n-1");
+    assert_eq!(event["entity_key"], order_key("n-1"));
     assert_eq!(event["kind"], "order");
     assert_eq!(event["action"], "resync");
     app.drain(Duration::ZERO).await;
-    assert_eq!(processor.entities(), ["leaflink.order:n-1"]);
+    assert_eq!(processor.entities(), [order_key("n-1")]);
     let resync_id = answer["resync_id"].as_str().unwrap();
     let progress = get(&app, &format!("/api/v1/resyncs/{resync_id}")).await;
     assert_eq!(progress["jobs"], 1);
@@ -83,7 +84,7 @@ async fn resyncing_the_same_entity_twice_runs_it_twice_with_progress_per_resync(
         "create brand `X` in LeafLink",
     ));
     let app = spawn_scripted(processor.clone()).await;
-    let body = json!({"kind": "orders", "ids": ["n-1", "n-2", "n-1"]});
+    let body = json!({"kind": "orders", "ids": [order_number("n-1"), order_number("n-2"), order_number("n-1")]});
     let (_, first) = post(&app, "/api/v1/resync", body.clone()).await;
     assert_eq!(first["jobs"], 2, "ids are deduplicated within one resync");
     let (_, second) = post(&app, "/api/v1/resync", body).await;
@@ -110,16 +111,13 @@ async fn a_dry_run_answers_the_plans_and_stores_nothing() {
     let (status, answer) = post(
         &app,
         "/api/v1/resync",
-        json!({"kind": "orders", "ids": ["n-1"], "dry_run": true}),
+        json!({"kind": "orders", "ids": [order_number("n-1")], "dry_run": true}),
     )
     .await;
     assert_eq!(status, 200, "{answer}");
     assert_eq!(answer["dry_run"], true);
-    assert_eq!(answer["plans"][0]["entity_key"], "leaflink.order:n-1");
-    assert_eq!(
-        answer["plans"][0]["plan"]["would_sync"],
-        "leaflink.order:n-1"
-    );
+    assert_eq!(answer["plans"][0]["entity_key"], order_key("n-1"));
+    assert_eq!(answer["plans"][0]["plan"]["would_sync"], order_key("n-1"));
     assert!(
         get(&app, "/api/v1/events").await["items"]
             .as_array()

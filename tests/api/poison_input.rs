@@ -188,3 +188,45 @@ async fn resync_ids_follow_the_webhook_rules() {
         refused(response, needle).await;
     }
 }
+
+#[tokio::test]
+async fn an_order_number_that_is_not_a_uuid_answers_400_at_ingress_and_in_a_resync() {
+    let app = app().await;
+    let not_uuids = [
+        "n-1",
+        "LL-1042",
+        "6f1c2d7e0b5a4a8e9d612f7c0e3b9a10",
+        "{6f1c2d7e-0b5a-4a8e-9d61-2f7c0e3b9a10}",
+    ];
+    for number in not_uuids {
+        let body = json!({"type": "order", "data": {"number": number, "status": "Submitted"}});
+        refused(
+            app.post_leaflink(&body).await,
+            "is not a LeafLink order number (a UUID",
+        )
+        .await;
+        let resync = json!({"kind": "orders", "ids": [number]});
+        let response = app
+            .http
+            .post(format!("{}/api/v1/resync", app.address))
+            .bearer_auth(ADMIN_TOKEN)
+            .json(&resync)
+            .send()
+            .await
+            .unwrap();
+        refused(response, "is not a LeafLink order number (a UUID").await;
+    }
+    assert_eq!(events(&app).await, 0, "nothing refused is stored");
+    let upper = "6F1C2D7E-0B5A-4A8E-9D61-2F7C0E3B9A10";
+    let body = json!({"type": "order", "data": {"number": upper, "status": "Submitted"}});
+    assert_eq!(app.post_leaflink(&body).await.status(), 202);
+    let response = app
+        .http
+        .post(format!("{}/api/v1/resync", app.address))
+        .bearer_auth(ADMIN_TOKEN)
+        .json(&json!({"kind": "orders", "ids": [upper]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 202);
+}

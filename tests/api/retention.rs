@@ -7,24 +7,24 @@ use std::time::Duration;
 use leafbridge::jobs::{JobContext, JobError, Processed, Processor, Processors};
 use serde_json::Value;
 
-use crate::helpers::{TestApp, order_webhook, spawn_app};
+use crate::helpers::{TestApp, order_number, order_webhook, spawn_app};
 
 const DAY_MS: i64 = 86_400_000;
 
-/// Answers by order number: `dead-…` fails for good, `attention-…` needs attention unless the
-/// order says it was `fixed`, the rest are synced.
+/// Answers by order: `dead-1` fails for good, `attention-1` and `attention-2` need attention
+/// unless the order says it was `fixed`, the rest are synced.
 struct ByNumber;
 
 #[async_trait::async_trait]
 impl Processor for ByNumber {
     async fn process(&self, job: &JobContext) -> Result<Processed, JobError> {
         let number = job.body.pointer("/data/number").and_then(Value::as_str);
-        let number = number.unwrap_or_default();
-        if number.starts_with("dead-") {
+        let is = |label: &str| number == Some(order_number(label).as_str());
+        if is("dead-1") {
             return Err(JobError::Permanent("wrong on purpose".into()));
         }
         let fixed = job.body.pointer("/data/fixed") == Some(&Value::Bool(true));
-        let outcome = if number.starts_with("attention-") && !fixed {
+        let outcome = if (is("attention-1") || is("attention-2")) && !fixed {
             "needs_attention"
         } else {
             "synced"
@@ -76,7 +76,7 @@ async fn old_settled_events_are_deleted_in_batches_and_open_work_is_kept() {
     let closed = post(&app, "attention-2", 102).await;
     app.drain(Duration::ZERO).await;
     let fix = serde_json::json!({"action": "edit", "type": "order",
-        "data": {"number": "attention-2", "status": "Submitted", "seq": 103, "fixed": true}});
+        "data": {"number": order_number("attention-2"), "status": "Submitted", "seq": 103, "fixed": true}});
     let ack: Value = app.post_leaflink(&fix).await.json().await.unwrap();
     let fixed = ack["event_id"].as_str().unwrap().to_owned();
     sqlx::query("UPDATE events SET received_at = received_at - $1")

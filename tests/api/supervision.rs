@@ -10,9 +10,11 @@ use serde_json::Value;
 use tracing::field::{Field, Visit};
 use tracing_subscriber::layer::{Context, SubscriberExt};
 
-use crate::helpers::{TestApp, fresh_database, order_webhook, spawn_app_on, test_config};
+use crate::helpers::{
+    TestApp, fresh_database, order_number, order_webhook, spawn_app_on, test_config,
+};
 
-/// Answers the outcome the order's number names (`explode` included).
+/// Answers `explode` for the order labelled `explode`, `synced` for the rest.
 struct OutcomeFromNumber;
 
 #[async_trait::async_trait]
@@ -20,7 +22,7 @@ impl Processor for OutcomeFromNumber {
     async fn process(&self, job: &JobContext) -> Result<Processed, JobError> {
         let number = job.body.pointer("/data/number").and_then(Value::as_str);
         Ok(Processed {
-            outcome: if number == Some("explode") {
+            outcome: if number == Some(order_number("explode").as_str()) {
                 "explode".into()
             } else {
                 "synced".into()

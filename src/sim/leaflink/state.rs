@@ -67,6 +67,18 @@ impl Db {
         if let Some(place) = db.unknown_choice() {
             anyhow::bail!("invalid leaflink seed section: {place}: not a value LeafLink offers");
         }
+        // LeafLink's order numbers are UUIDs (its API document says so); a seed that uses
+        // anything else would let the bridge pass against a simulator LeafLink never matches.
+        if let Some(i) = db
+            .orders
+            .iter()
+            .position(|o| crate::envelope::check_order_number(&o.number).is_err())
+        {
+            anyhow::bail!(
+                "invalid leaflink seed section: orders[{i}].number {:?} is not a UUID",
+                db.orders[i].number
+            );
+        }
         db.next_id = db.highest_id().max(999) + 1;
         let now = db.tick();
         for product in &mut db.products {
