@@ -66,19 +66,31 @@ impl ProductIndex {
 #[derive(Debug, Clone, Default)]
 pub struct ItemIndex {
     by_sku: HashMap<SkuKey, Vec<String>>,
+    /// SKUs as Flourish stores them, where that differs from the normalised key.
+    stored: HashMap<SkuKey, String>,
 }
 
 impl ItemIndex {
     /// Indexes `(item id, sku)` pairs.
     pub fn new<'a>(items: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
         let mut by_sku: HashMap<SkuKey, Vec<String>> = HashMap::new();
+        let mut stored = HashMap::new();
         for (id, sku) in items {
-            by_sku
-                .entry(SkuKey::new(sku))
-                .or_default()
-                .push(id.to_owned());
+            let key = SkuKey::new(sku);
+            if key.as_str() != sku {
+                stored.insert(key.clone(), sku.to_owned());
+            }
+            by_sku.entry(key).or_default().push(id.to_owned());
         }
-        Self { by_sku }
+        Self { by_sku, stored }
+    }
+
+    /// The SKU exactly as Flourish stores it on the item matching `sku` (Flourish matches order
+    /// lines to items by exact SKU), or `sku` itself when the stored one has nothing to trim.
+    pub fn stored_sku<'a>(&'a self, sku: &'a str) -> &'a str {
+        self.stored
+            .get(&SkuKey::new(sku))
+            .map_or(sku, String::as_str)
     }
 
     /// Indexes full item records.
@@ -278,6 +290,15 @@ mod tests {
         let index = DestinationIndex::new([dest("d1", "LIC-1"), dest("d2", "LIC-2")]);
         let key = LicenseKey::new(" LIC-2").unwrap();
         assert_eq!(index.find_license(&key), Lookup::One("d2".to_owned()));
+    }
+
+    #[test]
+    fn item_index_keeps_the_sku_as_flourish_stores_it() {
+        let index = ItemIndex::new([("1", " X\t"), ("2", "Y")]);
+        assert_eq!(index.find(&SkuKey::new("X")), Lookup::One("1".into()));
+        assert_eq!(index.stored_sku("X"), " X\t");
+        assert_eq!(index.stored_sku("Y"), "Y");
+        assert_eq!(index.stored_sku("Z"), "Z");
     }
 
     #[test]

@@ -11,7 +11,9 @@ use super::OperatorError;
 use super::resync::ResyncKind;
 use crate::flourish::ItemFilter;
 use crate::leaflink::client::{CustomerQuery, OrderQuery};
+use crate::matcher::SkuKey;
 use crate::sync::SyncContext;
+use crate::sync::items::load::items_with_sku;
 
 /// One entity to resync.
 #[derive(Clone, Debug, PartialEq)]
@@ -73,11 +75,13 @@ pub async fn item_ids(
                  (LEAFBRIDGE_FLOURISH_API_KEY); give the item id instead"
             )));
         };
-        let filter = ItemFilter {
-            sku: Some(text.clone()),
-            ..ItemFilter::default()
+        // An item stored with stray whitespace around its SKU is found too.
+        let sku = SkuKey::new(text);
+        let found = if sku.is_empty() {
+            Vec::new()
+        } else {
+            items_with_sku(sync, &sku).await?
         };
-        let found = sync.flourish.list_items(&filter).await?;
         if found.is_empty() {
             return Err(OperatorError::Invalid(format!(
                 "ids: no Flourish item has the SKU {text:?}"

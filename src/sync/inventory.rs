@@ -75,19 +75,37 @@ async fn feeding_facilities(ctx: &SyncContext) -> Result<Vec<String>, JobError> 
 }
 
 /// One summary row per feeding facility holding `sku`, quantities to LeafLink's 4 places.
+/// Flourish's `sku` filter is exact; when it finds no row at any facility, each facility's
+/// summary is read once more unfiltered and compared trimmed, so the stock of an item stored
+/// with stray whitespace around its SKU is counted.
 async fn read_stock(ctx: &SyncContext, sku: &str) -> Result<Vec<InventoryRow>, JobError> {
     let key = SkuKey::new(sku);
-    let filter = InventoryFilter {
+    let exact = InventoryFilter {
         sku: Some(key.as_str().to_owned()),
         ..InventoryFilter::default()
     };
+    let facilities = feeding_facilities(ctx).await?;
+    let mut rows = stock_rows(ctx, &facilities, &exact, &key).await?;
+    if rows.is_empty() {
+        rows = stock_rows(ctx, &facilities, &InventoryFilter::default(), &key).await?;
+    }
+    Ok(rows)
+}
+
+/// The summary rows of `facilities` under `filter` whose SKU is `key` once trimmed.
+async fn stock_rows(
+    ctx: &SyncContext,
+    facilities: &[String],
+    filter: &InventoryFilter,
+    key: &SkuKey,
+) -> Result<Vec<InventoryRow>, JobError> {
     let mut rows = Vec::new();
-    for facility in feeding_facilities(ctx).await? {
-        let summary = ctx.flourish.inventory_summary(&facility, &filter).await?;
+    for facility in facilities {
+        let summary = ctx.flourish.inventory_summary(facility, filter).await?;
         rows.extend(
             summary
                 .into_iter()
-                .filter(|row| SkuKey::new(&row.sku) == key)
+                .filter(|row| SkuKey::new(&row.sku) == *key)
                 .map(|row| InventoryRow {
                     facility_id: facility.clone(),
                     sku: row.sku,

@@ -44,13 +44,8 @@ pub(crate) async fn read_item(
         Err(ClientError::NotFound { .. } | ClientError::BadRequest { .. }) => {}
         Err(error) => return Err(error.into()),
     }
-    let filter = ItemFilter {
-        sku: Some(key.to_owned()),
-        ..ItemFilter::default()
-    };
-    let items = ctx.flourish.list_items(&filter).await?;
-    let sku = SkuKey::new(key);
-    let mut matching = items.into_iter().filter(|i| SkuKey::new(&i.sku) == sku);
+    let items = items_with_sku(ctx, &SkuKey::new(key)).await?;
+    let mut matching = items.into_iter();
     Ok(match (matching.next(), matching.next()) {
         (Some(item), None) => Some(item),
         _ => None,
@@ -206,6 +201,26 @@ pub(crate) async fn products_with_sku(
     if found.is_empty() {
         found = ctx.leaflink.list_products(&ProductQuery::default()).await?;
         found.retain(|p| SkuKey::new(&p.sku) == *sku);
+    }
+    Ok(found)
+}
+
+/// The Flourish items whose SKU equals `sku` once both are trimmed. Flourish's `sku` filter is
+/// exact, so an item stored with stray whitespace escapes it: only when it finds nothing are
+/// all items read once and compared normalised.
+pub(crate) async fn items_with_sku(
+    ctx: &SyncContext,
+    sku: &SkuKey,
+) -> Result<Vec<FlourishItem>, ClientError> {
+    let filter = ItemFilter {
+        sku: Some(sku.as_str().to_owned()),
+        ..ItemFilter::default()
+    };
+    let mut found = ctx.flourish.list_items(&filter).await?;
+    found.retain(|i| SkuKey::new(&i.sku) == *sku);
+    if found.is_empty() {
+        found = ctx.flourish.list_items(&ItemFilter::default()).await?;
+        found.retain(|i| SkuKey::new(&i.sku) == *sku);
     }
     Ok(found)
 }

@@ -12,7 +12,7 @@ use crate::flourish::{OrderLocked, order_locked};
 use crate::jobs::JobError;
 use crate::leaflink::model::OrderPatch;
 use crate::matcher::order::{DestinationRef, OrderDraft, PlannedLine};
-use crate::matcher::{OrderPlan, OrderStep, Outcome, System};
+use crate::matcher::{ItemIndex, OrderPlan, OrderStep, Outcome, System};
 use crate::remote::ClientError;
 use crate::sync::SyncContext;
 use crate::sync::customers::{StepError, create_destination, refused};
@@ -69,7 +69,10 @@ pub(super) async fn apply(
                 order_id,
                 facility_id,
                 lines,
-            } => update_lines(context, order_id, facility_id, lines, writes).await,
+            } => {
+                let target = (order_id.as_str(), facility_id.as_str());
+                update_lines(context, target, lines, &loaded.items, writes).await
+            }
             OrderStep::WriteExternalId { key } => match &made.order {
                 Some(id) => write_external_id(context, &plan.order_number, key, id, writes).await,
                 None => Err(missing("the Flourish order id", "WriteExternalId")),
@@ -257,7 +260,7 @@ async fn create_order(
     let order_lines = draft
         .lines
         .iter()
-        .map(flourish_line)
+        .map(|line| flourish_line(line, &loaded.items))
         .collect::<Result<_, _>>()?;
     let order = NewOutboundOrder {
         original_order_id: draft.original_order_id.clone(),
@@ -282,14 +285,18 @@ async fn create_order(
     Ok(created.id)
 }
 
+/// Rewrites the lines of Flourish order `(order id, facility id)`.
 async fn update_lines(
     context: &SyncContext,
-    order_id: &str,
-    facility_id: &str,
+    (order_id, facility_id): (&str, &str),
     lines: &[PlannedLine],
+    items: &ItemIndex,
     writes: &mut Writes,
 ) -> Result<(), StepError> {
-    let lines = lines.iter().map(flourish_line).collect::<Result<_, _>>()?;
+    let lines = lines
+        .iter()
+        .map(|line| flourish_line(line, items))
+        .collect::<Result<_, _>>()?;
     let update = OutboundOrderUpdate {
         order_lines: Some(lines),
         ..OutboundOrderUpdate::default()
@@ -335,8 +342,10 @@ fn missing(what: &str, step: &str) -> StepError {
     )))
 }
 
-/// Flourish takes amounts as JSON numbers; one that is not a finite float fails the job.
-fn flourish_line(line: &PlannedLine) -> Result<FlourishLine, StepError> {
+/// Flourish takes amounts as JSON numbers; one that is not a finite float fails the job. The
+/// SKU is the item's as Flourish stores it, stray whitespace included, since Flourish matches
+/// order lines to items by exact SKU.
+fn flourish_line(line: &PlannedLine, items: &ItemIndex) -> Result<FlourishLine, StepError> {
     let number = |field: &str, value: &rust_decimal::Decimal| {
         value.to_f64().filter(|f| f.is_finite()).ok_or_else(|| {
             StepError::Job(JobError::Permanent(format!(
@@ -346,7 +355,7 @@ fn flourish_line(line: &PlannedLine) -> Result<FlourishLine, StepError> {
         })
     };
     Ok(FlourishLine {
-        sku: line.sku.clone(),
+        sku: items.stored_sku(&line.sku).to_owned(),
         order_qty: number("quantity", &line.order_qty)?,
         unit_price: Some(number("unit price", &line.unit_price)?),
         discount_price: None,

@@ -13,7 +13,7 @@ use crate::jobs::JobError;
 use crate::leaflink::model::{LineItem, OrderReceived, OrderStatus};
 use crate::matcher::order::{LeafLinkOrder, LeafLinkStatus, LinkedOrder, OrderLine, Routing};
 use crate::matcher::records::{Customer, Destination, FlourishRep, Staff};
-use crate::matcher::{ItemIndex, LicenseKey, Outcome, RepDirectory, find_destination};
+use crate::matcher::{ItemIndex, LicenseKey, Outcome, RepDirectory, SkuKey, find_destination};
 use crate::remote::ClientError;
 use crate::sync::SyncContext;
 use crate::sync::customers::{destinations_for, to_customer};
@@ -217,10 +217,14 @@ async fn lines(context: &SyncContext, order: &OrderReceived) -> Result<Vec<Order
     Ok(lines)
 }
 
-/// Flourish items carrying the lines' SKUs (one query per SKU: the list filter is exact).
+/// Flourish items carrying the lines' SKUs (one query per SKU: the list filter is exact). SKUs
+/// that no item carries exactly are looked for once more, all together, in one listing of every
+/// item compared trimmed, so an item stored with stray whitespace is found; the index keeps the
+/// SKU as Flourish stores it, which is what its order lines must carry.
 async fn items(context: &SyncContext, lines: &[OrderLine]) -> Result<ItemIndex, JobError> {
     let mut pairs: Vec<(String, String)> = Vec::new();
     let mut asked: Vec<&str> = Vec::new();
+    let mut missed: Vec<SkuKey> = Vec::new();
     for line in lines {
         let sku = line.sku.trim();
         if sku.is_empty() || asked.contains(&sku) {
@@ -231,9 +235,20 @@ async fn items(context: &SyncContext, lines: &[OrderLine]) -> Result<ItemIndex, 
             sku: Some(sku.to_owned()),
             ..ItemFilter::default()
         };
-        for item in context.flourish.list_items(&filter).await? {
-            pairs.push((item.id, item.sku));
+        let found = context.flourish.list_items(&filter).await?;
+        if found.is_empty() {
+            missed.push(SkuKey::new(sku));
         }
+        pairs.extend(found.into_iter().map(|item| (item.id, item.sku)));
+    }
+    if !missed.is_empty() {
+        let every = context.flourish.list_items(&ItemFilter::default()).await?;
+        pairs.extend(
+            every
+                .into_iter()
+                .filter(|item| missed.contains(&SkuKey::new(&item.sku)))
+                .map(|item| (item.id, item.sku)),
+        );
     }
     Ok(ItemIndex::new(
         pairs.iter().map(|(id, sku)| (id.as_str(), sku.as_str())),
