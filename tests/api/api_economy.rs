@@ -1,0 +1,92 @@
+//! What leafbridge spends on the platforms' APIs: the calls it reports (`/metrics`, the stats
+//! page) are the calls the simulators saw, and a full resync of data already in sync costs
+//! calls per page, not per entity.
+
+use serde_json::{Value, json};
+
+use crate::world::{World, spawn_world};
+
+async fn resync(world: &World, body: Value) {
+    let response = world
+        .app
+        .http
+        .post(format!("{}/api/v1/resync", world.app.address))
+        .bearer_auth(crate::helpers::ADMIN_TOKEN)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 202);
+    world.settle().await;
+}
+
+/// The value of the sample of `/metrics` whose name and labels start as `prefix`.
+fn sample(metrics: &str, prefix: &str) -> Option<f64> {
+    metrics
+        .lines()
+        .find(|line| line.starts_with(prefix))
+        .and_then(|line| line.rsplit(' ').next())
+        .and_then(|value| value.parse().ok())
+}
+
+#[tokio::test]
+async fn calls_reported_are_the_calls_the_platforms_saw() {
+    let world = spawn_world().await;
+    world.leaflink.control().clear_requests();
+    world.flourish.control().clear_requests();
+    resync(&world, json!({"kind": "items", "ids": ["198", "201"]})).await;
+    let leaflink = world.leaflink.control().requests();
+    let flourish = world.flourish.control().requests();
+    assert!(!leaflink.is_empty() && !flourish.is_empty());
+
+    let stats: Value = world
+        .app
+        .admin_get("/api/v1/stats")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let calls = stats["platform_calls"].as_array().unwrap();
+    let of = |platform: &str| {
+        calls
+            .iter()
+            .find(|c| c["platform"] == platform)
+            .unwrap_or_else(|| panic!("no {platform} in {stats}"))
+            .clone()
+    };
+    for (platform, seen) in [("leaflink", &leaflink), ("flourish", &flourish)] {
+        let reported = of(platform);
+        assert_eq!(reported["since_start"], seen.len() as u64, "{reported}");
+        assert_eq!(reported["last_hour"], seen.len() as u64, "{reported}");
+        assert_eq!(reported["last_day"], seen.len() as u64, "{reported}");
+        assert!(reported["limiter_wait_ms"].is_u64(), "{reported}");
+    }
+
+    let metrics = world
+        .app
+        .http
+        .get(format!("{}/metrics", world.app.address))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let gets = leaflink.iter().filter(|r| r.method == "GET").count() as f64;
+    assert_eq!(
+        sample(
+            &metrics,
+            r#"leafbridge_platform_requests_total{platform="leaflink",method="GET",status="2xx"}"#
+        ),
+        Some(gets),
+        "{metrics}"
+    );
+    assert!(
+        sample(
+            &metrics,
+            r#"leafbridge_platform_limiter_wait_seconds_total{platform="flourish"}"#
+        )
+        .is_some(),
+        "{metrics}"
+    );
+}
