@@ -130,6 +130,9 @@ pub struct SyncSettings {
     pub manage_stock: bool,
     /// The product fields Flourish is the source of truth for.
     pub product_fields: ProductFields,
+    /// How long reference data (brands, strains, facilities…) and per-pass snapshots read from
+    /// the platforms are shared between jobs before they are read again.
+    pub reference_ttl: Duration,
 }
 
 /// The LeafLink product fields leafbridge writes on update (`LEAFBRIDGE_PRODUCT_FIELDS`); a
@@ -218,6 +221,7 @@ impl Default for SyncSettings {
             product_external_id_key: None,
             manage_stock: true,
             product_fields: ProductFields::ALL,
+            reference_ttl: Duration::from_secs(60),
         }
     }
 }
@@ -262,6 +266,7 @@ struct FileConfig {
     product_external_id_key: Option<String>,
     manage_stock: Option<bool>,
     product_fields: Option<String>,
+    reference_ttl_seconds: Option<u64>,
 }
 
 /// Default retry delays: ten retries spread over a little more than three days.
@@ -647,6 +652,11 @@ fn sync_settings(
                 .map_err(|why| invalid("LEAFBRIDGE_PRODUCT_FIELDS", why))?,
             None => ProductFields::ALL,
         },
+        reference_ttl: seconds(
+            "LEAFBRIDGE_REFERENCE_TTL_SECONDS",
+            file.reference_ttl_seconds,
+            defaults.reference_ttl,
+        )?,
     })
 }
 

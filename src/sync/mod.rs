@@ -11,6 +11,7 @@
 //! | `flourish.inventory_summary` | SKU (or `item:<item id>`) | C: stock → LeafLink quantity (`inventory`) |
 //! | `flourish.order` | Flourish order id (or `number:<LeafLink order number>`) | E: status → LeafLink transition (`status`) |
 
+pub mod cache;
 pub mod convert;
 pub mod customers;
 pub mod inventory;
@@ -38,6 +39,8 @@ pub struct SyncContext {
     pub leaflink: LeafLinkClient,
     pub flourish: FlourishClient,
     pub settings: SyncSettings,
+    /// Reads shared between jobs (reference data, per-pass snapshots).
+    pub caches: cache::Caches,
 }
 
 /// The processors of every flow, sharing one context.

@@ -2,9 +2,18 @@
 //! page) are the calls the simulators saw, and a full resync of data already in sync costs
 //! calls per page, not per entity.
 
+use leafbridge::sim::common::LoggedRequest;
 use serde_json::{Value, json};
 
 use crate::world::{World, spawn_world};
+
+fn writes(requests: &[LoggedRequest]) -> Vec<String> {
+    requests
+        .iter()
+        .filter(|r| r.method != "GET")
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect()
+}
 
 async fn resync(world: &World, body: Value) {
     let response = world
@@ -90,3 +99,68 @@ async fn calls_reported_are_the_calls_the_platforms_saw() {
         "{metrics}"
     );
 }
+
+/// `METHOD path` → count, most called first, for a failure message.
+fn tally(requests: &[LoggedRequest]) -> Vec<(String, usize)> {
+    let mut counts = std::collections::BTreeMap::<String, usize>::new();
+    for request in requests {
+        let path: String = request
+            .path
+            .split('/')
+            .map(|s| {
+                if s.chars().any(|c| c.is_ascii_digit()) {
+                    "{id}"
+                } else {
+                    s
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("/");
+        *counts
+            .entry(format!("{} {path}", request.method))
+            .or_default() += 1;
+    }
+    let mut counts: Vec<_> = counts.into_iter().collect();
+    counts.sort_by_key(|c| std::cmp::Reverse(c.1));
+    counts
+}
+
+/// The seed once synced, a full resync reads what it must (lists by page, reference data once,
+/// stock once per facility) and writes nothing.
+#[tokio::test]
+async fn a_full_resync_of_data_in_sync_costs_pages_not_entities() {
+    let world = spawn_world().await;
+    resync(&world, json!({"kind": "all"})).await;
+    world.leaflink.control().clear_requests();
+    world.flourish.control().clear_requests();
+
+    resync(&world, json!({"kind": "all"})).await;
+    let leaflink = world.leaflink.control().requests();
+    let flourish = world.flourish.control().requests();
+    assert_eq!(
+        writes(&leaflink),
+        Vec::<String>::new(),
+        "in sync: no LeafLink write"
+    );
+    assert_eq!(
+        writes(&flourish),
+        Vec::<String>::new(),
+        "in sync: no Flourish write"
+    );
+    assert!(
+        leaflink.len() <= LEAFLINK_BOUND,
+        "{} LeafLink calls: {:?}",
+        leaflink.len(),
+        tally(&leaflink)
+    );
+    assert!(
+        flourish.len() <= FLOURISH_BOUND,
+        "{} Flourish calls: {:?}",
+        flourish.len(),
+        tally(&flourish)
+    );
+}
+
+/// Calls a full resync of the in-sync seed may spend (before caching: 294 and 215).
+const LEAFLINK_BOUND: usize = 70;
+const FLOURISH_BOUND: usize = 100;

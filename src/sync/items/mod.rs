@@ -20,6 +20,7 @@ use std::sync::Arc;
 
 use serde_json::json;
 
+use super::cache::Freshness;
 use super::record::{self, Writes};
 use super::{SyncContext, entity_id};
 use crate::config::ProductFields;
@@ -54,6 +55,9 @@ enum Planned {
 
 impl ItemProcessor {
     /// Reads and plans; `keep_links` (false in a dry run) lets an in-step item record its links.
+    /// The item is read fresh; LeafLink's side comes from the reads shared between jobs, and
+    /// when that plans a write, it is read again fresh and planned anew, so a shared value
+    /// never causes a write that a fresh read would not.
     async fn plan(&self, job: &JobContext, keep_links: bool) -> Result<Planned, JobError> {
         let key = entity_id(job);
         let Some(item) = read_item(&self.ctx, key).await? else {
@@ -61,7 +65,22 @@ impl ItemProcessor {
                 "Flourish has no item with id or SKU \"{key}\""
             ))));
         };
-        let loaded = match load(&self.ctx, item).await {
+        match self
+            .plan_with(item.clone(), keep_links, Freshness::SHARED)
+            .await?
+        {
+            Planned::Plan(..) => self.plan_with(item, keep_links, Freshness::fresh()).await,
+            stop => Ok(stop),
+        }
+    }
+
+    async fn plan_with(
+        &self,
+        item: crate::flourish::model::Item,
+        keep_links: bool,
+        want: Freshness,
+    ) -> Result<Planned, JobError> {
+        let loaded = match load(&self.ctx, item, want).await {
             Ok(loaded) => loaded,
             Err(LoadStop::Outcome(outcome)) => return Ok(Planned::Stop(outcome)),
             Err(LoadStop::Error(error)) => return Err(error),
