@@ -131,6 +131,29 @@ fn tally(requests: &[LoggedRequest]) -> Vec<(String, usize)> {
 async fn a_full_resync_of_data_in_sync_costs_pages_not_entities() {
     let world = spawn_world().await;
     resync(&world, json!({"kind": "all"})).await;
+    // Reference lists are read once for every job of the pass (and again, fresh, only by a job
+    // about to write).
+    let first: Vec<LoggedRequest> = world
+        .leaflink
+        .control()
+        .requests()
+        .into_iter()
+        .chain(world.flourish.control().requests())
+        .collect();
+    for list in [
+        "/brands/",
+        "/strains/",
+        "/product-lines/",
+        "/product-categories/",
+        "/facilities",
+    ] {
+        let reads = first.iter().filter(|r| r.path.ends_with(list)).count();
+        assert!(
+            reads <= 1 + writes(&first).len(),
+            "{list} read {reads} times: {:?}",
+            tally(&first)
+        );
+    }
     world.leaflink.control().clear_requests();
     world.flourish.control().clear_requests();
 
@@ -164,3 +187,67 @@ async fn a_full_resync_of_data_in_sync_costs_pages_not_entities() {
 /// Calls a full resync of the in-sync seed may spend (before caching: 294 and 215).
 const LEAFLINK_BOUND: usize = 70;
 const FLOURISH_BOUND: usize = 100;
+
+/// A resync shares one stock read per facility; a webhook that comes after it is planned from
+/// stock read after the webhook, not from the resync's.
+#[tokio::test]
+async fn a_stock_webhook_after_a_resync_is_not_answered_from_the_resyncs_snapshot() {
+    let world = spawn_world().await;
+    resync(&world, json!({"kind": "inventory"})).await;
+    let before = world.flourish.control().requests();
+    let stock_reads = before
+        .iter()
+        .filter(|r| r.path.ends_with("/inventory/summary"))
+        .count();
+    assert_eq!(stock_reads, 2, "one read per facility for the whole resync");
+
+    world
+        .flourish
+        .set_inventory("04bb2a7c", "OGK-PR-1G", 300.0, Some("CFC-PR-261020-OGK"))
+        .unwrap();
+    world.settle().await;
+    let product = world.leaflink.dump()["products"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["id"] == 5150)
+        .unwrap()
+        .clone();
+    // 300 in cultivation and the 120 manufacturing holds.
+    assert_eq!(product["quantity"], "420.0000", "{product}");
+}
+
+/// A product read by an earlier job that has since changed on LeafLink never causes a write:
+/// a plan from shared reads that would write is planned again from a fresh read.
+#[tokio::test]
+async fn a_stale_shared_product_never_causes_a_write() {
+    let world = spawn_world().await;
+    // The first links the product, the second reads it through the shared snapshot.
+    resync(&world, json!({"kind": "items", "ids": ["151"]})).await;
+    resync(&world, json!({"kind": "items", "ids": ["151"]})).await;
+
+    // Both sides now carry the new name; the shared snapshot still has the old one.
+    let name = "OG Kush Pre-Roll 1g Tube";
+    world
+        .leaflink
+        .update_product(5150, &json!({"name": name}))
+        .unwrap();
+    world
+        .flourish
+        .update_item("151", &json!({"item_name": name}))
+        .unwrap();
+    world.leaflink.control().clear_requests();
+    resync(&world, json!({"kind": "items", "ids": ["151"]})).await;
+
+    let leaflink = world.leaflink.control().requests();
+    assert_eq!(writes(&leaflink), Vec::<String>::new());
+    let product_reads = leaflink
+        .iter()
+        .filter(|r| r.method == "GET" && r.path.ends_with("/products/5150/"))
+        .count();
+    assert!(
+        product_reads >= 1,
+        "read fresh before writing: {:?}",
+        tally(&leaflink)
+    );
+}
