@@ -10,8 +10,8 @@ use std::sync::Arc;
 
 use tokio::sync::Mutex;
 
-use crate::flourish::InventoryFilter;
-use crate::flourish::model::{Facility, InventoryRow, SalesRep};
+use crate::flourish::model::{Facility, InventoryRow, Item, SalesRep};
+use crate::flourish::{InventoryFilter, ItemFilter};
 use crate::jobs::{JobContext, JobError};
 use crate::leaflink::client::ProductQuery;
 use crate::leaflink::model::{
@@ -124,6 +124,8 @@ pub struct Caches {
     sales_reps: Mutex<HashMap<String, Arc<Shared<Vec<SalesRep>>>>>,
     /// Every LeafLink product by id.
     products: Shared<BTreeMap<i64, Product>>,
+    /// Every Flourish item by id.
+    items: Shared<BTreeMap<String, Item>>,
     /// Each facility's whole inventory summary.
     stock: Mutex<HashMap<String, Arc<Shared<Vec<InventoryRow>>>>>,
 }
@@ -246,6 +248,25 @@ impl SyncContext {
             Some(product) => Ok(product.clone()),
             None => client.get_product(id).await,
         }
+    }
+
+    /// Flourish item `id` from the listing of every item shared by the jobs of a pass (a resync
+    /// or a poll), read as recently as `want`; `None` when the listing does not hold it.
+    pub async fn listed_item(
+        &self,
+        id: &str,
+        want: Freshness,
+    ) -> Result<Option<Item>, ClientError> {
+        let client = &self.flourish;
+        let listing = self
+            .caches
+            .items
+            .get(self.ttl_ms(), want, || async {
+                let all = client.list_items(&ItemFilter::default()).await?;
+                Ok::<_, ClientError>(all.into_iter().map(|i| (i.id.clone(), i)).collect())
+            })
+            .await?;
+        Ok(listing.get(id).cloned())
     }
 
     /// LeafLink product `id` from the snapshot when it was read as recently as `want`; `None`

@@ -186,7 +186,7 @@ async fn a_full_resync_of_data_in_sync_costs_pages_not_entities() {
 
 /// Calls a full resync of the in-sync seed may spend (before caching: 294 and 215).
 const LEAFLINK_BOUND: usize = 70;
-const FLOURISH_BOUND: usize = 100;
+const FLOURISH_BOUND: usize = 50;
 
 /// A resync shares one stock read per facility; a webhook that comes after it is planned from
 /// stock read after the webhook, not from the resync's.

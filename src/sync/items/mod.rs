@@ -55,23 +55,51 @@ enum Planned {
 
 impl ItemProcessor {
     /// Reads and plans; `keep_links` (false in a dry run) lets an in-step item record its links.
-    /// The item is read fresh; LeafLink's side comes from the reads shared between jobs, and
-    /// when that plans a write, it is read again fresh and planned anew, so a shared value
-    /// never causes a write that a fresh read would not.
+    /// A webhook's item is read fresh; the jobs of a resync or poll share one listing of every
+    /// item, read after their event. LeafLink's side comes from the reads shared between jobs.
+    /// When that plans a write, everything is read again fresh and planned anew, so a shared
+    /// value never causes a write that a fresh read would not.
     async fn plan(&self, job: &JobContext, keep_links: bool) -> Result<Planned, JobError> {
         let key = entity_id(job);
-        let Some(item) = read_item(&self.ctx, key).await? else {
-            return Ok(Planned::Stop(Outcome::ignored(format!(
-                "Flourish has no item with id or SKU \"{key}\""
-            ))));
+        let listed = self.listed_item(job).await?;
+        let from_listing = listed.is_some();
+        let item = match listed {
+            Some(item) => Some(item),
+            None => read_item(&self.ctx, key).await?,
+        };
+        let Some(item) = item else {
+            return Ok(no_item(key));
         };
         match self
             .plan_with(item.clone(), keep_links, Freshness::SHARED)
             .await?
         {
-            Planned::Plan(..) => self.plan_with(item, keep_links, Freshness::fresh()).await,
+            Planned::Plan(..) => {
+                let item = if from_listing {
+                    match read_item(&self.ctx, key).await? {
+                        Some(item) => item,
+                        None => return Ok(no_item(key)),
+                    }
+                } else {
+                    item
+                };
+                self.plan_with(item, keep_links, Freshness::fresh()).await
+            }
             stop => Ok(stop),
         }
+    }
+
+    /// The item from the listing shared by the jobs of a resync or poll; `None` for a webhook's
+    /// job (which reads its item fresh) or an item the listing does not hold.
+    async fn listed_item(
+        &self,
+        job: &JobContext,
+    ) -> Result<Option<crate::flourish::model::Item>, JobError> {
+        if !matches!(job.source.as_str(), "operator" | super::poll::SOURCE) {
+            return Ok(None);
+        }
+        let want = Freshness::of_event(&self.ctx, job).await?;
+        Ok(self.ctx.listed_item(entity_id(job), want).await?)
     }
 
     async fn plan_with(
@@ -143,6 +171,12 @@ impl Processor for ItemProcessor {
             Planned::Plan(_, plan) => json!({ "plan": plan, "summary": plan.summary() }),
         })
     }
+}
+
+fn no_item(key: &str) -> Planned {
+    Planned::Stop(Outcome::ignored(format!(
+        "Flourish has no item with id or SKU \"{key}\""
+    )))
 }
 
 /// Drops from the plan's updates the product fields leafbridge does not manage
