@@ -872,4 +872,16 @@ mod tests {
             assert_eq!(error.setting, setting);
         }
     }
+
+    #[test]
+    fn the_reference_time_to_live_defaults_to_a_minute_and_is_set_in_seconds() {
+        let defaults = Config::from_sources(None, &env(&[])).unwrap();
+        assert_eq!(defaults.sync.reference_ttl, Duration::from_secs(60));
+        let config =
+            Config::from_sources(None, &env(&[("LEAFBRIDGE_REFERENCE_TTL_SECONDS", "5")])).unwrap();
+        assert_eq!(config.sync.reference_ttl, Duration::from_secs(5));
+        let error = Config::from_sources(None, &env(&[("LEAFBRIDGE_REFERENCE_TTL_SECONDS", "x")]))
+            .unwrap_err();
+        assert_eq!(error.setting, "LEAFBRIDGE_REFERENCE_TTL_SECONDS");
+    }
 }
