@@ -10,12 +10,12 @@ use std::sync::Arc;
 
 use tokio::sync::Mutex;
 
-use crate::flourish::model::{Facility, InventoryRow, Item, SalesRep};
+use crate::flourish::model::{Destination, Facility, InventoryRow, Item, SalesRep};
 use crate::flourish::{InventoryFilter, ItemFilter};
 use crate::jobs::{JobContext, JobError};
-use crate::leaflink::client::ProductQuery;
+use crate::leaflink::client::{CustomerQuery, ProductQuery};
 use crate::leaflink::model::{
-    Brand, Category, CompanyStaff, License, Product, ProductLine, Strain, Subcategory,
+    Brand, Category, CompanyStaff, Customer, License, Product, ProductLine, Strain, Subcategory,
 };
 use crate::remote::ClientError;
 use crate::store::{events, now_ms};
@@ -126,6 +126,10 @@ pub struct Caches {
     products: Shared<BTreeMap<i64, Product>>,
     /// Every Flourish item by id.
     items: Shared<BTreeMap<String, Item>>,
+    /// Every LeafLink customer.
+    customers: Shared<Vec<Customer>>,
+    /// Every Flourish destination.
+    pub destinations: Shared<Vec<Destination>>,
     /// Each facility's whole inventory summary.
     stock: Mutex<HashMap<String, Arc<Shared<Vec<InventoryRow>>>>>,
 }
@@ -267,6 +271,31 @@ impl SyncContext {
             })
             .await?;
         Ok(listing.get(id).cloned())
+    }
+
+    /// Every LeafLink customer, listed once for the jobs of a pass as recent as `want`.
+    pub async fn listed_customers(
+        &self,
+        want: Freshness,
+    ) -> Result<Arc<Vec<Customer>>, ClientError> {
+        let client = &self.leaflink;
+        let every = CustomerQuery::default();
+        self.caches
+            .customers
+            .get(self.ttl_ms(), want, || client.list_customers(&every))
+            .await
+    }
+
+    /// Every Flourish destination, listed once for the jobs of a pass as recent as `want`.
+    pub async fn listed_destinations(
+        &self,
+        want: Freshness,
+    ) -> Result<Arc<Vec<Destination>>, ClientError> {
+        let client = &self.flourish;
+        self.caches
+            .destinations
+            .get(self.ttl_ms(), want, || client.list_destinations())
+            .await
     }
 
     /// LeafLink product `id` from the snapshot when it was read as recently as `want`; `None`
