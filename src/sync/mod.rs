@@ -1,6 +1,8 @@
 //! The sync flows: each job kind re-reads its record from the source platform (webhooks are only
 //! triggers), asks the pure `matcher` for a plan, applies it through the other platform's client
-//! and records links, outcome, plan and writes.
+//! and records links, outcome, plan and writes. Reads that many jobs need (reference data, and
+//! for the jobs of a resync or poll the listings and stock of a pass) are shared through
+//! [`cache`]; a plan from shared reads that would write is planned again from fresh reads.
 //!
 //! | Job kind | Entity key after `kind:` | Flow |
 //! |---|---|---|
