@@ -62,6 +62,10 @@ impl Application {
             .with_context(|| format!("binding {}", config.listen))?;
         let Wiring { processors, sync } = wiring(&db)?;
         let metrics = Metrics::new();
+        if let Some(sync) = &sync {
+            metrics.watch_platform(sync.leaflink.usage());
+            metrics.watch_platform(sync.flourish.usage());
+        }
         let new_jobs = Arc::new(Notify::new());
         let ingest = Ingest::start_with(
             db.clone(),

@@ -133,6 +133,9 @@ pub struct SyncSettings {
     pub manage_stock: bool,
     /// The product fields Flourish is the source of truth for.
     pub product_fields: ProductFields,
+    /// How long reference data (brands, strains, facilities…) and per-pass snapshots read from
+    /// the platforms are shared between jobs before they are read again.
+    pub reference_ttl: Duration,
 }
 
 /// The LeafLink product fields leafbridge writes on update (`LEAFBRIDGE_PRODUCT_FIELDS`); a
@@ -221,6 +224,7 @@ impl Default for SyncSettings {
             product_external_id_key: None,
             manage_stock: true,
             product_fields: ProductFields::ALL,
+            reference_ttl: Duration::from_secs(60),
         }
     }
 }
@@ -266,6 +270,7 @@ struct FileConfig {
     product_external_id_key: Option<String>,
     manage_stock: Option<bool>,
     product_fields: Option<String>,
+    reference_ttl_seconds: Option<u64>,
 }
 
 /// Default retry delays: ten retries spread over a little more than three days.
@@ -662,6 +667,11 @@ fn sync_settings(
                 .map_err(|why| invalid("LEAFBRIDGE_PRODUCT_FIELDS", why))?,
             None => ProductFields::ALL,
         },
+        reference_ttl: seconds(
+            "LEAFBRIDGE_REFERENCE_TTL_SECONDS",
+            file.reference_ttl_seconds,
+            defaults.reference_ttl,
+        )?,
     })
 }
 
@@ -876,5 +886,17 @@ mod tests {
             let error = Config::from_sources(None, &env(&[(setting, value)])).unwrap_err();
             assert_eq!(error.setting, setting);
         }
+    }
+
+    #[test]
+    fn the_reference_time_to_live_defaults_to_a_minute_and_is_set_in_seconds() {
+        let defaults = Config::from_sources(None, &env(&[])).unwrap();
+        assert_eq!(defaults.sync.reference_ttl, Duration::from_secs(60));
+        let config =
+            Config::from_sources(None, &env(&[("LEAFBRIDGE_REFERENCE_TTL_SECONDS", "5")])).unwrap();
+        assert_eq!(config.sync.reference_ttl, Duration::from_secs(5));
+        let error = Config::from_sources(None, &env(&[("LEAFBRIDGE_REFERENCE_TTL_SECONDS", "x")]))
+            .unwrap_err();
+        assert_eq!(error.setting, "LEAFBRIDGE_REFERENCE_TTL_SECONDS");
     }
 }

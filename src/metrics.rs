@@ -1,18 +1,23 @@
 //! Prometheus metrics: webhooks by source and result, job runs and their duration, queue gauges
 //! read from the store at scrape time, restarts of supervised tasks and retention passes; plus
-//! whether the supervised tasks (the group-commit writer, the worker slots) are up, for readiness.
+//! whether the supervised tasks (the group-commit writer, the worker slots) are up, for readiness;
+//! and what the platform clients spend: requests by method and status class, rate-limiter waits.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
-use prometheus_client::encoding::EncodeLabelSet;
-use prometheus_client::metrics::counter::Counter;
+use std::sync::{Arc, Mutex};
+
+use prometheus_client::collector::Collector;
+use prometheus_client::encoding::{DescriptorEncoder, EncodeLabelSet, EncodeMetric};
+use prometheus_client::metrics::MetricType;
+use prometheus_client::metrics::counter::{ConstCounter, Counter};
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 
+use crate::remote::Usage;
 use crate::store::jobs::{Finish, QueueStats};
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -55,6 +60,69 @@ struct Tasks {
     slots_running: AtomicUsize,
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct CallLabels {
+    platform: String,
+    method: String,
+    status: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct PlatformLabels {
+    platform: String,
+}
+
+/// The platform clients' usage, read at scrape time.
+#[derive(Debug, Default)]
+struct PlatformCollector {
+    usages: Mutex<Vec<Arc<Usage>>>,
+}
+
+impl PlatformCollector {
+    fn usages(&self) -> Vec<Arc<Usage>> {
+        self.usages
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+}
+
+impl Collector for PlatformCollector {
+    fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
+        let usages = self.usages();
+        let mut calls = encoder.encode_descriptor(
+            "platform_requests",
+            "Requests sent to a platform (retries included), by method and status class",
+            None,
+            MetricType::Counter,
+        )?;
+        for usage in &usages {
+            for count in usage.by_method() {
+                let labels = CallLabels {
+                    platform: usage.platform().to_owned(),
+                    method: count.method,
+                    status: count.status.to_owned(),
+                };
+                ConstCounter::new(count.calls).encode(calls.encode_family(&labels)?)?;
+            }
+        }
+        let mut waits = encoder.encode_descriptor(
+            "platform_limiter_wait_seconds",
+            "Time spent waiting for a platform's rate limiter before sending",
+            None,
+            MetricType::Counter,
+        )?;
+        for usage in &usages {
+            let labels = PlatformLabels {
+                platform: usage.platform().to_owned(),
+            };
+            ConstCounter::new(usage.limiter_wait().as_secs_f64())
+                .encode(waits.encode_family(&labels)?)?;
+        }
+        Ok(())
+    }
+}
+
 type HistogramFamily = Family<KindLabels, Histogram, fn() -> Histogram>;
 
 struct Inner {
@@ -68,6 +136,7 @@ struct Inner {
     retention_deleted: Family<TableLabels, Counter>,
     retention_passes: Counter,
     tasks: Tasks,
+    platforms: Arc<PlatformCollector>,
 }
 
 /// Shared handle to every metric; cheap to clone.
@@ -155,6 +224,8 @@ impl Metrics {
             "Completed retention passes",
             retention_passes.clone(),
         );
+        let platforms = Arc::new(PlatformCollector::default());
+        registry.register_collector(Box::new(Arc::clone(&platforms)));
         let inner = Inner {
             registry,
             webhooks,
@@ -166,6 +237,7 @@ impl Metrics {
             retention_deleted,
             retention_passes,
             tasks: Tasks::default(),
+            platforms,
         };
         Self {
             inner: Arc::new(inner),
@@ -199,6 +271,16 @@ impl Metrics {
             .job_seconds
             .get_or_create(&kind)
             .observe(elapsed.as_secs_f64());
+    }
+
+    /// Reports what a platform client spends (its requests and rate-limiter waits) from now on.
+    pub fn watch_platform(&self, usage: &Arc<Usage>) {
+        self.inner
+            .platforms
+            .usages
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(Arc::clone(usage));
     }
 
     /// Counts one restart of a supervised task (`writer` or `worker`).

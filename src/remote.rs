@@ -3,11 +3,15 @@
 
 use std::num::NonZeroU32;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use reqwest::StatusCode;
+
+mod usage;
+
+pub use usage::{MethodCount, PlatformCalls, Usage};
 
 /// Longest `Retry-After` the client sleeps through itself; longer waits go back to the job layer.
 pub const MAX_INLINE_RETRY_AFTER: Duration = Duration::from_secs(10);
@@ -188,6 +192,7 @@ pub struct Transport {
     http: reqwest::Client,
     limiter: Arc<DefaultDirectRateLimiter>,
     config: TransportConfig,
+    usage: Arc<Usage>,
 }
 
 impl std::fmt::Debug for Transport {
@@ -199,7 +204,8 @@ impl std::fmt::Debug for Transport {
 }
 
 impl Transport {
-    pub fn new(config: TransportConfig) -> Result<Self, ClientError> {
+    /// A transport to `platform` (`leaflink` or `flourish`, as its usage is labelled).
+    pub fn new(platform: &'static str, config: TransportConfig) -> Result<Self, ClientError> {
         let http = reqwest::Client::builder()
             .user_agent(concat!("leafbridge/", env!("CARGO_PKG_VERSION")))
             .connect_timeout(config.connect_timeout)
@@ -213,7 +219,13 @@ impl Transport {
             http,
             limiter: Arc::new(limiter),
             config,
+            usage: Arc::new(Usage::new(platform)),
         })
+    }
+
+    /// What this transport (and its clones) sent so far.
+    pub fn usage(&self) -> &Arc<Usage> {
+        &self.usage
     }
 
     /// The underlying client, for building requests.
@@ -231,7 +243,9 @@ impl Transport {
     ) -> Result<Reply, ClientError> {
         let mut attempt = 0;
         loop {
+            let waiting = Instant::now();
             self.limiter.until_ready().await;
+            self.usage.waited(waiting.elapsed());
             let result = self.attempt(build(&self.http)).await;
             let error = match result {
                 Ok(reply) => return Ok(reply),
@@ -262,10 +276,17 @@ impl Transport {
     }
 
     async fn attempt(&self, request: reqwest::RequestBuilder) -> Result<Reply, ClientError> {
-        let response = request
-            .send()
-            .await
-            .map_err(|e| ClientError::Transport(e.to_string()))?;
+        let (http, request) = request.build_split();
+        let request = request.map_err(|e| ClientError::Transport(e.to_string()))?;
+        let method = request.method().as_str().to_owned();
+        let sent = http.execute(request).await;
+        let now_ms = chrono::Utc::now().timestamp_millis();
+        self.usage.record(
+            &method,
+            sent.as_ref().ok().map(|r| r.status().as_u16()),
+            now_ms,
+        );
+        let response = sent.map_err(|e| ClientError::Transport(e.to_string()))?;
         let status = response.status();
         let retry_after = response
             .headers()

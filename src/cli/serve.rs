@@ -48,5 +48,6 @@ pub fn sync_context(config: &Config, db: &Db) -> anyhow::Result<Option<Arc<SyncC
         leaflink: LeafLinkClient::new(leaflink.clone())?,
         flourish: FlourishClient::new(flourish.clone())?,
         settings: config.sync.clone(),
+        caches: sync::cache::Caches::default(),
     })))
 }

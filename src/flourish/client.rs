@@ -88,6 +88,11 @@ impl std::fmt::Debug for FlourishClient {
 type Query = Vec<(&'static str, String)>;
 
 impl FlourishClient {
+    /// The requests this client (and its clones) sent so far.
+    pub fn usage(&self) -> &std::sync::Arc<crate::remote::Usage> {
+        self.transport.usage()
+    }
+
     pub fn new(config: FlourishConfig) -> Result<Self, ClientError> {
         let mut text = config.base_url.trim().to_owned();
         if !text.ends_with('/') {
@@ -95,7 +100,7 @@ impl FlourishClient {
         }
         let base = Url::parse(&text)
             .map_err(|e| ClientError::Transport(format!("invalid Flourish base URL: {e}")))?;
-        let transport = Transport::new(config.transport)?;
+        let transport = Transport::new("flourish", config.transport)?;
         Ok(Self {
             base,
             api_key: config.api_key,

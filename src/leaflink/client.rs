@@ -67,6 +67,11 @@ impl std::fmt::Debug for LeafLinkClient {
 }
 
 impl LeafLinkClient {
+    /// The requests this client (and its clones) sent so far.
+    pub fn usage(&self) -> &std::sync::Arc<crate::remote::Usage> {
+        self.transport.usage()
+    }
+
     pub fn new(config: LeafLinkConfig) -> Result<Self, ClientError> {
         let mut base_url = config.base_url.trim().to_owned();
         if !base_url.ends_with('/') {
@@ -79,7 +84,7 @@ impl LeafLinkClient {
             AuthScheme::Token => "Token",
         };
         Ok(Self {
-            transport: Transport::new(config.transport)?,
+            transport: Transport::new("leaflink", config.transport)?,
             base_url,
             authorization: format!("{scheme} {}", config.api_key),
         })

@@ -24,6 +24,7 @@ use std::sync::Arc;
 use rust_decimal::Decimal;
 use serde_json::json;
 
+use super::cache::Freshness;
 use super::items::links::{
     product_for_sku, product_record, record_product, superseded, superseded_outcome,
 };
@@ -70,8 +71,8 @@ async fn feeding_facilities(ctx: &SyncContext) -> Result<Vec<String>, JobError> 
     if let Some(ids) = &ctx.settings.feeding_facilities {
         return Ok(ids.clone());
     }
-    let facilities = ctx.flourish.list_facilities().await?;
-    Ok(facilities.into_iter().map(|f| f.id).collect())
+    let facilities = ctx.facilities(Freshness::SHARED).await?;
+    Ok(facilities.iter().map(|f| f.id.clone()).collect())
 }
 
 /// One summary row per feeding facility holding `sku`, quantities to LeafLink's 4 places.
@@ -79,15 +80,36 @@ async fn feeding_facilities(ctx: &SyncContext) -> Result<Vec<String>, JobError> 
 /// summary is read once more unfiltered and compared trimmed, so the stock of an item stored
 /// with stray whitespace around its SKU is counted.
 async fn read_stock(ctx: &SyncContext, sku: &str) -> Result<Vec<InventoryRow>, JobError> {
-    let key = SkuKey::new(sku);
+    let facilities = feeding_facilities(ctx).await?;
+    read_stock_at(ctx, &facilities, &SkuKey::new(sku)).await
+}
+
+/// [`read_stock`] over the given facilities. The unfiltered fallback reads each facility's whole
+/// summary through the shared snapshot (read now, then shared with the jobs of the pass), so a
+/// SKU without stock does not cost a full summary per job.
+async fn read_stock_at(
+    ctx: &SyncContext,
+    facilities: &[String],
+    key: &SkuKey,
+) -> Result<Vec<InventoryRow>, JobError> {
     let exact = InventoryFilter {
         sku: Some(key.as_str().to_owned()),
         ..InventoryFilter::default()
     };
-    let facilities = feeding_facilities(ctx).await?;
-    let mut rows = stock_rows(ctx, &facilities, &exact, &key).await?;
-    if rows.is_empty() {
-        rows = stock_rows(ctx, &facilities, &InventoryFilter::default(), &key).await?;
+    let rows = stock_rows(ctx, facilities, &exact, key).await?;
+    if !rows.is_empty() {
+        return Ok(rows);
+    }
+    let since = Freshness::fresh();
+    let mut rows = Vec::new();
+    for facility in facilities {
+        let summary = ctx.facility_stock(facility, since).await?;
+        rows.extend(
+            summary
+                .iter()
+                .filter(|row| SkuKey::new(&row.sku) == *key)
+                .map(|row| stock_row(facility, row)),
+        );
     }
     Ok(rows)
 }
@@ -104,16 +126,58 @@ async fn stock_rows(
         let summary = ctx.flourish.inventory_summary(facility, filter).await?;
         rows.extend(
             summary
-                .into_iter()
+                .iter()
                 .filter(|row| SkuKey::new(&row.sku) == *key)
-                .map(|row| InventoryRow {
-                    facility_id: facility.clone(),
-                    sku: row.sku,
-                    sellable_qty: Decimal::from_f64_retain(row.sellable_qty)
-                        .unwrap_or_default()
-                        .round_dp(4),
-                }),
+                .map(|row| stock_row(facility, row)),
         );
+    }
+    Ok(rows)
+}
+
+/// Where a plan's product and stock figures come from.
+#[derive(Clone, Copy, Debug)]
+enum Reads {
+    /// The reads shared by the jobs of a pass (every product, each facility's whole summary),
+    /// none older than this.
+    Shared(Freshness),
+    /// Fresh: a shared read made since this (the start of the run), else a read now.
+    Fresh(Freshness),
+}
+
+fn stock_row(facility: &str, row: &crate::flourish::model::InventoryRow) -> InventoryRow {
+    InventoryRow {
+        facility_id: facility.to_owned(),
+        sku: row.sku.clone(),
+        sellable_qty: Decimal::from_f64_retain(row.sellable_qty)
+            .unwrap_or_default()
+            .round_dp(4),
+    }
+}
+
+/// Like [`read_stock`], from each feeding facility's whole summary: read once per facility for
+/// the jobs of a pass (`Reads::Shared`), or used only when read during this run and else read
+/// for `sku` alone (`Reads::Fresh`).
+async fn stock(ctx: &SyncContext, sku: &str, reads: Reads) -> Result<Vec<InventoryRow>, JobError> {
+    let key = SkuKey::new(sku);
+    let mut rows = Vec::new();
+    let mut unread = Vec::new();
+    for facility in feeding_facilities(ctx).await? {
+        let summary = match reads {
+            Reads::Shared(want) => Some(ctx.facility_stock(&facility, want).await?),
+            Reads::Fresh(since) => ctx.facility_stock_if_read(&facility, since).await,
+        };
+        match summary {
+            Some(summary) => rows.extend(
+                summary
+                    .iter()
+                    .filter(|row| SkuKey::new(&row.sku) == key)
+                    .map(|row| stock_row(&facility, row)),
+            ),
+            None => unread.push(facility),
+        }
+    }
+    if !unread.is_empty() {
+        rows.extend(read_stock_at(ctx, &unread, &key).await?);
     }
     Ok(rows)
 }
@@ -148,9 +212,17 @@ async fn product(
     sku: &str,
     item_id: Option<&str>,
     dry: bool,
+    reads: Reads,
 ) -> Result<Result<Product, Outcome>, JobError> {
     if let Some(id) = product_for_sku(ctx, sku).await? {
-        return match ctx.leaflink.get_product(id).await {
+        let read = match reads {
+            Reads::Shared(want) => ctx.product(id, want).await,
+            Reads::Fresh(since) => match ctx.product_if_read(id, since).await {
+                Some(product) => Ok(product),
+                None => ctx.leaflink.get_product(id).await,
+            },
+        };
+        return match read {
             Ok(product) => Ok(Ok(product)),
             Err(ClientError::NotFound { .. }) => Ok(Err(Outcome::attention(format!(
                 "LeafLink product {id} linked to SKU \"{sku}\" no longer exists"
@@ -232,11 +304,12 @@ async fn plan_for(
     ctx: &SyncContext,
     sku: &str,
     leaflink: &Product,
+    reads: Reads,
 ) -> Result<Result<InventoryPlan, Outcome>, JobError> {
     let product = product_record(leaflink);
     // Stock is read only for products that take it; the matcher says why others do not.
     let totals = if product.listing_state.takes_inventory() {
-        let rows = read_stock(ctx, sku).await?;
+        let rows = stock(ctx, sku, reads).await?;
         let on_order = reserved_in_flourish(ctx, leaflink).await?;
         InventoryTotals::new(&rows, &FeedingFacilities::All).with_on_order(sku, on_order)
     } else {
@@ -285,27 +358,45 @@ pub(crate) async fn refresh_product(
     if sku.is_empty() {
         return Ok(None);
     }
-    let Ok(plan) = plan_for(ctx, &sku, &leaflink).await? else {
+    let reads = Reads::Fresh(Freshness::fresh());
+    let Ok(plan) = plan_for(ctx, &sku, &leaflink, reads).await? else {
         return Ok(None);
     };
     Ok(apply(ctx, &plan).await?.ok().map(|()| plan))
 }
 
 impl InventoryProcessor {
+    /// Plans from the product and stock shared by the jobs of a pass (none older than the
+    /// job's event); a planned write is planned again from fresh reads (those made during this
+    /// run count), so a shared figure never causes a write that a fresh read would not.
     async fn plan(
         &self,
         job: &JobContext,
         dry: bool,
     ) -> Result<Result<InventoryPlan, Outcome>, JobError> {
+        let started = Freshness::fresh();
+        let want = Freshness::of_event(&self.ctx, job).await?;
+        match self.plan_from(job, dry, Reads::Shared(want)).await? {
+            Ok(_) => self.plan_from(job, dry, Reads::Fresh(started)).await,
+            stop => Ok(stop),
+        }
+    }
+
+    async fn plan_from(
+        &self,
+        job: &JobContext,
+        dry: bool,
+        reads: Reads,
+    ) -> Result<Result<InventoryPlan, Outcome>, JobError> {
         let (sku, item_id) = match target(&self.ctx, job).await? {
             Ok(found) => found,
             Err(outcome) => return Ok(Err(outcome)),
         };
-        let leaflink = match product(&self.ctx, &sku, item_id.as_deref(), dry).await? {
+        let leaflink = match product(&self.ctx, &sku, item_id.as_deref(), dry, reads).await? {
             Ok(product) => product,
             Err(outcome) => return Ok(Err(outcome)),
         };
-        plan_for(&self.ctx, &sku, &leaflink).await
+        plan_for(&self.ctx, &sku, &leaflink, reads).await
     }
 }
 

@@ -1,6 +1,8 @@
 //! The sync flows: each job kind re-reads its record from the source platform (webhooks are only
 //! triggers), asks the pure `matcher` for a plan, applies it through the other platform's client
-//! and records links, outcome, plan and writes.
+//! and records links, outcome, plan and writes. Reads that many jobs need (reference data, and
+//! for the jobs of a resync or poll the listings and stock of a pass) are shared through
+//! [`cache`]; a plan from shared reads that would write is planned again from fresh reads.
 //!
 //! | Job kind | Entity key after `kind:` | Flow |
 //! |---|---|---|
@@ -11,6 +13,7 @@
 //! | `flourish.inventory_summary` | SKU (or `item:<item id>`) | C: stock → LeafLink quantity (`inventory`) |
 //! | `flourish.order` | Flourish order id (or `number:<LeafLink order number>`) | E: status → LeafLink transition (`status`) |
 
+pub mod cache;
 pub mod convert;
 pub mod customers;
 pub mod inventory;
@@ -38,6 +41,8 @@ pub struct SyncContext {
     pub leaflink: LeafLinkClient,
     pub flourish: FlourishClient,
     pub settings: SyncSettings,
+    /// Reads shared between jobs (reference data, per-pass snapshots).
+    pub caches: cache::Caches,
 }
 
 /// The processors of every flow, sharing one context.

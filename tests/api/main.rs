@@ -1,5 +1,6 @@
 //! One integration binary for leafbridge; each topic is a module.
 
+mod api_economy;
 mod cli;
 mod client_fidelity;
 mod durability;

@@ -37,6 +37,7 @@ fn processors(world: &World) -> Processors {
         })
         .unwrap(),
         settings: seed_settings(),
+        caches: Default::default(),
     };
     leafbridge::sync::processors(Arc::new(context))
 }

@@ -1,5 +1,5 @@
 //! `GET /api/v1/stats`: outcomes over the last hour and day, the queue, and the pollers' last
-//! successful run per platform.
+//! successful run per platform, and the requests this process sent to each platform.
 
 use std::collections::BTreeMap;
 
@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::http::routes::Routes;
 use crate::http::{ApiError, AppState};
+use crate::remote::PlatformCalls;
 use crate::store::jobs;
 use crate::store::now_ms;
 use crate::store::stats::{self, LastPoll};
@@ -40,6 +41,8 @@ pub struct Stats {
     pub queue: QueueView,
     /// The last successful poll per platform (empty while no poller has run).
     pub last_polls: Vec<LastPoll>,
+    /// Requests sent to each platform and rate-limiter waits (empty without the platforms).
+    pub platform_calls: Vec<PlatformCalls>,
 }
 
 async fn get_stats(State(state): State<AppState>) -> Result<Json<Stats>, ApiError> {
@@ -55,5 +58,11 @@ async fn get_stats(State(state): State<AppState>) -> Result<Json<Stats>, ApiErro
             oldest_pending_age_ms: queue.oldest_pending_age_ms,
         },
         last_polls: stats::last_polls(&state.db, connection).await?,
+        platform_calls: state
+            .sync
+            .iter()
+            .flat_map(|sync| [sync.leaflink.usage(), sync.flourish.usage()])
+            .map(|usage| usage.summary(now))
+            .collect(),
     }))
 }

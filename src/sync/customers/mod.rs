@@ -17,10 +17,12 @@ use crate::matcher::{
 use crate::remote::ClientError;
 
 use super::SyncContext;
+use super::cache::Freshness;
 use super::record::{self, Writes};
 use shared::updated_fields;
 pub(crate) use shared::{
-    StepError, create_destination, destinations_for, link_destination, refused, to_customer,
+    StepError, create_destination, destinations_for, link_destination, listed_destinations_for,
+    refused, to_customer,
 };
 
 /// Registers `leaflink.customer`.
@@ -46,12 +48,8 @@ struct Loaded {
 #[async_trait::async_trait]
 impl Processor for CustomerProcessor {
     async fn process(&self, job: &JobContext) -> Result<Processed, JobError> {
-        let loaded = match self.load(super::entity_id(job)).await? {
-            Ok(loaded) => loaded,
-            Err(outcome) => return Ok(record::from_outcome(&outcome, None, Writes::default())),
-        };
-        let plan = match plan_customer(self.input(&loaded)) {
-            Ok(plan) => plan,
+        let (loaded, plan) = match self.plan(job).await? {
+            Ok(planned) => planned,
             Err(outcome) => return Ok(record::from_outcome(&outcome, None, Writes::default())),
         };
         let plan_json = serde_json::to_value(&plan).unwrap_or_default();
@@ -63,18 +61,40 @@ impl Processor for CustomerProcessor {
     }
 
     async fn dry_run(&self, job: &JobContext) -> Result<serde_json::Value, JobError> {
-        let loaded = match self.load(super::entity_id(job)).await? {
-            Ok(loaded) => loaded,
-            Err(outcome) => return Ok(serde_json::json!({"outcome": outcome})),
-        };
-        Ok(match plan_customer(self.input(&loaded)) {
-            Ok(plan) => serde_json::json!({"plan": plan, "summary": plan.summary()}),
+        Ok(match self.plan(job).await? {
+            Ok((_, plan)) => serde_json::json!({"plan": plan, "summary": plan.summary()}),
             Err(outcome) => serde_json::json!({"outcome": outcome}),
         })
     }
 }
 
 impl CustomerProcessor {
+    /// Reads and plans. The jobs of a resync or poll share one listing of every customer and
+    /// every destination (read after their event); a webhook's job reads fresh. A plan from
+    /// shared listings that would write is planned again from fresh reads, so a shared value
+    /// never causes a write that a fresh read would not.
+    async fn plan(
+        &self,
+        job: &JobContext,
+    ) -> Result<Result<(Loaded, CustomerPlan), Outcome>, JobError> {
+        let key = super::entity_id(job);
+        if matches!(job.source.as_str(), "operator" | super::poll::SOURCE) {
+            let want = Freshness::of_event(&self.context, job).await?;
+            let loaded = match self.load(key, Some(want)).await? {
+                Ok(loaded) => loaded,
+                Err(outcome) => return Ok(Err(outcome)),
+            };
+            if let Err(outcome) = plan_customer(self.input(&loaded)) {
+                return Ok(Err(outcome));
+            }
+        }
+        let loaded = match self.load(key, None).await? {
+            Ok(loaded) => loaded,
+            Err(outcome) => return Ok(Err(outcome)),
+        };
+        Ok(plan_customer(self.input(&loaded)).map(|plan| (loaded, plan)))
+    }
+
     fn input<'a>(&self, loaded: &'a Loaded) -> CustomerInput<'a> {
         CustomerInput {
             customer: &loaded.customer,
@@ -84,9 +104,18 @@ impl CustomerProcessor {
         }
     }
 
-    /// Re-reads the customer from LeafLink and the destinations that could match it.
-    async fn load(&self, key: &str) -> Result<Result<Loaded, Outcome>, JobError> {
-        let customer = match self.read_customer(key).await? {
+    /// Re-reads the customer from LeafLink and the destinations that could match it, from the
+    /// listings shared by the jobs of a pass when `shared` says how recent they must be.
+    async fn load(
+        &self,
+        key: &str,
+        shared: Option<Freshness>,
+    ) -> Result<Result<Loaded, Outcome>, JobError> {
+        let read = match shared {
+            Some(want) => self.listed_customer(key, want).await?,
+            None => self.read_customer(key).await?,
+        };
+        let customer = match read {
             Ok(customer) => to_customer(&customer),
             Err(outcome) => return Ok(Err(outcome)),
         };
@@ -100,12 +129,46 @@ impl CustomerProcessor {
                 links,
             }));
         };
-        let (destinations, links) = destinations_for(&self.context, &license).await?;
+        let (destinations, links) = match shared {
+            Some(want) => listed_destinations_for(&self.context, &license, want).await?,
+            None => destinations_for(&self.context, &license).await?,
+        };
         Ok(Ok(Loaded {
             customer,
             destinations,
             links,
         }))
+    }
+
+    /// Like [`Self::read_customer`], from the listing of every customer.
+    async fn listed_customer(
+        &self,
+        key: &str,
+        want: Freshness,
+    ) -> Result<Result<LeafLinkCustomer, Outcome>, JobError> {
+        let listing = self.context.listed_customers(want).await?;
+        let mut found: Vec<&LeafLinkCustomer> = match key.strip_prefix("id:") {
+            Some(id) => {
+                let id: i64 = id.parse().map_err(|_| {
+                    JobError::Permanent(format!("customer key {key:?} is not an id"))
+                })?;
+                listing.iter().filter(|c| c.id == id).collect()
+            }
+            None => listing
+                .iter()
+                .filter(|c| !c.archived && c.license_number.as_deref() == Some(key))
+                .collect(),
+        };
+        match found.len() {
+            // Not listed (archived, or new since): read it as a webhook's job would.
+            0 => self.read_customer(key).await,
+            1 => Ok(Ok(found.remove(0).clone())),
+            n => Ok(Err(Outcome::attention_fix(
+                format!("licence {key} is on {n} LeafLink customers"),
+                crate::matcher::System::LeafLink,
+                format!("keep licence `{key}` on one customer only"),
+            ))),
+        }
     }
 
     async fn read_customer(
@@ -171,6 +234,7 @@ impl CustomerProcessor {
                         .flourish
                         .update_destination(destination_id, &fields)
                         .await;
+                    context.caches.destinations.invalidate().await;
                     done.map_err(StepError::from).map(|_| {
                         writes.push(
                             "flourish",

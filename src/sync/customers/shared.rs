@@ -10,6 +10,7 @@ use crate::matcher::{DestinationIndex, LicenseKey, LinkSet, Outcome, StrainMatch
 use crate::remote::ClientError;
 use crate::store::claims::Claim;
 use crate::store::links::{self, LinkKind, NewLink};
+use crate::sync::cache::Freshness;
 use crate::sync::record::Writes;
 use crate::sync::{SyncContext, record_link, store_error};
 
@@ -41,6 +42,39 @@ pub(crate) fn refused(error: StepError) -> Result<Outcome, JobError> {
         StepError::Platform(other) => Err(other.into()),
         StepError::Job(error) => Err(error),
     }
+}
+
+/// Like [`destinations_for`], from the listing of every destination shared by the jobs of a
+/// pass (as recent as `want`): the linked one and those whose licence equals `license` once
+/// trimmed.
+pub(crate) async fn listed_destinations_for(
+    context: &SyncContext,
+    license: &LicenseKey,
+    want: Freshness,
+) -> Result<(DestinationIndex, LinkSet), JobError> {
+    let mut links = LinkSet::new(StrainMatching::default());
+    let link = links::get(
+        &context.db.pool,
+        &context.connection,
+        LinkKind::Destination,
+        license.as_str(),
+    )
+    .await
+    .map_err(store_error)?;
+    let linked = link.map(|link| link.remote_id);
+    if let Some(id) = &linked {
+        links.link_destination(license.as_str(), id);
+    }
+    let listing = context.listed_destinations(want).await?;
+    let found: Vec<Destination> = listing
+        .iter()
+        .filter(|d| {
+            linked.as_deref() == Some(d.id.as_str())
+                || LicenseKey::new(&d.fields.license_number).as_ref() == Some(license)
+        })
+        .map(to_destination)
+        .collect();
+    Ok((DestinationIndex::new(found), links))
 }
 
 /// The destinations that may belong to `license`: the linked one and those carrying it.
@@ -126,6 +160,7 @@ async fn create_destination_once(
     }
     let fields = new_fields(new);
     let created = context.flourish.create_destination(&fields).await?;
+    context.caches.destinations.invalidate().await;
     writes.push("flourish", "create_destination", Some(created.id.clone()));
     link_destination(context, &new.license_number, &created.id).await?;
     Ok(created.id)

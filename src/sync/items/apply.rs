@@ -10,6 +10,7 @@ use crate::matcher::item::{NewProduct as PlannedProduct, ProductPatch as Planned
 use crate::matcher::{ItemPlan, ItemStep, Outcome, System};
 use crate::remote::ClientError;
 use crate::store::claims::Claim;
+use crate::sync::cache::Freshness;
 use crate::sync::inventory::current_total;
 use crate::sync::record::Writes;
 use crate::sync::{SyncContext, store_error};
@@ -144,6 +145,7 @@ async fn create_strain_once(
         strain_classification: StrainClassification::Na,
     };
     let strain = ctx.leaflink.create_strain(&body).await?;
+    ctx.caches.strains.invalidate().await;
     writes.push("leaflink", "create_strain", Some(strain.id.to_string()));
     record_strain(ctx, name, strain.id).await?;
     Ok(strain.id)
@@ -220,8 +222,8 @@ async fn listing(
     planned: &PlannedProduct,
 ) -> Result<Listing, Stop> {
     let (licenses, subcategories) = tokio::try_join!(
-        ctx.leaflink.list_licenses(),
-        ctx.leaflink.list_subcategories()
+        ctx.licenses(Freshness::SHARED),
+        ctx.subcategories(Freshness::SHARED)
     )?;
     let unresolved = |u: Unresolved| {
         Stop::Outcome(Outcome::attention_fix(

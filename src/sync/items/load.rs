@@ -14,6 +14,7 @@ use crate::matcher::{Catalog, LinkSet, Outcome, ProductIndex, StrainIndex, Syste
 use crate::remote::ClientError;
 use crate::store::links::LinkKind;
 use crate::sync::SyncContext;
+use crate::sync::cache::Freshness;
 
 use super::links::{item_record, linked_id, product_for_sku, product_record, strain_for_name};
 
@@ -65,7 +66,12 @@ fn stopped_at_gate(item: &Item) -> bool {
 }
 
 /// Reads LeafLink and the links for `item`; an `Outcome` when a problem shows before planning.
-pub(super) async fn load(ctx: &SyncContext, item: FlourishItem) -> Result<Loaded, LoadStop> {
+/// LeafLink's catalogue and the linked product come from the shared reads as recent as `want`.
+pub(super) async fn load(
+    ctx: &SyncContext,
+    item: FlourishItem,
+    want: Freshness,
+) -> Result<Loaded, LoadStop> {
     let mut record = item_record(&item);
     if !ctx.settings.product_fields.product_line {
         // Not managed: never resolved, so never written nor reported missing.
@@ -97,12 +103,12 @@ pub(super) async fn load(ctx: &SyncContext, item: FlourishItem) -> Result<Loaded
             format!("remove the comma from the SKU of item {}", loaded.item.id),
         )));
     }
-    let (products, linked) = find_products(ctx, &loaded, &sku).await?;
+    let (products, linked) = find_products(ctx, &loaded, &sku, want).await?;
     loaded.products = ProductIndex::new(products.iter().map(product_record));
     if let Some(id) = linked {
         loaded.links.link_product(sku.as_str(), id);
     }
-    load_catalog(ctx, &mut loaded).await?;
+    load_catalog(ctx, &mut loaded, want).await?;
     Ok(loaded)
 }
 
@@ -131,13 +137,14 @@ async fn find_products(
     ctx: &SyncContext,
     loaded: &Loaded,
     sku: &SkuKey,
+    want: Freshness,
 ) -> Result<(Vec<LeafLinkProduct>, Option<i64>), LoadStop> {
     let by_item = linked_id(ctx, LinkKind::Item, &loaded.item.id).await?;
     let by_sku = product_for_sku(ctx, sku.as_str()).await?;
     let Some(id) = by_sku.or(by_item) else {
         return Ok((products_with_sku(ctx, sku).await?, None));
     };
-    let product = match ctx.leaflink.get_product(id).await {
+    let product = match ctx.product(id, want).await {
         Ok(product) => product,
         // The matcher reports a link to a vanished product as needing attention.
         Err(ClientError::NotFound { .. }) => return Ok((Vec::new(), Some(id))),
@@ -162,20 +169,23 @@ async fn find_products(
 }
 
 /// Brands, product lines, categories and strains, and the strain link the matcher consults.
-async fn load_catalog(ctx: &SyncContext, loaded: &mut Loaded) -> Result<(), LoadStop> {
-    let leaflink = &ctx.leaflink;
+async fn load_catalog(
+    ctx: &SyncContext,
+    loaded: &mut Loaded,
+    want: Freshness,
+) -> Result<(), LoadStop> {
     let (brands, lines, categories, strains) = tokio::try_join!(
-        leaflink.list_brands(),
-        leaflink.list_product_lines(None),
-        leaflink.list_categories(),
-        leaflink.list_strains(None),
+        ctx.brands(want),
+        ctx.product_lines(want),
+        ctx.categories(want),
+        ctx.strains(want),
     )?;
     loaded.catalog = crate::sync::convert::catalog(&brands, &lines, &categories);
     let records = crate::sync::convert::strains(&strains);
     loaded.strain_index = StrainIndex::new(&records, ctx.settings.strain_matching);
-    loaded.brands = brands;
-    loaded.leaflink_categories = categories;
-    loaded.strains = strains;
+    loaded.brands = brands.as_ref().clone();
+    loaded.leaflink_categories = categories.as_ref().clone();
+    loaded.strains = strains.as_ref().clone();
     if let Some(name) = loaded.record.strain_name.clone()
         && let Some(id) = strain_for_name(ctx, &name).await?
     {

@@ -20,6 +20,7 @@ use std::sync::Arc;
 
 use serde_json::json;
 
+use super::cache::Freshness;
 use super::record::{self, Writes};
 use super::{SyncContext, entity_id};
 use crate::config::ProductFields;
@@ -54,14 +55,60 @@ enum Planned {
 
 impl ItemProcessor {
     /// Reads and plans; `keep_links` (false in a dry run) lets an in-step item record its links.
+    /// A webhook's item is read fresh; the jobs of a resync or poll share one listing of every
+    /// item, read after their event. LeafLink's side comes from the reads shared between jobs.
+    /// When that plans a write, everything is read again fresh and planned anew, so a shared
+    /// value never causes a write that a fresh read would not.
     async fn plan(&self, job: &JobContext, keep_links: bool) -> Result<Planned, JobError> {
         let key = entity_id(job);
-        let Some(item) = read_item(&self.ctx, key).await? else {
-            return Ok(Planned::Stop(Outcome::ignored(format!(
-                "Flourish has no item with id or SKU \"{key}\""
-            ))));
+        let listed = self.listed_item(job).await?;
+        let from_listing = listed.is_some();
+        let item = match listed {
+            Some(item) => Some(item),
+            None => read_item(&self.ctx, key).await?,
         };
-        let loaded = match load(&self.ctx, item).await {
+        let Some(item) = item else {
+            return Ok(no_item(key));
+        };
+        match self
+            .plan_with(item.clone(), keep_links, Freshness::SHARED)
+            .await?
+        {
+            Planned::Plan(..) => {
+                let item = if from_listing {
+                    match read_item(&self.ctx, key).await? {
+                        Some(item) => item,
+                        None => return Ok(no_item(key)),
+                    }
+                } else {
+                    item
+                };
+                self.plan_with(item, keep_links, Freshness::fresh()).await
+            }
+            stop => Ok(stop),
+        }
+    }
+
+    /// The item from the listing shared by the jobs of a resync or poll; `None` for a webhook's
+    /// job (which reads its item fresh) or an item the listing does not hold.
+    async fn listed_item(
+        &self,
+        job: &JobContext,
+    ) -> Result<Option<crate::flourish::model::Item>, JobError> {
+        if !matches!(job.source.as_str(), "operator" | super::poll::SOURCE) {
+            return Ok(None);
+        }
+        let want = Freshness::of_event(&self.ctx, job).await?;
+        Ok(self.ctx.listed_item(entity_id(job), want).await?)
+    }
+
+    async fn plan_with(
+        &self,
+        item: crate::flourish::model::Item,
+        keep_links: bool,
+        want: Freshness,
+    ) -> Result<Planned, JobError> {
+        let loaded = match load(&self.ctx, item, want).await {
             Ok(loaded) => loaded,
             Err(LoadStop::Outcome(outcome)) => return Ok(Planned::Stop(outcome)),
             Err(LoadStop::Error(error)) => return Err(error),
@@ -124,6 +171,12 @@ impl Processor for ItemProcessor {
             Planned::Plan(_, plan) => json!({ "plan": plan, "summary": plan.summary() }),
         })
     }
+}
+
+fn no_item(key: &str) -> Planned {
+    Planned::Stop(Outcome::ignored(format!(
+        "Flourish has no item with id or SKU \"{key}\""
+    )))
 }
 
 /// Drops from the plan's updates the product fields leafbridge does not manage

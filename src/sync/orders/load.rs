@@ -16,6 +16,7 @@ use crate::matcher::records::{Customer, Destination, FlourishRep, Staff};
 use crate::matcher::{ItemIndex, LicenseKey, Outcome, RepDirectory, SkuKey, find_destination};
 use crate::remote::ClientError;
 use crate::sync::SyncContext;
+use crate::sync::cache::Freshness;
 use crate::sync::customers::{destinations_for, to_customer};
 
 /// Everything Flow A decides from, read fresh for one job.
@@ -137,27 +138,30 @@ fn short_customer(order: &OrderReceived) -> Customer {
 /// LeafLink staff e-mails, Flourish reps of every facility, and the configured routing.
 async fn directory(context: &SyncContext) -> Result<(RepDirectory, Routing), JobError> {
     let staff: Vec<Staff> = context
-        .leaflink
-        .list_company_staff()
+        .company_staff(Freshness::SHARED)
         .await?
-        .into_iter()
+        .iter()
         .map(|s| Staff {
             id: s.id,
-            email: s.email,
+            email: s.email.clone(),
         })
         .collect();
-    let facilities = context.flourish.list_facilities().await?;
+    let facilities = context.facilities(Freshness::SHARED).await?;
     let mut reps = Vec::new();
-    for facility in &facilities {
-        for rep in context.flourish.list_sales_reps(&facility.id).await? {
+    for facility in facilities.iter() {
+        for rep in context
+            .sales_reps(&facility.id, Freshness::SHARED)
+            .await?
+            .iter()
+        {
             // A rep without a default facility cannot route anything.
-            let Some(facility_id) = rep.facility_id.filter(|f| !f.trim().is_empty()) else {
+            let Some(facility_id) = rep.facility_id.clone().filter(|f| !f.trim().is_empty()) else {
                 continue;
             };
             if !reps.iter().any(|r: &FlourishRep| r.id == rep.sales_rep_id) {
                 reps.push(FlourishRep {
-                    id: rep.sales_rep_id,
-                    email: rep.email,
+                    id: rep.sales_rep_id.clone(),
+                    email: rep.email.clone(),
                     facility_id,
                 });
             }

@@ -1,0 +1,282 @@
+//! What leafbridge spends on the platforms' APIs: the calls it reports (`/metrics`, the stats
+//! page) are the calls the simulators saw, and a full resync of data already in sync costs
+//! calls per page, not per entity.
+
+use leafbridge::sim::common::LoggedRequest;
+use serde_json::{Value, json};
+
+use crate::world::{World, seed_settings, spawn_world, spawn_world_with};
+
+fn writes(requests: &[LoggedRequest]) -> Vec<String> {
+    requests
+        .iter()
+        .filter(|r| r.method != "GET")
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect()
+}
+
+async fn resync(world: &World, body: Value) {
+    let response = world
+        .app
+        .http
+        .post(format!("{}/api/v1/resync", world.app.address))
+        .bearer_auth(crate::helpers::ADMIN_TOKEN)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 202);
+    world.settle().await;
+}
+
+/// The value of the sample of `/metrics` whose name and labels start as `prefix`.
+fn sample(metrics: &str, prefix: &str) -> Option<f64> {
+    metrics
+        .lines()
+        .find(|line| line.starts_with(prefix))
+        .and_then(|line| line.rsplit(' ').next())
+        .and_then(|value| value.parse().ok())
+}
+
+#[tokio::test]
+async fn calls_reported_are_the_calls_the_platforms_saw() {
+    let world = spawn_world().await;
+    world.leaflink.control().clear_requests();
+    world.flourish.control().clear_requests();
+    resync(&world, json!({"kind": "items", "ids": ["198", "201"]})).await;
+    let leaflink = world.leaflink.control().requests();
+    let flourish = world.flourish.control().requests();
+    assert!(!leaflink.is_empty() && !flourish.is_empty());
+
+    let stats: Value = world
+        .app
+        .admin_get("/api/v1/stats")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let calls = stats["platform_calls"].as_array().unwrap();
+    let of = |platform: &str| {
+        calls
+            .iter()
+            .find(|c| c["platform"] == platform)
+            .unwrap_or_else(|| panic!("no {platform} in {stats}"))
+            .clone()
+    };
+    for (platform, seen) in [("leaflink", &leaflink), ("flourish", &flourish)] {
+        let reported = of(platform);
+        assert_eq!(reported["since_start"], seen.len() as u64, "{reported}");
+        assert_eq!(reported["last_hour"], seen.len() as u64, "{reported}");
+        assert_eq!(reported["last_day"], seen.len() as u64, "{reported}");
+        assert!(reported["limiter_wait_ms"].is_u64(), "{reported}");
+    }
+
+    let metrics = world
+        .app
+        .http
+        .get(format!("{}/metrics", world.app.address))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let gets = leaflink.iter().filter(|r| r.method == "GET").count() as f64;
+    assert_eq!(
+        sample(
+            &metrics,
+            r#"leafbridge_platform_requests_total{platform="leaflink",method="GET",status="2xx"}"#
+        ),
+        Some(gets),
+        "{metrics}"
+    );
+    assert!(
+        sample(
+            &metrics,
+            r#"leafbridge_platform_limiter_wait_seconds_total{platform="flourish"}"#
+        )
+        .is_some(),
+        "{metrics}"
+    );
+}
+
+/// `METHOD path` → count, most called first, for a failure message.
+fn tally(requests: &[LoggedRequest]) -> Vec<(String, usize)> {
+    let mut counts = std::collections::BTreeMap::<String, usize>::new();
+    for request in requests {
+        let path: String = request
+            .path
+            .split('/')
+            .map(|s| {
+                if s.chars().any(|c| c.is_ascii_digit()) {
+                    "{id}"
+                } else {
+                    s
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("/");
+        *counts
+            .entry(format!("{} {path}", request.method))
+            .or_default() += 1;
+    }
+    let mut counts: Vec<_> = counts.into_iter().collect();
+    counts.sort_by_key(|c| std::cmp::Reverse(c.1));
+    counts
+}
+
+/// The seed once synced, a full resync reads what it must (lists by page, reference data once,
+/// stock once per facility) and writes nothing.
+#[tokio::test]
+async fn a_full_resync_of_data_in_sync_costs_pages_not_entities() {
+    let world = spawn_world().await;
+    resync(&world, json!({"kind": "all"})).await;
+    // Reference lists are read once for every job of the pass (and again, fresh, only by a job
+    // about to write).
+    let first: Vec<LoggedRequest> = world
+        .leaflink
+        .control()
+        .requests()
+        .into_iter()
+        .chain(world.flourish.control().requests())
+        .collect();
+    for list in [
+        "/brands/",
+        "/strains/",
+        "/product-lines/",
+        "/product-categories/",
+        "/facilities",
+    ] {
+        let reads = first.iter().filter(|r| r.path.ends_with(list)).count();
+        assert!(
+            reads <= 1 + writes(&first).len(),
+            "{list} read {reads} times: {:?}",
+            tally(&first)
+        );
+    }
+    world.leaflink.control().clear_requests();
+    world.flourish.control().clear_requests();
+
+    resync(&world, json!({"kind": "all"})).await;
+    let leaflink = world.leaflink.control().requests();
+    let flourish = world.flourish.control().requests();
+    assert_eq!(
+        writes(&leaflink),
+        Vec::<String>::new(),
+        "in sync: no LeafLink write"
+    );
+    assert_eq!(
+        writes(&flourish),
+        Vec::<String>::new(),
+        "in sync: no Flourish write"
+    );
+    assert!(
+        leaflink.len() <= LEAFLINK_BOUND,
+        "{} LeafLink calls: {:?}",
+        leaflink.len(),
+        tally(&leaflink)
+    );
+    assert!(
+        flourish.len() <= FLOURISH_BOUND,
+        "{} Flourish calls: {:?}",
+        flourish.len(),
+        tally(&flourish)
+    );
+}
+
+/// Calls a full resync of the in-sync seed may spend (before caching: 294 and 215).
+const LEAFLINK_BOUND: usize = 55;
+const FLOURISH_BOUND: usize = 30;
+
+/// A resync shares one stock read per facility; a webhook that comes after it is planned from
+/// stock read after the webhook, not from the resync's.
+#[tokio::test]
+async fn a_stock_webhook_after_a_resync_is_not_answered_from_the_resyncs_snapshot() {
+    let world = spawn_world().await;
+    resync(&world, json!({"kind": "inventory"})).await;
+    let before = world.flourish.control().requests();
+    let stock_reads = before
+        .iter()
+        .filter(|r| r.path.ends_with("/inventory/summary"))
+        .count();
+    assert_eq!(stock_reads, 2, "one read per facility for the whole resync");
+
+    world
+        .flourish
+        .set_inventory("04bb2a7c", "OGK-PR-1G", 300.0, Some("CFC-PR-261020-OGK"))
+        .unwrap();
+    world.settle().await;
+    let product = world.leaflink.dump()["products"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["id"] == 5150)
+        .unwrap()
+        .clone();
+    // 300 in cultivation and the 120 manufacturing holds.
+    assert_eq!(product["quantity"], "420.0000", "{product}");
+}
+
+/// A product read by an earlier job that has since changed on LeafLink never causes a write:
+/// a plan from shared reads that would write is planned again from a fresh read.
+#[tokio::test]
+async fn a_stale_shared_product_never_causes_a_write() {
+    let world = spawn_world().await;
+    // The first links the product, the second reads it through the shared snapshot.
+    resync(&world, json!({"kind": "items", "ids": ["151"]})).await;
+    resync(&world, json!({"kind": "items", "ids": ["151"]})).await;
+
+    // Both sides now carry the new name; the shared snapshot still has the old one.
+    let name = "OG Kush Pre-Roll 1g Tube";
+    world
+        .leaflink
+        .update_product(5150, &json!({"name": name}))
+        .unwrap();
+    world
+        .flourish
+        .update_item("151", &json!({"item_name": name}))
+        .unwrap();
+    world.leaflink.control().clear_requests();
+    resync(&world, json!({"kind": "items", "ids": ["151"]})).await;
+
+    let leaflink = world.leaflink.control().requests();
+    assert_eq!(writes(&leaflink), Vec::<String>::new());
+    let product_reads = leaflink
+        .iter()
+        .filter(|r| r.method == "GET" && r.path.ends_with("/products/5150/"))
+        .count();
+    assert!(
+        product_reads >= 1,
+        "read fresh before writing: {:?}",
+        tally(&leaflink)
+    );
+}
+
+/// The jobs of a resync share one listing of customers and destinations, read after the
+/// resync began: a customer changed after an earlier resync is seen by the next one.
+#[tokio::test]
+async fn a_resync_lists_customers_again_rather_than_trusting_an_earlier_listing() {
+    let mut settings = seed_settings();
+    settings.overwrite_destinations = true;
+    let world = spawn_world_with(settings).await;
+    let license = "C10-0000123-LIC";
+    resync(&world, json!({"kind": "customers", "ids": [license]})).await;
+
+    world
+        .leaflink
+        .upsert_customer(&json!({"id": 311, "phone": "510-555-9999"}))
+        .unwrap();
+    world.flourish.control().clear_requests();
+    resync(&world, json!({"kind": "customers", "ids": [license]})).await;
+
+    let flourish = world.flourish.control().requests();
+    assert_eq!(writes(&flourish).len(), 1, "{:?}", tally(&flourish));
+    let destination = world.flourish.dump()["destinations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["license_number"] == license)
+        .unwrap()
+        .clone();
+    assert_eq!(destination["company_phone_number"], "510-555-9999");
+}
