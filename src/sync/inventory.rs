@@ -104,12 +104,7 @@ async fn read_stock_at(
     let mut rows = Vec::new();
     for facility in facilities {
         let summary = ctx.facility_stock(facility, since).await?;
-        rows.extend(
-            summary
-                .iter()
-                .filter(|row| SkuKey::new(&row.sku) == *key)
-                .map(|row| stock_row(facility, row)),
-        );
+        rows.extend(rows_of(facility, &summary, key));
     }
     Ok(rows)
 }
@@ -124,12 +119,7 @@ async fn stock_rows(
     let mut rows = Vec::new();
     for facility in facilities {
         let summary = ctx.flourish.inventory_summary(facility, filter).await?;
-        rows.extend(
-            summary
-                .iter()
-                .filter(|row| SkuKey::new(&row.sku) == *key)
-                .map(|row| stock_row(facility, row)),
-        );
+        rows.extend(rows_of(facility, &summary, key));
     }
     Ok(rows)
 }
@@ -144,14 +134,23 @@ enum Reads {
     Fresh(Freshness),
 }
 
-fn stock_row(facility: &str, row: &crate::flourish::model::InventoryRow) -> InventoryRow {
-    InventoryRow {
-        facility_id: facility.to_owned(),
-        sku: row.sku.clone(),
-        sellable_qty: Decimal::from_f64_retain(row.sellable_qty)
-            .unwrap_or_default()
-            .round_dp(4),
-    }
+/// The rows of one facility's summary whose SKU is `key` once trimmed, quantities to LeafLink's
+/// 4 places.
+fn rows_of<'a>(
+    facility: &'a str,
+    summary: &'a [crate::flourish::model::InventoryRow],
+    key: &'a SkuKey,
+) -> impl Iterator<Item = InventoryRow> + 'a {
+    summary
+        .iter()
+        .filter(move |row| SkuKey::new(&row.sku) == *key)
+        .map(move |row| InventoryRow {
+            facility_id: facility.to_owned(),
+            sku: row.sku.clone(),
+            sellable_qty: Decimal::from_f64_retain(row.sellable_qty)
+                .unwrap_or_default()
+                .round_dp(4),
+        })
 }
 
 /// Like [`read_stock`], from each feeding facility's whole summary: read once per facility for
@@ -167,12 +166,7 @@ async fn stock(ctx: &SyncContext, sku: &str, reads: Reads) -> Result<Vec<Invento
             Reads::Fresh(since) => ctx.facility_stock_if_read(&facility, since).await,
         };
         match summary {
-            Some(summary) => rows.extend(
-                summary
-                    .iter()
-                    .filter(|row| SkuKey::new(&row.sku) == key)
-                    .map(|row| stock_row(&facility, row)),
-            ),
+            Some(summary) => rows.extend(rows_of(&facility, &summary, &key)),
             None => unread.push(facility),
         }
     }
