@@ -11,6 +11,8 @@
 //! `--rate` per second in total (200) from `LEAFBRIDGE_BENCH_MIX_SENDERS` / `--mix-senders` (32)
 //! senders, while the worker claims, runs and completes their jobs at the same time (a processor
 //! that reads its event, as flows do, then waits 2 ms for a platform).
+//! `LEAFBRIDGE_BENCH_ROWS` / `--rows` picks the rows to run (`abcd`, the default; `d` for the mix
+//! alone). After the mix the process's resident memory is printed.
 //! The last column is the CPU time of the whole process (server and load generator together)
 //! per measured request: a figure that moves less than the others when the machine is shared.
 
@@ -43,6 +45,14 @@ struct Settings {
     measure: Duration,
 }
 
+/// Which rows to run, by letter.
+fn rows_wanted(args: &HashMap<String, String>) -> String {
+    args.get("--rows")
+        .cloned()
+        .or_else(|| std::env::var("LEAFBRIDGE_BENCH_ROWS").ok())
+        .unwrap_or_else(|| "abcd".to_owned())
+}
+
 /// What one target answered.
 struct Figures {
     name: String,
@@ -55,11 +65,11 @@ struct Figures {
 }
 
 fn main() -> anyhow::Result<()> {
-    let settings = settings();
+    let (settings, wanted) = settings();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    runtime.block_on(run(settings))
+    runtime.block_on(run(settings, &wanted))
 }
 
 fn setting(args: &HashMap<String, String>, flag: &str, env: &str, default: f64) -> f64 {
@@ -71,7 +81,7 @@ fn setting(args: &HashMap<String, String>, flag: &str, env: &str, default: f64) 
     .unwrap_or(default)
 }
 
-fn settings() -> Settings {
+fn settings() -> (Settings, String) {
     // `cargo bench` adds `--bench`; only `--name value` pairs are read.
     let raw: Vec<String> = std::env::args().skip(1).collect();
     let args: HashMap<String, String> = raw
@@ -79,7 +89,7 @@ fn settings() -> Settings {
         .filter(|pair| pair[0].starts_with("--") && !pair[1].starts_with("--"))
         .map(|pair| (pair[0].clone(), pair[1].clone()))
         .collect();
-    Settings {
+    let settings = Settings {
         concurrency: setting(&args, "--concurrency", "LEAFBRIDGE_BENCH_CONCURRENCY", 64.0) as usize,
         rate: setting(&args, "--rate", "LEAFBRIDGE_BENCH_RATE", 200.0),
         mix_senders: setting(&args, "--mix-senders", "LEAFBRIDGE_BENCH_MIX_SENDERS", 32.0) as usize,
@@ -95,10 +105,11 @@ fn settings() -> Settings {
             "LEAFBRIDGE_BENCH_WARMUP_SECONDS",
             1.0,
         )),
-    }
+    };
+    (settings, rows_wanted(&args))
 }
 
-async fn run(settings: Settings) -> anyhow::Result<()> {
+async fn run(settings: Settings, wanted: &str) -> anyhow::Result<()> {
     println!(
         "ingest benchmark: {} concurrent keep-alive senders, {:?} warm-up, {:?} measured, {} cores, \
          load generator in the same process",
@@ -107,13 +118,21 @@ async fn run(settings: Settings) -> anyhow::Result<()> {
         settings.measure,
         std::thread::available_parallelism().map_or(0, |n| n.get()),
     );
-    let mut rows = vec![bare(settings).await?];
+    let mut rows = Vec::new();
+    if wanted.contains('a') {
+        rows.push(bare(settings).await?);
+    }
     let dir = tempfile::tempdir()?;
-    let sqlite = format!("sqlite://{}", dir.path().join("bench.db").display());
-    rows.push(durable("(b) leafbridge, SQLite", &sqlite, settings).await?);
-    let mixed = format!("sqlite://{}", dir.path().join("mix.db").display());
-    rows.push(mix(&mixed, settings).await?);
+    if wanted.contains('b') {
+        let sqlite = format!("sqlite://{}", dir.path().join("bench.db").display());
+        rows.push(durable("(b) leafbridge, SQLite", &sqlite, settings).await?);
+    }
+    if wanted.contains('d') {
+        let mixed = format!("sqlite://{}", dir.path().join("mix.db").display());
+        rows.push(mix(&mixed, settings).await?);
+    }
     match postgres_server() {
+        _ if !wanted.contains('c') => {}
         Some(server) => {
             let (url, name) = scratch_postgres(&server).await?;
             let figures = durable("(c) leafbridge, PostgreSQL", &url, settings).await;
@@ -205,7 +224,11 @@ async fn mix(database_url: &str, settings: Settings) -> anyhow::Result<Figures> 
     shutdown.cancel();
     server.await??;
     check_durability(&db, figures.acknowledged).await?;
-    println!("    mix: {done} of {} jobs done", figures.acknowledged);
+    println!(
+        "    mix: {done} of {} jobs done; RSS after processing {:.1} MB",
+        figures.acknowledged,
+        rss_mb().unwrap_or(f64::NAN)
+    );
     Ok(figures)
 }
 
@@ -362,6 +385,14 @@ async fn load(
     Ok(figures(name, total, settings.measure, cpu))
 }
 
+/// Resident memory of this process (server and load generator), from `/proc/self/status`.
+fn rss_mb() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}
+
 /// CPU time this process uses during the window (Linux only: read from /proc).
 async fn cpu_in_window(from: Instant, window: Duration) -> Option<Duration> {
     tokio::time::sleep_until(from.into()).await;
@@ -450,7 +481,11 @@ fn figures(name: &str, mut log: SenderLog, window: Duration, cpu: Option<Duratio
 }
 
 fn print_table(rows: &[Figures]) {
-    let base = rows[0].throughput;
+    // The share of (a) is shown only when (a) ran.
+    let base = rows
+        .iter()
+        .find(|row| row.name.starts_with("(a)"))
+        .map_or(f64::NAN, |row| row.throughput);
     println!(
         "\n{:<30} {:>10} {:>9} {:>9} {:>8} {:>13}",
         "target", "req/s", "p50 ms", "p99 ms", "of (a)", "CPU µs/req"

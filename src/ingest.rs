@@ -128,7 +128,7 @@ impl Supervised {
     }
 
     async fn write(&self, receiver: &mut mpsc::Receiver<Request>) {
-        let mut writer = Writer::new(self.db.clone());
+        let mut writer = Writer::new(self.db.clone(), self.metrics.clone());
         let mut batch = Vec::with_capacity(MAX_BATCH);
         while receiver.recv_many(&mut batch, MAX_BATCH).await > 0 {
             let now = now_ms();
@@ -163,13 +163,16 @@ impl Supervised {
 pub(crate) struct Writer {
     db: Db,
     connection: Option<PoolConnection<Any>>,
+    metrics: Metrics,
 }
 
 impl Writer {
-    pub(crate) fn new(db: Db) -> Self {
+    /// A writer on `db`'s write pool, counting its fallbacks in `metrics`.
+    pub(crate) fn new(db: Db, metrics: Metrics) -> Self {
         Self {
             db,
             connection: None,
+            metrics,
         }
     }
 
@@ -185,6 +188,7 @@ impl Writer {
         match self.commit(&all, now, cutoff).await {
             Ok(results) => results.into_iter().map(Ok).collect(),
             Err(error) => {
+                self.metrics.group_commit_fallback();
                 tracing::warn!(%error, batch = events.len(), "group commit failed, storing one by one");
                 let mut results = Vec::with_capacity(events.len());
                 for event in all {
@@ -240,7 +244,8 @@ mod tests {
         .execute(&db.pool)
         .await
         .unwrap();
-        let mut writer = Writer::new(db.clone());
+        let metrics = Metrics::new();
+        let mut writer = Writer::new(db.clone(), metrics.clone());
         let batch = [order("A", "a"), order("poison", "p"), order("B", "b")];
         let results = writer.store(&batch, 1_000, 0).await;
         let ok: Vec<bool> = results.iter().map(Result::is_ok).collect();
@@ -251,6 +256,7 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(events, 2);
+        assert_eq!(metrics.group_commit_fallbacks(), 1);
         let next = writer.store(&[order("C", "c")], 2_000, 0).await;
         assert!(matches!(next[0], Ok(Stored::Accepted { .. })));
     }

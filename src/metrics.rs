@@ -1,7 +1,9 @@
 //! Prometheus metrics: webhooks by source and result, job runs and their duration, queue gauges
 //! read from the store at scrape time, restarts of supervised tasks and retention passes; plus
 //! whether the supervised tasks (the group-commit writer, the worker slots) are up, for readiness;
-//! and what the platform clients spend: requests by method and status class, rate-limiter waits.
+//! what the platform clients spend: requests by method and status class, rate-limiter waits;
+//! and the signs of write contention: group commits that fell back to one-by-one, failed job
+//! claims, heartbeats and completions.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
@@ -50,6 +52,11 @@ struct TaskLabels {
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct TableLabels {
     table: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct OperationLabels {
+    operation: String,
 }
 
 /// Whether the supervised tasks are up.
@@ -135,6 +142,8 @@ struct Inner {
     restarts: Family<TaskLabels, Counter>,
     retention_deleted: Family<TableLabels, Counter>,
     retention_passes: Counter,
+    group_commit_fallbacks: Counter,
+    job_store_errors: Family<OperationLabels, Counter>,
     tasks: Tasks,
     platforms: Arc<PlatformCollector>,
 }
@@ -226,6 +235,18 @@ impl Metrics {
         );
         let platforms = Arc::new(PlatformCollector::default());
         registry.register_collector(Box::new(Arc::clone(&platforms)));
+        let group_commit_fallbacks = Counter::default();
+        registry.register(
+            "group_commit_fallbacks",
+            "Group commits that failed and were stored one event at a time",
+            group_commit_fallbacks.clone(),
+        );
+        let job_store_errors = Family::<OperationLabels, Counter>::default();
+        registry.register(
+            "job_store_errors",
+            "Job claims, heartbeats and completions the database refused, by operation",
+            job_store_errors.clone(),
+        );
         let inner = Inner {
             registry,
             webhooks,
@@ -236,6 +257,8 @@ impl Metrics {
             restarts,
             retention_deleted,
             retention_passes,
+            group_commit_fallbacks,
+            job_store_errors,
             tasks: Tasks::default(),
             platforms,
         };
@@ -303,6 +326,37 @@ impl Metrics {
                 .inc_by(*rows);
         }
         self.inner.retention_passes.inc();
+    }
+
+    /// Counts one group commit that failed and fell back to one transaction per event.
+    pub fn group_commit_fallback(&self) {
+        self.inner.group_commit_fallbacks.inc();
+    }
+
+    /// Group commits that fell back to one transaction per event since start.
+    pub fn group_commit_fallbacks(&self) -> u64 {
+        self.inner.group_commit_fallbacks.get()
+    }
+
+    /// Counts one job `operation` (`claim`, `heartbeat` or `finish`) the database refused.
+    pub fn job_store_error(&self, operation: &str) {
+        let labels = OperationLabels {
+            operation: operation.to_owned(),
+        };
+        self.inner.job_store_errors.get_or_create(&labels).inc();
+    }
+
+    /// Job claims, heartbeats and completions the database refused since start, all together.
+    pub fn job_store_errors(&self) -> u64 {
+        ["claim", "heartbeat", "finish"]
+            .iter()
+            .map(|operation| {
+                let labels = OperationLabels {
+                    operation: (*operation).to_owned(),
+                };
+                self.inner.job_store_errors.get_or_create(&labels).get()
+            })
+            .sum()
     }
 
     /// Marks the group-commit writer down (between its death and its restart) or up.

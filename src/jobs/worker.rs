@@ -145,6 +145,7 @@ impl Worker {
         let kinds = self.processors.kinds();
         let claimed = jobs::claim(&self.db, &kinds, &self.owner, now, lease_until, 1)
             .await
+            .inspect_err(|_| self.metrics.job_store_error("claim"))
             .context("claiming a job")?;
         let Some(job) = claimed.into_iter().next() else {
             return Ok(false);
@@ -197,6 +198,7 @@ impl Worker {
             &finish,
         )
         .await
+        .inspect_err(|_| self.metrics.job_store_error("finish"))
         .context("recording a job result")?;
         if !recorded {
             tracing::warn!("job lease was lost before completion; its result was not recorded");
@@ -260,6 +262,7 @@ impl Worker {
                 _ = beat.tick() => {
                     let until = now_ms() + self.settings.lease.as_millis() as i64;
                     if let Err(error) = jobs::heartbeat(&self.db.writes, job, &self.owner, until).await {
+                        self.metrics.job_store_error("heartbeat");
                         tracing::warn!(%error, "lease heartbeat failed");
                     }
                 }

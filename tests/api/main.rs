@@ -38,6 +38,7 @@ mod preflight_html;
 mod preflight_support;
 mod retention;
 mod shared_creations;
+mod sqlite_contention;
 mod supervision;
 mod sync_customers;
 mod sync_inventory;
