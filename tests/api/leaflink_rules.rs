@@ -528,3 +528,55 @@ async fn more_calls_than_leaflink_allows_get_429() {
     }));
     client(&sim).get_product(5150).await.unwrap();
 }
+
+#[tokio::test]
+async fn the_rate_limit_and_redelivery_schedule_are_set_through_sim_controls() {
+    let sim = start_sim(0, None).await;
+    let http = reqwest::Client::new();
+    let put = |path: &str, body: Value| {
+        http.put(format!("http://{}/_sim/{path}", sim.addr()))
+            .json(&body)
+            .send()
+    };
+    // A limit of 2 at once (and 1 a minute after that): the third call is throttled.
+    let set = put("rate-limit", json!({"per_minute": 1, "burst": 2}))
+        .await
+        .unwrap();
+    assert_eq!(set.status(), 204);
+    let mut statuses = Vec::new();
+    for _ in 0..3 {
+        let response = raw(&sim, Method::GET, "/api/v2/brands/?limit=1")
+            .send()
+            .await
+            .unwrap();
+        statuses.push(response.status().as_u16());
+    }
+    assert_eq!(statuses, [200, 200, 429]);
+    // Lifted, nothing is throttled.
+    assert_eq!(put("rate-limit", Value::Null).await.unwrap().status(), 204);
+    for _ in 0..5 {
+        let response = raw(&sim, Method::GET, "/api/v2/brands/?limit=1")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+    }
+    let refused = put("rate-limit", json!({"per_minute": 0, "burst": 1}))
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 400);
+    let unknown = put("rate-limit", json!({"per_second": 5})).await.unwrap();
+    assert!(unknown.status().is_client_error());
+
+    let schedule = put("webhooks", json!({"retry_delays_ms": [5, 10]}))
+        .await
+        .unwrap();
+    assert_eq!(schedule.status(), 204);
+    assert_eq!(
+        sim.outbox().retry_schedule().0,
+        [
+            std::time::Duration::from_millis(5),
+            std::time::Duration::from_millis(10)
+        ]
+    );
+}

@@ -2,6 +2,7 @@
 //! orders, product edits, customers, state dump/seed and webhook target/quirks.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -12,9 +13,10 @@ use serde_json::{Value, json};
 
 use super::orders::{self, SimOrderLine};
 use super::state::{Db, SimError};
+use super::{RateLimit, rate};
 use super::{Shared, products, webhook_target};
 use crate::leaflink::model::{Customer, OrderSalesRep, OrderStatus};
-use crate::sim::common::{DeliveryQuirks, WebhookOutbox};
+use crate::sim::common::{DeliveryQuirks, RetrySchedule, WebhookOutbox};
 
 /// The `/_sim/` routes of the LeafLink simulator.
 pub fn router() -> Router<Arc<Shared>> {
@@ -26,6 +28,7 @@ pub fn router() -> Router<Arc<Shared>> {
         .route("/_sim/state", get(state))
         .route("/_sim/seed", post(seed))
         .route("/_sim/webhooks", put(webhooks))
+        .route("/_sim/rate-limit", put(rate_limit))
 }
 
 /// Replaces an order's sales reps and emits an order webhook.
@@ -158,8 +161,10 @@ async fn seed(
 }
 
 /// `PUT /_sim/webhooks`: `{"url": .., "key": ..}` sets the target (`url: null` removes it);
-/// `{"quirks": {...}}` sets delivery quirks.
+/// `{"quirks": {...}}` sets delivery quirks; `{"retry_delays_ms": [..]}` sets the delays between
+/// redeliveries of a webhook the receiver did not take (`[]`: never redelivered).
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct WebhookSettings {
     #[serde(default, deserialize_with = "present")]
     url: Option<Option<String>>,
@@ -167,6 +172,8 @@ struct WebhookSettings {
     key: Option<String>,
     #[serde(default)]
     quirks: Option<DeliveryQuirks>,
+    #[serde(default)]
+    retry_delays_ms: Option<Vec<u64>>,
 }
 
 /// Tells an explicit `null` (remove) from an absent field (keep).
@@ -191,5 +198,22 @@ async fn webhooks(
     if let Some(quirks) = settings.quirks {
         shared.outbox.set_quirks(quirks);
     }
+    if let Some(delays) = settings.retry_delays_ms {
+        let delays = delays.into_iter().map(Duration::from_millis).collect();
+        shared.outbox.set_retry_schedule(RetrySchedule(delays));
+    }
     StatusCode::NO_CONTENT
+}
+
+/// `PUT /_sim/rate-limit`: `{"per_minute": 300, "burst": 700}` sets the key's limit (a full
+/// bucket); `null` lifts it. The simulator starts at LeafLink's published figure.
+async fn rate_limit(
+    State(shared): State<Arc<Shared>>,
+    Json(limit): Json<Option<RateLimit>>,
+) -> Result<StatusCode, SimError> {
+    if limit.is_some_and(|l| l.per_minute == 0) {
+        return Err(SimError::bad_request("per_minute must be at least 1"));
+    }
+    *shared.bucket.lock() = rate::Bucket::new(limit);
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -6,7 +6,8 @@
 use std::time::Instant;
 
 /// The limit: a sustained rate and the burst on top of it.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct RateLimit {
     /// Requests a minute, sustained.
     pub per_minute: u32,
