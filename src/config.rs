@@ -87,6 +87,12 @@ pub struct Config {
     pub max_retry_after: Duration,
     pub shutdown_grace: Duration,
     pub log_json: bool,
+    /// Key that seals secrets stored in the database (`LEAFBRIDGE_SECRET_KEY`); `None`: no
+    /// secret can be stored.
+    pub secret_key: Option<Secret>,
+    /// At most one notification digest per connection per this period
+    /// (`LEAFBRIDGE_NOTIFY_PERIOD_SECONDS`, 900 by default).
+    pub notify_period: Duration,
     /// LeafLink API access; `None` until `LEAFBRIDGE_LEAFLINK_API_KEY` is set.
     pub leaflink: Option<LeafLinkConfig>,
     /// Flourish API access; `None` until `LEAFBRIDGE_FLOURISH_API_KEY` is set.
@@ -248,6 +254,8 @@ struct FileConfig {
     max_retry_after_seconds: Option<u64>,
     shutdown_grace_seconds: Option<u64>,
     log_json: Option<bool>,
+    secret_key: Option<Secret>,
+    notify_period_seconds: Option<u64>,
     leaflink_base_url: Option<String>,
     leaflink_api_key: Option<Secret>,
     leaflink_auth_scheme: Option<String>,
@@ -437,6 +445,25 @@ impl Config {
                 .map(|v| v == "1" || v == "true")
                 .or(file.log_json)
                 .unwrap_or(false),
+            secret_key: get("LEAFBRIDGE_SECRET_KEY")
+                .map(Secret::new)
+                .or(file.secret_key)
+                .filter(|key| !key.expose().trim().is_empty()),
+            notify_period: Duration::from_secs(
+                match number(
+                    "LEAFBRIDGE_NOTIFY_PERIOD_SECONDS",
+                    file.notify_period_seconds,
+                    900,
+                )? {
+                    0 => {
+                        return Err(invalid(
+                            "LEAFBRIDGE_NOTIFY_PERIOD_SECONDS",
+                            "must be at least 1 second",
+                        ));
+                    }
+                    seconds => seconds,
+                },
+            ),
         })
     }
 

@@ -18,6 +18,7 @@ pub mod metrics;
 pub mod operator;
 pub mod preflight;
 pub mod remote;
+pub mod secrets;
 pub mod signature;
 pub mod sim;
 pub mod store;

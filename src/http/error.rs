@@ -13,6 +13,9 @@ pub enum ApiError {
     Unauthorized(String),
     #[error("{0}")]
     InvalidSignature(String),
+    /// A valid token that may not do this (a connection token on admin-only endpoints).
+    #[error("{0}")]
+    Forbidden(String),
     #[error("{0}")]
     BadRequest(String),
     #[error("{0}")]
@@ -49,6 +52,7 @@ impl ApiError {
         match self {
             Self::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized"),
             Self::InvalidSignature(_) => (StatusCode::UNAUTHORIZED, "invalid_signature"),
+            Self::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
             Self::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
             Self::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             Self::Conflict(_) => (StatusCode::CONFLICT, "conflict"),

@@ -1,6 +1,7 @@
 //! The HTTP surface: one router per concern merged here, the shared state, and the fallbacks
 //! that keep every error a JSON `{code, message}`.
 
+pub mod access;
 pub mod admin;
 pub mod error;
 pub mod ingress;
@@ -40,6 +41,20 @@ pub struct AppState {
     pub flourish_keys: Arc<Vec<Secret>>,
     /// SHA-256 of the admin token: compared in constant time without revealing its length.
     pub admin_token_hash: [u8; 32],
+}
+
+impl AppState {
+    /// This state as seen by a request on `connection`: its rows only. The platforms' clients
+    /// and preflight belong to the process's own connection and are absent for another.
+    pub fn for_connection(&self, connection: &str) -> Self {
+        let mut state = self.clone();
+        if connection != self.connection {
+            state.connection = connection.to_owned();
+            state.sync = None;
+            state.preflight = None;
+        }
+        state
+    }
 }
 
 pub fn token_hash(token: &str) -> [u8; 32] {

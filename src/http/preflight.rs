@@ -1,11 +1,11 @@
-//! `GET /api/v1/preflight` (admin token): the preflight report as JSON.
+//! `GET /api/v1/preflight` (admin or the connection's token): the preflight report as JSON.
 
 use axum::Json;
-use axum::extract::State;
 use axum::middleware;
 use axum::routing::get;
 
 use super::routes::Routes;
+use super::access::Scoped;
 use super::{ApiError, AppState};
 use crate::preflight::{self, PreflightSettings, Report};
 
@@ -14,11 +14,11 @@ pub fn routes(state: AppState) -> Routes<AppState> {
         .add("GET", "/preflight", get(preflight_handler))
         .route_layer(middleware::from_fn_with_state(
             state,
-            super::admin::require_admin,
+            super::access::require_operator,
         ))
 }
 
-async fn preflight_handler(State(state): State<AppState>) -> Result<Json<Report>, ApiError> {
+async fn preflight_handler(Scoped(state, _): Scoped) -> Result<Json<Report>, ApiError> {
     let settings = state.preflight.as_deref().ok_or_else(|| {
         // Like the operator calls that need the platforms: the service is fine, its setup is not.
         ApiError::Conflict(

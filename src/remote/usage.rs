@@ -25,6 +25,9 @@ struct Counts {
     limiter_wait: Duration,
     /// (minute since the epoch, requests in it), oldest first, at most a day.
     minutes: VecDeque<(i64, u64)>,
+    /// The status of the newest answer when it was a refusal of the credentials (401, 403);
+    /// cleared by the next 2xx.
+    refused: Option<u16>,
 }
 
 /// One count of `/metrics`: requests of one method that ended in one status class.
@@ -91,6 +94,11 @@ impl Usage {
             .entry((method.to_owned(), status_class(status)))
             .or_default() += 1;
         counts.total += 1;
+        match status {
+            Some(code @ (401 | 403)) => counts.refused = Some(code),
+            Some(200..=299) => counts.refused = None,
+            _ => {}
+        }
         match counts.minutes.back_mut() {
             Some((last, n)) if *last == minute => *n += 1,
             _ => counts.minutes.push_back((minute, 1)),
@@ -125,6 +133,23 @@ impl Usage {
     /// Time spent waiting for the rate limiter since the start.
     pub fn limiter_wait(&self) -> Duration {
         self.counts().limiter_wait
+    }
+
+    /// 401 or 403 when the platform's latest answer refused the credentials and no 2xx came
+    /// since (the key was revoked).
+    pub fn credentials_refused(&self) -> Option<u16> {
+        self.counts().refused
+    }
+
+    /// Requests sent in the `minutes` minutes up to `now_ms` (the current minute included).
+    pub fn requests_within(&self, now_ms: i64, minutes: i64) -> u64 {
+        let minute = now_ms.div_euclid(MINUTE_MS);
+        self.counts()
+            .minutes
+            .iter()
+            .filter(|(m, _)| *m > minute - minutes)
+            .map(|(_, n)| n)
+            .sum()
     }
 
     /// The totals the stats page shows, as of `now_ms`.
@@ -168,6 +193,8 @@ mod tests {
             (3, 4, 4)
         );
         assert_eq!(summary.limiter_wait_ms, 30);
+        assert_eq!(usage.requests_within(start, 1), 2);
+        assert_eq!(usage.requests_within(start, 10), 3);
         let a_day_later = usage.summary(start + DAY_MINUTES * MINUTE_MS);
         assert_eq!((a_day_later.last_hour, a_day_later.last_day), (0, 0));
         let classes: Vec<_> = usage
@@ -184,5 +211,18 @@ mod tests {
                 ("POST".to_owned(), "2xx", 1),
             ]
         );
+    }
+
+    #[test]
+    fn a_refusal_of_the_credentials_lasts_until_the_next_success() {
+        let usage = Usage::new("leaflink");
+        assert_eq!(usage.credentials_refused(), None);
+        usage.record("GET", Some(401), 0);
+        usage.record("GET", Some(500), 1);
+        assert_eq!(usage.credentials_refused(), Some(401));
+        usage.record("GET", Some(403), 2);
+        assert_eq!(usage.credentials_refused(), Some(403));
+        usage.record("GET", Some(200), 3);
+        assert_eq!(usage.credentials_refused(), None);
     }
 }

@@ -10,6 +10,7 @@ pub mod links;
 pub mod resyncs;
 pub mod retention;
 pub mod stats;
+pub mod tokens;
 pub mod watermarks;
 
 use std::str::FromStr;

@@ -52,3 +52,35 @@ pub async fn last_polls(db: &Db, connection: &str) -> sqlx::Result<Vec<LastPoll>
         })
         .collect())
 }
+
+/// One connection's job queue: jobs per state and the age of the oldest pending one.
+pub async fn queue(
+    pool: &AnyPool,
+    connection: &str,
+    now: i64,
+) -> sqlx::Result<super::jobs::QueueStats> {
+    let rows = sqlx::query(
+        "SELECT state, COUNT(*) AS n, MIN(created_at) AS oldest FROM jobs \
+         WHERE connection = $1 GROUP BY state",
+    )
+    .bind(connection)
+    .fetch_all(pool)
+    .await?;
+    let mut stats = super::jobs::QueueStats::default();
+    for row in rows {
+        let state: String = row.try_get("state")?;
+        let n: i64 = row.try_get("n")?;
+        let oldest: Option<i64> = row.try_get("oldest")?;
+        match state.as_str() {
+            "pending" => {
+                stats.pending = n;
+                stats.oldest_pending_age_ms = oldest.map_or(0, |t| (now - t).max(0));
+            }
+            "running" => stats.running = n,
+            "done" => stats.done = n,
+            "dead" => stats.dead = n,
+            _ => {}
+        }
+    }
+    Ok(stats)
+}

@@ -2,12 +2,13 @@
 //! `POST /api/v1/attention/{id}/retry` (after the fix).
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 
 use super::{PageQuery, Params, limit};
 use crate::http::routes::Routes;
+use crate::http::access::Scoped;
 use crate::http::{ApiError, AppState};
 use crate::operator::Operator;
 use crate::operator::attention::AttentionPage;
@@ -20,7 +21,7 @@ pub fn routes() -> Routes<AppState> {
 }
 
 async fn list_attention(
-    State(state): State<AppState>,
+    Scoped(state, _): Scoped,
     Params(query): Params<PageQuery>,
 ) -> Result<Json<AttentionPage>, ApiError> {
     let limit = limit(query.limit)?;
@@ -31,7 +32,7 @@ async fn list_attention(
 }
 
 async fn retry_attention(
-    State(state): State<AppState>,
+    Scoped(state, _): Scoped,
     Path(id): Path<String>,
 ) -> Result<(StatusCode, Json<Replayed>), ApiError> {
     let replayed = Operator::from_state(&state).retry_attention(&id).await?;

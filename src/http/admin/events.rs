@@ -2,13 +2,14 @@
 //! every event matching a filter).
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
 
 use super::{Body, Page, Params, limit, parse_time};
 use crate::http::routes::Routes;
+use crate::http::access::Scoped;
 use crate::http::{ApiError, AppState};
 use crate::operator::replay::{ReplayFilter, ReplayReport, Replayed};
 use crate::operator::{NoProgress, Operator};
@@ -65,7 +66,7 @@ fn one_of(field: &str, value: &Option<String>, allowed: &[&str]) -> Result<(), A
 }
 
 async fn list_events(
-    State(state): State<AppState>,
+    Scoped(state, _): Scoped,
     Params(query): Params<EventQuery>,
 ) -> Result<Json<EventPage>, ApiError> {
     let limit = limit(query.limit)?;
@@ -95,7 +96,7 @@ pub struct EventView {
 }
 
 async fn get_event(
-    State(state): State<AppState>,
+    Scoped(state, _): Scoped,
     Path(id): Path<String>,
 ) -> Result<Json<EventView>, ApiError> {
     let event = events::get(&state.db.pool, &state.connection, &id)
@@ -106,7 +107,7 @@ async fn get_event(
 }
 
 async fn replay_event(
-    State(state): State<AppState>,
+    Scoped(state, _): Scoped,
     Path(id): Path<String>,
 ) -> Result<(StatusCode, Json<Replayed>), ApiError> {
     let replayed = Operator::from_state(&state).replay_event(&id).await?;
@@ -114,7 +115,7 @@ async fn replay_event(
 }
 
 async fn replay_matching(
-    State(state): State<AppState>,
+    Scoped(state, _): Scoped,
     Body(filter): Body<ReplayFilter>,
 ) -> Result<(StatusCode, Json<ReplayReport>), ApiError> {
     for (field, value, allowed) in [

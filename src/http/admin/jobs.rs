@@ -1,12 +1,13 @@
 //! `GET /api/v1/jobs?state=` and `POST /api/v1/jobs/{id}/retry` (dead jobs only).
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::routing::{get, post};
 use serde::Deserialize;
 
 use super::{Page, Params, limit};
 use crate::http::routes::Routes;
+use crate::http::access::Scoped;
 use crate::http::{ApiError, AppState};
 use crate::store::job_admin::{self, JobRow};
 use crate::store::now_ms;
@@ -32,7 +33,7 @@ pub struct JobQuery {
 pub type JobPage = Page<JobRow>;
 
 async fn list_jobs(
-    State(state): State<AppState>,
+    Scoped(state, _): Scoped,
     Params(query): Params<JobQuery>,
 ) -> Result<Json<JobPage>, ApiError> {
     let limit = limit(query.limit)?;
@@ -56,7 +57,7 @@ async fn list_jobs(
 
 /// Makes a dead job run once more; answers the job as it now is.
 async fn retry_job(
-    State(state): State<AppState>,
+    Scoped(state, _): Scoped,
     Path(id): Path<String>,
 ) -> Result<Json<JobRow>, ApiError> {
     let (pool, connection) = (&state.db.pool, &state.connection);

@@ -2,13 +2,14 @@
 //! and delete.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::routing::{delete, get, post};
 use serde::{Deserialize, Serialize};
 
 use super::{Body, Page, Params, limit};
 use crate::http::routes::Routes;
+use crate::http::access::Scoped;
 use crate::http::{ApiError, AppState};
 use crate::store::links::{self, Link, LinkKind, NewLink};
 use crate::store::now_ms;
@@ -35,7 +36,7 @@ pub struct LinkQuery {
 pub type LinkPage = Page<Link>;
 
 async fn list_links(
-    State(state): State<AppState>,
+    Scoped(state, _): Scoped,
     Params(query): Params<LinkQuery>,
 ) -> Result<Json<LinkPage>, ApiError> {
     let limit = limit(query.limit)?;
@@ -61,7 +62,7 @@ async fn list_links(
 }
 
 async fn get_link(
-    State(state): State<AppState>,
+    Scoped(state, _): Scoped,
     Path(id): Path<String>,
 ) -> Result<Json<Link>, ApiError> {
     links::by_id(&state.db.pool, &state.connection, &id)
@@ -86,7 +87,7 @@ pub struct PinLink {
 }
 
 async fn pin_link(
-    State(state): State<AppState>,
+    Scoped(state, _): Scoped,
     Body(pin): Body<PinLink>,
 ) -> Result<(StatusCode, Json<Link>), ApiError> {
     let (key, remote_id) = (pin.key.trim(), pin.remote_id.trim());
@@ -116,7 +117,7 @@ async fn pin_link(
 }
 
 async fn delete_link(
-    State(state): State<AppState>,
+    Scoped(state, _): Scoped,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     if links::delete(&state.db.pool, &state.connection, &id).await? {

@@ -1,6 +1,7 @@
-//! The operator API under `/api/v1`, behind `Authorization: Bearer <admin token>`: events and
-//! replays, resyncs, jobs, what needs attention, links and stats. Shared here: the token check,
-//! the JSON body and query extractors that name the offending field, and keyset pagination.
+//! The operator API under `/api/v1`, behind `Authorization: Bearer <token>` (the admin token, or
+//! a connection token that sees only its connection: see `access`): events and replays,
+//! resyncs, jobs, what needs attention, links and stats; tokens for the admin. Shared here: the
+//! JSON body and query extractors that name the offending field, and keyset pagination.
 
 pub mod attention;
 pub mod events;
@@ -8,19 +9,17 @@ pub mod jobs;
 pub mod links;
 pub mod resync;
 pub mod stats;
+pub mod tokens;
 
 use axum::extract::rejection::{JsonRejection, QueryRejection};
-use axum::extract::{FromRequest, FromRequestParts, Request, State};
-use axum::http::header;
+use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
-use axum::middleware::{self, Next};
-use axum::response::Response;
+use axum::middleware;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use subtle::ConstantTimeEq;
 
 use super::routes::Routes;
-use super::{ApiError, AppState, token_hash};
+use super::{ApiError, AppState, access};
 pub use events::{EventPage, EventQuery, EventView};
 
 /// Longest page any list returns.
@@ -35,42 +34,19 @@ pub fn routes(state: AppState) -> Routes<AppState> {
         .merge(attention::routes())
         .merge(links::routes())
         .merge(stats::routes())
-        .route_layer(middleware::from_fn_with_state(state, require_admin))
-}
-
-pub async fn require_admin(
-    State(state): State<AppState>,
-    request: Request,
-    next: Next,
-) -> Result<Response, ApiError> {
-    let given = request
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(bearer_token)
-        .ok_or_else(|| ApiError::Unauthorized("send Authorization: Bearer <admin token>".into()))?;
-    let matches: bool = token_hash(given.trim())
-        .ct_eq(&state.admin_token_hash)
-        .into();
-    if !matches {
-        return Err(ApiError::Unauthorized(
-            "the admin token is not valid".into(),
-        ));
-    }
-    refuse_control_characters(request.uri())?;
-    Ok(next.run(request).await)
-}
-
-/// The credentials of `Authorization: Bearer <token>`; the scheme name is case-insensitive
-/// (RFC 9110, section 11.1).
-fn bearer_token(value: &str) -> Option<&str> {
-    let (scheme, token) = value.trim_start().split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then_some(token)
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            access::require_operator,
+        ))
+        .merge(tokens::routes().route_layer(middleware::from_fn_with_state(
+            state,
+            access::require_admin,
+        )))
 }
 
 /// Path ids, filters and cursors never hold control characters; one sent percent-encoded
 /// (`%00`) answers 400 here instead of reaching the database.
-fn refuse_control_characters(uri: &axum::http::Uri) -> Result<(), ApiError> {
+pub(crate) fn refuse_control_characters(uri: &axum::http::Uri) -> Result<(), ApiError> {
     let in_path = encoded_control_byte(uri.path());
     let in_query = uri.query().is_some_and(|query| {
         url::form_urlencoded::parse(query.as_bytes())
@@ -191,15 +167,6 @@ pub fn parse_time(field: &str, text: Option<&str>) -> Result<Option<i64>, ApiErr
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_bearer_scheme_is_case_insensitive() {
-        for value in ["Bearer tok", "bearer tok", "BEARER tok", "bEaReR tok"] {
-            assert_eq!(bearer_token(value), Some("tok"), "{value}");
-        }
-        assert_eq!(bearer_token("Basic tok"), None);
-        assert_eq!(bearer_token("Bearertok"), None);
-    }
 
     #[test]
     fn encoded_control_bytes_are_found_in_paths() {

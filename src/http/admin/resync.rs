@@ -1,13 +1,14 @@
 //! `POST /api/v1/resync` (enqueue or dry-run) and `GET /api/v1/resyncs/{id}` (progress).
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 
 use super::Body;
 use crate::envelope;
 use crate::http::routes::Routes;
+use crate::http::access::Scoped;
 use crate::http::{ApiError, AppState};
 use crate::operator::resync::{ResyncKind, ResyncRequest, ResyncResponse};
 use crate::operator::{NoProgress, Operator};
@@ -21,7 +22,7 @@ pub fn routes() -> Routes<AppState> {
 
 /// 202 with the resync id and job count, or 200 with the plans of a dry run.
 async fn resync(
-    State(state): State<AppState>,
+    Scoped(state, _): Scoped,
     Body(request): Body<ResyncRequest>,
 ) -> Result<(StatusCode, Json<ResyncResponse>), ApiError> {
     check_ids(&request)?;
@@ -51,7 +52,7 @@ fn check_ids(request: &ResyncRequest) -> Result<(), ApiError> {
 }
 
 async fn get_resync(
-    State(state): State<AppState>,
+    Scoped(state, _): Scoped,
     Path(id): Path<String>,
 ) -> Result<Json<ResyncView>, ApiError> {
     resyncs::get(&state.db.pool, &state.connection, &id)

@@ -4,14 +4,13 @@
 use std::collections::BTreeMap;
 
 use axum::Json;
-use axum::extract::State;
 use axum::routing::get;
 use serde::{Deserialize, Serialize};
 
 use crate::http::routes::Routes;
+use crate::http::access::Scoped;
 use crate::http::{ApiError, AppState};
 use crate::remote::PlatformCalls;
-use crate::store::jobs;
 use crate::store::now_ms;
 use crate::store::stats::{self, LastPoll};
 
@@ -45,9 +44,9 @@ pub struct Stats {
     pub platform_calls: Vec<PlatformCalls>,
 }
 
-async fn get_stats(State(state): State<AppState>) -> Result<Json<Stats>, ApiError> {
+async fn get_stats(Scoped(state, _): Scoped) -> Result<Json<Stats>, ApiError> {
     let (pool, connection, now) = (&state.db.pool, &state.connection, now_ms());
-    let queue = jobs::stats(pool, now).await?;
+    let queue = stats::queue(pool, connection, now).await?;
     Ok(Json(Stats {
         last_hour: stats::outcomes_since(pool, connection, now - HOUR_MS).await?,
         last_day: stats::outcomes_since(pool, connection, now - 24 * HOUR_MS).await?,
