@@ -16,6 +16,8 @@ use crate::ingest::Ingest;
 use crate::jobs::worker::{Worker, WorkerSettings};
 use crate::jobs::{self, Processors};
 use crate::metrics::Metrics;
+use crate::notify::{self, Notifier};
+use crate::secrets::Sealer;
 use crate::store::{Db, events, now_ms};
 use crate::sync::{SyncContext, poll};
 
@@ -31,6 +33,7 @@ pub struct Application {
     listener: TcpListener,
     state: AppState,
     worker: Arc<Worker>,
+    notifier: Notifier,
     config: Config,
 }
 
@@ -60,7 +63,15 @@ impl Application {
         let listener = TcpListener::bind(config.listen)
             .await
             .with_context(|| format!("binding {}", config.listen))?;
-        let Wiring { processors, sync } = wiring(&db)?;
+        let Wiring {
+            mut processors,
+            sync,
+        } = wiring(&db)?;
+        let sealer = Sealer::new(config.secret_key.as_ref())?;
+        processors.register(
+            notify::JOB_KIND,
+            notify::Deliverer::new(db.clone(), sealer.clone()),
+        );
         let metrics = Metrics::new();
         if let Some(sync) = &sync {
             metrics.watch_platform(sync.leaflink.usage());
@@ -73,8 +84,17 @@ impl Application {
             Arc::clone(&new_jobs),
             metrics.clone(),
         );
+        let notifier = Notifier {
+            db: db.clone(),
+            ingest: ingest.clone(),
+            period: config.notify_period,
+            base_url: format!("http://{}", listener.local_addr()?),
+            connection: config.connection.clone(),
+            watched: watched(&config, sync.as_deref()),
+        };
         let state = AppState {
             db: db.clone(),
+            sealer,
             ingest,
             processors: processors.clone(),
             preflight: crate::preflight::PreflightSettings::from_config(&config)
@@ -100,6 +120,7 @@ impl Application {
             listener,
             state,
             worker,
+            notifier,
             config,
         })
     }
@@ -112,6 +133,11 @@ impl Application {
 
     pub fn state(&self) -> &AppState {
         &self.state
+    }
+
+    /// The notifier, for tests that run its passes by hand.
+    pub fn notifier(&self) -> &Notifier {
+        &self.notifier
     }
 
     /// The worker, for tests that drive it by hand.
@@ -133,6 +159,7 @@ impl Application {
             ),
             _ => Vec::new(),
         };
+        let notifier = run_worker.then(|| tokio::spawn(self.notifier.clone().run(shutdown.clone())));
         let maintenance = tokio::spawn(maintenance(
             self.state.clone(),
             self.config.dedupe_retention,
@@ -152,9 +179,30 @@ impl Application {
         for poller in pollers {
             poller.await.context("poller task")?;
         }
+        if let Some(notifier) = notifier {
+            notifier.await.context("notifier task")?;
+        }
         maintenance.abort();
         Ok(())
     }
+}
+
+/// The platform clients of the process's own connection and their limits, for the notifier.
+fn watched(config: &Config, sync: Option<&crate::sync::SyncContext>) -> Vec<notify::Watched> {
+    let (Some(sync), Some(leaflink), Some(flourish)) = (sync, &config.leaflink, &config.flourish)
+    else {
+        return Vec::new();
+    };
+    vec![
+        notify::Watched {
+            usage: Arc::clone(sync.leaflink.usage()),
+            requests_per_minute: leaflink.transport.requests_per_minute,
+        },
+        notify::Watched {
+            usage: Arc::clone(sync.flourish.usage()),
+            requests_per_minute: flourish.transport.requests_per_minute,
+        },
+    ]
 }
 
 /// Hourly, from start: forgets deduplication keys past their window, then runs a retention

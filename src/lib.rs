@@ -15,6 +15,7 @@ pub mod jobs;
 pub mod leaflink;
 pub mod matcher;
 pub mod metrics;
+pub mod notify;
 pub mod operator;
 pub mod preflight;
 pub mod remote;

@@ -27,6 +27,8 @@ pub use error::ApiError;
 #[derive(Clone)]
 pub struct AppState {
     pub db: Db,
+    /// Seals the secrets stored in the database (`LEAFBRIDGE_SECRET_KEY`).
+    pub sealer: crate::secrets::Sealer,
     pub ingest: Ingest,
     /// The processors the worker runs (for dry runs).
     pub processors: Processors,

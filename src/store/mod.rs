@@ -7,6 +7,7 @@ pub mod events;
 pub mod job_admin;
 pub mod jobs;
 pub mod links;
+pub mod notify;
 pub mod resyncs;
 pub mod retention;
 pub mod stats;

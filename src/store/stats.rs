@@ -8,7 +8,8 @@ use sqlx::{AnyPool, Row};
 
 use super::Db;
 
-/// Finished events per outcome, updated at or after `since` (ms since the epoch).
+/// Finished events per outcome, updated at or after `since` (ms since the epoch); deliveries of
+/// owner notifications are not sync and are left out.
 pub async fn outcomes_since(
     pool: &AnyPool,
     connection: &str,
@@ -16,7 +17,8 @@ pub async fn outcomes_since(
 ) -> sqlx::Result<BTreeMap<String, i64>> {
     let rows = sqlx::query(
         "SELECT outcome, COUNT(*) AS n FROM events \
-         WHERE connection = $1 AND outcome IS NOT NULL AND updated_at >= $2 GROUP BY outcome",
+         WHERE connection = $1 AND outcome IS NOT NULL AND updated_at >= $2 \
+           AND source <> 'notifier' GROUP BY outcome",
     )
     .bind(connection)
     .bind(since)

@@ -93,6 +93,12 @@ fn documented_examples_deserialise_into_the_handler_types() {
             "PinLink" => parse::<admin::links::PinLink>(example),
             "Stats" => parse::<admin::stats::Stats>(example),
             "PreflightReport" => parse::<leafbridge::preflight::Report>(example),
+            "NewToken" => parse::<admin::tokens::NewToken>(example),
+            "CreatedToken" => parse::<admin::tokens::CreatedToken>(example),
+            "TokenList" => parse::<admin::tokens::TokenList>(example),
+            "NewChannel" => parse::<leafbridge::notify::channel::NewChannel>(example),
+            "Channel" => parse::<leafbridge::notify::channel::ChannelView>(example),
+            "ChannelList" => parse::<admin::notifications::ChannelList>(example),
             "Status" | "LeafLinkEnvelope" | "FlourishEnvelope" => Ok(()),
             other => return Err(format!("no Rust type is registered for schema {other}")),
         };

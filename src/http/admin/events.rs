@@ -16,7 +16,7 @@ use crate::operator::{NoProgress, Operator};
 use crate::store::events::{self, EventDetail, EventFilter, EventRow};
 use crate::store::jobs::{self, Attempt};
 
-const SOURCES: [&str; 4] = ["leaflink", "flourish", "poller", "operator"];
+const SOURCES: [&str; 5] = ["leaflink", "flourish", "poller", "operator", "notifier"];
 const STATUSES: [&str; 5] = ["pending", "retrying", "done", "dead", "ignored"];
 const OUTCOMES: [&str; 6] = [
     "synced",

@@ -7,6 +7,7 @@ pub mod attention;
 pub mod events;
 pub mod jobs;
 pub mod links;
+pub mod notifications;
 pub mod resync;
 pub mod stats;
 pub mod tokens;
@@ -34,6 +35,7 @@ pub fn routes(state: AppState) -> Routes<AppState> {
         .merge(attention::routes())
         .merge(links::routes())
         .merge(stats::routes())
+        .merge(notifications::routes())
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             access::require_operator,
