@@ -159,7 +159,8 @@ impl Application {
             ),
             _ => Vec::new(),
         };
-        let notifier = run_worker.then(|| tokio::spawn(self.notifier.clone().run(shutdown.clone())));
+        let notifier =
+            run_worker.then(|| tokio::spawn(self.notifier.clone().run(shutdown.clone())));
         let maintenance = tokio::spawn(maintenance(
             self.state.clone(),
             self.config.dedupe_retention,

@@ -29,7 +29,10 @@ pub enum Access {
     /// The admin token: every connection, and token management.
     Admin,
     /// A connection-scoped token.
-    Connection { token_id: String, connection: String },
+    Connection {
+        token_id: String,
+        connection: String,
+    },
 }
 
 /// Who the bearer is and which connection this request works on.
@@ -95,10 +98,7 @@ pub async fn authorize(state: &AppState, headers: &HeaderMap) -> Result<Grant, A
                 .filter(|name| valid_connection_name(name))
                 .map(str::to_owned)
                 .ok_or_else(|| {
-                    ApiError::BadRequest(format!(
-                        "{CONNECTION_HEADER}: {}",
-                        CONNECTION_NAME_RULE
-                    ))
+                    ApiError::BadRequest(format!("{CONNECTION_HEADER}: {}", CONNECTION_NAME_RULE))
                 })
         })
         .transpose()?;

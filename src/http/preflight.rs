@@ -4,8 +4,8 @@ use axum::Json;
 use axum::middleware;
 use axum::routing::get;
 
-use super::routes::Routes;
 use super::access::Scoped;
+use super::routes::Routes;
 use super::{ApiError, AppState};
 use crate::preflight::{self, PreflightSettings, Report};
 

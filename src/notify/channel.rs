@@ -144,7 +144,9 @@ pub fn validate(new: NewChannel) -> Result<(Settings, Option<String>), ChannelEr
     ];
     let stray = |fields: &[(&str, bool)], kind: &str| -> Result<(), ChannelError> {
         match fields.iter().find(|(_, set)| *set) {
-            Some((name, _)) => Err(invalid(format!("{name}: not a setting of a {kind} channel"))),
+            Some((name, _)) => Err(invalid(format!(
+                "{name}: not a setting of a {kind} channel"
+            ))),
             None => Ok(()),
         }
     };

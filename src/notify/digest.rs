@@ -109,8 +109,7 @@ impl Digest {
             .collect();
         if !attention.is_empty() {
             out.push_str("\nNeeds attention\n");
-            let mut by_reason: BTreeMap<(String, String, String), Vec<&ItemRow>> =
-                BTreeMap::new();
+            let mut by_reason: BTreeMap<(String, String, String), Vec<&ItemRow>> = BTreeMap::new();
             for item in attention {
                 let d = &item.detail;
                 let key = (text(d, "reason"), text(d, "fix"), text(d, "system"));
@@ -230,7 +229,10 @@ mod tests {
         let body = digest.body();
         assert_eq!(body.matches("* unknown SKU (2)").count(), 1, "{body}");
         assert!(body.contains("Fix in Flourish: create SKU X"), "{body}");
-        assert!(body.contains("http://lb.example/api/v1/events/e2"), "{body}");
+        assert!(
+            body.contains("http://lb.example/api/v1/events/e2"),
+            "{body}"
+        );
         assert!(body.contains("Dead jobs\n  - job j1"), "{body}");
         assert!(body.contains("Resolved\n  - leaflink refuses"), "{body}");
         assert_eq!(digest.json()["opened"].as_array().unwrap().len(), 3);

@@ -44,16 +44,17 @@ pub async fn send(
         .ok()
         .and_then(|u| u.host_str().map(str::to_owned))
         .unwrap_or_default();
-    let response = request
-        .send()
-        .await
-        .map_err(|e| JobError::retryable(format!("posting to {host} failed: {}", e.without_url())))?;
+    let response = request.send().await.map_err(|e| {
+        JobError::retryable(format!("posting to {host} failed: {}", e.without_url()))
+    })?;
     let status = response.status();
     if status.is_success() {
         Ok(())
     } else if status.is_server_error() || status.as_u16() == 408 || status.as_u16() == 429 {
         Err(JobError::retryable(format!("{host} answered {status}")))
     } else {
-        Err(JobError::Permanent(format!("{host} refused the message: {status}")))
+        Err(JobError::Permanent(format!(
+            "{host} refused the message: {status}"
+        )))
     }
 }

@@ -202,7 +202,10 @@ pub async fn unannounced(
     .bind(connection)
     .fetch_all(pool)
     .await?;
-    let items = rows.iter().map(item_row).collect::<sqlx::Result<Vec<_>>>()?;
+    let items = rows
+        .iter()
+        .map(item_row)
+        .collect::<sqlx::Result<Vec<_>>>()?;
     Ok(items.into_iter().partition(|i| i.resolved_at.is_none()))
 }
 

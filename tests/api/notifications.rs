@@ -53,7 +53,11 @@ async fn add_channel(app: &TestApp, body: Value) -> (StatusCode, Value) {
 
 /// The header `name` of a raw message, unfolded.
 fn header(data: &str, name: &str) -> String {
-    let head = data.split("\r\n\r\n").next().unwrap_or(data).replace("\r\n ", " ");
+    let head = data
+        .split("\r\n\r\n")
+        .next()
+        .unwrap_or(data)
+        .replace("\r\n ", " ");
     head.lines()
         .find_map(|l| l.strip_prefix(&format!("{name}: ")))
         .unwrap_or_default()
@@ -63,7 +67,9 @@ fn header(data: &str, name: &str) -> String {
 /// The text body of a raw message (quoted-printable soft breaks undone).
 fn body(data: &str) -> String {
     let text = data.split_once("\r\n\r\n").map_or("", |(_, b)| b);
-    text.replace("=\r\n", "").replace("=E2=80=94", "—").replace("=3D", "=")
+    text.replace("=\r\n", "")
+        .replace("=E2=80=94", "—")
+        .replace("=3D", "=")
 }
 
 #[tokio::test]
@@ -84,11 +90,32 @@ async fn a_digest_reaches_a_real_smtp_server_once_per_period_and_says_each_probl
     assert_eq!(channel["secret_fingerprint"], "…7Qx2");
     assert!(!channel.to_string().contains(&smtp.password));
 
-    let first = finished_event(&app, "default", "leaflink.order:A-1", "needs_attention", false).await;
-    finished_event(&app, "default", "leaflink.order:A-2", "needs_attention", false).await;
+    let first = finished_event(
+        &app,
+        "default",
+        "leaflink.order:A-1",
+        "needs_attention",
+        false,
+    )
+    .await;
+    finished_event(
+        &app,
+        "default",
+        "leaflink.order:A-2",
+        "needs_attention",
+        false,
+    )
+    .await;
     finished_event(&app, "default", "leaflink.order:A-3", "failed", true).await;
     // Another connection's problem is not this owner's business.
-    finished_event(&app, "brand-b", "leaflink.order:B-1", "needs_attention", false).await;
+    finished_event(
+        &app,
+        "brand-b",
+        "leaflink.order:B-1",
+        "needs_attention",
+        false,
+    )
+    .await;
 
     let notifier = notifier(&app);
     let start = now_ms();
@@ -99,38 +126,75 @@ async fn a_digest_reaches_a_real_smtp_server_once_per_period_and_says_each_probl
     assert_eq!(messages.len(), 1, "{messages:?}");
     let message = &messages[0];
     assert_eq!(message["from"], "leafbridge@brand.example");
-    assert_eq!(message["to"], json!(["owner@brand.example", "ops@brand.example"]));
+    assert_eq!(
+        message["to"],
+        json!(["owner@brand.example", "ops@brand.example"])
+    );
     assert_eq!(message["login"], smtp.user.as_str());
     let data = message["data"].as_str().unwrap();
-    assert_eq!(header(data, "Subject"), "[leafbridge] default: 3 new problems");
+    assert_eq!(
+        header(data, "Subject"),
+        "[leafbridge] default: 3 new problems"
+    );
     let text = body(data);
     assert!(text.contains("* SKU unknown to Flourish (2)"), "{text}");
-    assert!(text.contains("Fix in Flourish: create item SKU-9 in Flourish"), "{text}");
-    assert!(text.contains(&format!("{}/api/v1/events/{first}", app.address)), "{text}");
+    assert!(
+        text.contains("Fix in Flourish: create item SKU-9 in Flourish"),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("{}/api/v1/events/{first}", app.address)),
+        "{text}"
+    );
     assert!(text.contains("Dead jobs"), "{text}");
     assert!(!text.contains("B-1"), "{text}");
 
     // Nothing new: nothing sent. Something new within the period: held until the period ends,
     // and then only the new problem is said.
-    let report = notifier.pass_connection("default", start + 1_000).await.unwrap();
+    let report = notifier
+        .pass_connection("default", start + 1_000)
+        .await
+        .unwrap();
     assert_eq!(report.deliveries, 0);
-    finished_event(&app, "default", "leaflink.order:A-4", "needs_attention", false).await;
-    let report = notifier.pass_connection("default", start + 60_000).await.unwrap();
+    finished_event(
+        &app,
+        "default",
+        "leaflink.order:A-4",
+        "needs_attention",
+        false,
+    )
+    .await;
+    let report = notifier
+        .pass_connection("default", start + 60_000)
+        .await
+        .unwrap();
     assert_eq!(report.deliveries, 0, "at most one digest per period");
     let later = start + PERIOD.as_millis() as i64 + 1;
     let report = notifier.pass_connection("default", later).await.unwrap();
-    assert_eq!((report.deliveries, report.opened, report.resolved), (1, 1, 0));
+    assert_eq!(
+        (report.deliveries, report.opened, report.resolved),
+        (1, 1, 0)
+    );
     app.drain(Duration::ZERO).await;
     let second = &smtp.messages()[1];
     let data = second["data"].as_str().unwrap();
-    assert_eq!(header(data, "Subject"), "[leafbridge] default: 1 new problem");
+    assert_eq!(
+        header(data, "Subject"),
+        "[leafbridge] default: 1 new problem"
+    );
     assert!(body(data).contains("A-4") && !body(data).contains("A-1"));
 
     // A fix: the entity's next event synced. Said once as resolved, then never again.
     finished_event(&app, "default", "leaflink.order:A-1", "synced", false).await;
     let even_later = later + PERIOD.as_millis() as i64 + 1;
-    let report = notifier.pass_connection("default", even_later).await.unwrap();
-    assert_eq!((report.deliveries, report.opened, report.resolved), (1, 0, 1));
+    let report = notifier
+        .pass_connection("default", even_later)
+        .await
+        .unwrap();
+    assert_eq!(
+        (report.deliveries, report.opened, report.resolved),
+        (1, 0, 1)
+    );
     app.drain(Duration::ZERO).await;
     let third = &smtp.messages()[2];
     let data = third["data"].as_str().unwrap();
@@ -170,17 +234,26 @@ async fn a_dead_smtp_server_leaves_its_delivery_to_retry_and_sync_goes_on() {
     )
     .await;
     assert_eq!(status, StatusCode::CREATED);
-    finished_event(&app, "default", "leaflink.order:A-1", "needs_attention", false).await;
-    let report = notifier(&app).pass_connection("default", now_ms()).await.unwrap();
+    finished_event(
+        &app,
+        "default",
+        "leaflink.order:A-1",
+        "needs_attention",
+        false,
+    )
+    .await;
+    let report = notifier(&app)
+        .pass_connection("default", now_ms())
+        .await
+        .unwrap();
     assert_eq!(report.deliveries, 1);
     app.drain(Duration::ZERO).await;
-    let (state, attempts, error): (String, i64, Option<String>) = sqlx::query_as(
-        "SELECT state, attempts, last_error FROM jobs WHERE kind = $1",
-    )
-    .bind(notify::JOB_KIND)
-    .fetch_one(&app.db.pool)
-    .await
-    .unwrap();
+    let (state, attempts, error): (String, i64, Option<String>) =
+        sqlx::query_as("SELECT state, attempts, last_error FROM jobs WHERE kind = $1")
+            .bind(notify::JOB_KIND)
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
     assert_eq!((state.as_str(), attempts), ("pending", 1), "{error:?}");
     assert!(error.unwrap_or_default().contains(&port.to_string()));
     // Webhooks are still taken while the delivery waits for its retry.
@@ -204,28 +277,53 @@ async fn digests_go_to_a_signed_webhook_and_a_slack_webhook() {
     .await;
     assert_eq!(status, StatusCode::CREATED);
     let slack_url = format!("{}/services/T000/B000/XsecretX", hooks.url);
-    let (status, slack) =
-        add_channel(&app, json!({"kind": "webhook", "format": "slack", "url": slack_url})).await;
+    let (status, slack) = add_channel(
+        &app,
+        json!({"kind": "webhook", "format": "slack", "url": slack_url}),
+    )
+    .await;
     assert_eq!(status, StatusCode::CREATED, "{slack}");
     assert!(!slack.to_string().contains("XsecretX"), "{slack}");
 
-    finished_event(&app, "default", "leaflink.order:A-1", "needs_attention", false).await;
-    let report = notifier(&app).pass_connection("default", now_ms()).await.unwrap();
+    finished_event(
+        &app,
+        "default",
+        "leaflink.order:A-1",
+        "needs_attention",
+        false,
+    )
+    .await;
+    let report = notifier(&app)
+        .pass_connection("default", now_ms())
+        .await
+        .unwrap();
     assert_eq!(report.deliveries, 2);
     app.drain(Duration::ZERO).await;
     let got = hooks.got.lock().clone();
     assert_eq!(got.len(), 2, "{got:?}");
     let signed = got.iter().find(|r| r.path == "/leafbridge").unwrap();
-    let expected = hex::encode(leafbridge::signature::hmac_sha256(key.as_bytes(), &signed.body));
+    let expected = hex::encode(leafbridge::signature::hmac_sha256(
+        key.as_bytes(),
+        &signed.body,
+    ));
     assert_eq!(signed.headers["leafbridge-signature"], expected.as_str());
     let json: Value = serde_json::from_slice(&signed.body).unwrap();
     assert_eq!(json["type"], "leafbridge.digest");
     assert_eq!(json["subject"], "[leafbridge] default: 1 new problem");
-    assert_eq!(json["opened"][0]["detail"]["reason"], "SKU unknown to Flourish");
-    let slack = got.iter().find(|r| r.path == "/services/T000/B000/XsecretX").unwrap();
+    assert_eq!(
+        json["opened"][0]["detail"]["reason"],
+        "SKU unknown to Flourish"
+    );
+    let slack = got
+        .iter()
+        .find(|r| r.path == "/services/T000/B000/XsecretX")
+        .unwrap();
     let json: Value = serde_json::from_slice(&slack.body).unwrap();
     let text = json["text"].as_str().unwrap();
-    assert!(text.contains("[leafbridge] default: 1 new problem"), "{text}");
+    assert!(
+        text.contains("[leafbridge] default: 1 new problem"),
+        "{text}"
+    );
     assert!(text.contains("create item SKU-9 in Flourish"), "{text}");
     app.stop().await;
 }
@@ -240,7 +338,12 @@ async fn without_a_secret_key_a_channel_with_a_secret_is_refused_naming_the_sett
     )
     .await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
-    assert!(body["message"].as_str().unwrap().contains("LEAFBRIDGE_SECRET_KEY"));
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("LEAFBRIDGE_SECRET_KEY")
+    );
     let (status, body) = add_channel(
         &app,
         json!({"kind": "email", "host": "smtp.example.com", "from": "a@example.com",
@@ -248,13 +351,20 @@ async fn without_a_secret_key_a_channel_with_a_secret_is_refused_naming_the_sett
     )
     .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(body["message"].as_str().unwrap().starts_with("to:"), "{body}");
+    assert!(
+        body["message"].as_str().unwrap().starts_with("to:"),
+        "{body}"
+    );
     let (status, _) = add_channel(
         &app,
         json!({"kind": "email", "host": "smtp.example.com", "from": "a@example.com",
                "to": ["b@example.com"]}),
     )
     .await;
-    assert_eq!(status, StatusCode::CREATED, "a channel without a secret needs no key");
+    assert_eq!(
+        status,
+        StatusCode::CREATED,
+        "a channel without a secret needs no key"
+    );
     app.stop().await;
 }

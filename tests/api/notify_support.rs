@@ -183,7 +183,11 @@ pub async fn finished_event(
     let Stored::Accepted { event_id } = stored else {
         panic!("stored")
     };
-    let (status, job_state) = if dead { ("dead", "dead") } else { ("done", "done") };
+    let (status, job_state) = if dead {
+        ("dead", "dead")
+    } else {
+        ("done", "done")
+    };
     sqlx::query(
         "UPDATE events SET status = $2, outcome = $3, reason = $4, detail = $5 WHERE id = $1",
     )
@@ -191,7 +195,10 @@ pub async fn finished_event(
     .bind(status)
     .bind(outcome)
     .bind((outcome == "needs_attention").then_some("SKU unknown to Flourish"))
-    .bind(json!({"fix": {"system": "Flourish", "action": "create item SKU-9 in Flourish"}}).to_string())
+    .bind(
+        json!({"fix": {"system": "Flourish", "action": "create item SKU-9 in Flourish"}})
+            .to_string(),
+    )
     .execute(&app.db.pool)
     .await
     .unwrap();

@@ -163,39 +163,68 @@ async fn a_connection_token_sees_only_its_connection() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(ids(&body, "id"), vec![b.event.clone()]);
     let own = format!("/events/{}", b.event);
-    assert_eq!(call(&app, Method::GET, &own, &token, None).await.0, StatusCode::OK);
+    assert_eq!(
+        call(&app, Method::GET, &own, &token, None).await.0,
+        StatusCode::OK
+    );
     let other = format!("/events/{}", a.event);
-    assert_eq!(call(&app, Method::GET, &other, &token, None).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(
+        call(&app, Method::GET, &other, &token, None).await.0,
+        StatusCode::NOT_FOUND
+    );
     let replay = format!("/events/{}/replay", a.event);
-    assert_eq!(call(&app, Method::POST, &replay, &token, None).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(
+        call(&app, Method::POST, &replay, &token, None).await.0,
+        StatusCode::NOT_FOUND
+    );
 
     // Attention: the list and a retry.
     let (status, body) = call(&app, Method::GET, "/attention", &token, None).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(ids(&body, "id"), vec![b.event.clone()]);
     let retry = format!("/attention/{}/retry", a.event);
-    assert_eq!(call(&app, Method::POST, &retry, &token, None).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(
+        call(&app, Method::POST, &retry, &token, None).await.0,
+        StatusCode::NOT_FOUND
+    );
 
     // Jobs: the list and a retry of a dead job.
     let (_, body) = call(&app, Method::GET, "/jobs?state=dead", &token, None).await;
     assert_eq!(ids(&body, "id"), vec![b.dead_job.clone()]);
     let retry = format!("/jobs/{}/retry", a.dead_job);
-    assert_eq!(call(&app, Method::POST, &retry, &token, None).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(
+        call(&app, Method::POST, &retry, &token, None).await.0,
+        StatusCode::NOT_FOUND
+    );
 
     // Links: the list, one, a delete (which must leave the other connection's link alone).
     let (_, body) = call(&app, Method::GET, "/links", &token, None).await;
     assert_eq!(ids(&body, "id"), vec![b.link.clone()]);
     let link = format!("/links/{}", a.link);
-    assert_eq!(call(&app, Method::GET, &link, &token, None).await.0, StatusCode::NOT_FOUND);
-    assert_eq!(call(&app, Method::DELETE, &link, &token, None).await.0, StatusCode::NOT_FOUND);
-    let kept = links::by_id(&app.db.pool, "default", &a.link).await.unwrap();
+    assert_eq!(
+        call(&app, Method::GET, &link, &token, None).await.0,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        call(&app, Method::DELETE, &link, &token, None).await.0,
+        StatusCode::NOT_FOUND
+    );
+    let kept = links::by_id(&app.db.pool, "default", &a.link)
+        .await
+        .unwrap();
     assert!(kept.is_some(), "the other connection's link is still there");
 
     // Resyncs.
     let resync = format!("/resyncs/{}", a.resync);
-    assert_eq!(call(&app, Method::GET, &resync, &token, None).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(
+        call(&app, Method::GET, &resync, &token, None).await.0,
+        StatusCode::NOT_FOUND
+    );
     let resync = format!("/resyncs/{}", b.resync);
-    assert_eq!(call(&app, Method::GET, &resync, &token, None).await.0, StatusCode::OK);
+    assert_eq!(
+        call(&app, Method::GET, &resync, &token, None).await.0,
+        StatusCode::OK
+    );
 
     // Stats: outcomes and queue of the token's connection only.
     let (_, stats) = call(&app, Method::GET, "/stats", &token, None).await;
@@ -210,7 +239,14 @@ async fn a_connection_token_sees_only_its_connection() {
     assert_eq!(status, StatusCode::NOT_FOUND);
 
     // Naming another connection is the same 404, on every family, preflight included.
-    for path in ["/events", "/attention", "/jobs", "/links", "/stats", "/preflight"] {
+    for path in [
+        "/events",
+        "/attention",
+        "/jobs",
+        "/links",
+        "/stats",
+        "/preflight",
+    ] {
         let (status, body) = call(&app, Method::GET, path, &token, Some("default")).await;
         assert_eq!(status, StatusCode::NOT_FOUND, "{path}: {body}");
     }
@@ -233,7 +269,14 @@ async fn the_admin_token_sees_every_connection_and_tokens_are_shown_once() {
     assert_eq!(ids(&body, "id"), vec![a.event.clone()]);
     let (_, body) = call(&app, Method::GET, "/events", ADMIN_TOKEN, Some("brand-b")).await;
     assert_eq!(ids(&body, "id"), vec![b.event.clone()]);
-    let (status, _) = call(&app, Method::GET, "/events", ADMIN_TOKEN, Some("Not A Name")).await;
+    let (status, _) = call(
+        &app,
+        Method::GET,
+        "/events",
+        ADMIN_TOKEN,
+        Some("Not A Name"),
+    )
+    .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
 
     let token = create_token(&app, "brand-b").await;
@@ -245,9 +288,15 @@ async fn the_admin_token_sees_every_connection_and_tokens_are_shown_once() {
         .fetch_all(&app.db.pool)
         .await
         .unwrap();
-    assert!(!stored.iter().any(|h| h.contains(&token[4..])), "only the hash is stored");
+    assert!(
+        !stored.iter().any(|h| h.contains(&token[4..])),
+        "only the hash is stored"
+    );
 
-    for bad in [json!({"connection": "Brand B", "label": "x"}), json!({"connection": "b", "label": ""})] {
+    for bad in [
+        json!({"connection": "Brand B", "label": "x"}),
+        json!({"connection": "b", "label": ""}),
+    ] {
         let response = app
             .http
             .post(format!("{}/api/v1/tokens", app.address))

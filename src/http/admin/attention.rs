@@ -7,8 +7,8 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 
 use super::{PageQuery, Params, limit};
-use crate::http::routes::Routes;
 use crate::http::access::Scoped;
+use crate::http::routes::Routes;
 use crate::http::{ApiError, AppState};
 use crate::operator::Operator;
 use crate::operator::attention::AttentionPage;

@@ -8,8 +8,8 @@ use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
 
 use super::{Body, Page, Params, limit, parse_time};
-use crate::http::routes::Routes;
 use crate::http::access::Scoped;
+use crate::http::routes::Routes;
 use crate::http::{ApiError, AppState};
 use crate::operator::replay::{ReplayFilter, ReplayReport, Replayed};
 use crate::operator::{NoProgress, Operator};

@@ -6,8 +6,8 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 
 use super::{Page, Params, limit};
-use crate::http::routes::Routes;
 use crate::http::access::Scoped;
+use crate::http::routes::Routes;
 use crate::http::{ApiError, AppState};
 use crate::store::job_admin::{self, JobRow};
 use crate::store::now_ms;

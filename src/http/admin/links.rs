@@ -8,8 +8,8 @@ use axum::routing::{delete, get, post};
 use serde::{Deserialize, Serialize};
 
 use super::{Body, Page, Params, limit};
-use crate::http::routes::Routes;
 use crate::http::access::Scoped;
+use crate::http::routes::Routes;
 use crate::http::{ApiError, AppState};
 use crate::store::links::{self, Link, LinkKind, NewLink};
 use crate::store::now_ms;

@@ -40,10 +40,10 @@ pub fn routes(state: AppState) -> Routes<AppState> {
             state.clone(),
             access::require_operator,
         ))
-        .merge(tokens::routes().route_layer(middleware::from_fn_with_state(
-            state,
-            access::require_admin,
-        )))
+        .merge(
+            tokens::routes()
+                .route_layer(middleware::from_fn_with_state(state, access::require_admin)),
+        )
 }
 
 /// Path ids, filters and cursors never hold control characters; one sent percent-encoded

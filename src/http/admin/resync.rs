@@ -7,8 +7,8 @@ use axum::routing::{get, post};
 
 use super::Body;
 use crate::envelope;
-use crate::http::routes::Routes;
 use crate::http::access::Scoped;
+use crate::http::routes::Routes;
 use crate::http::{ApiError, AppState};
 use crate::operator::resync::{ResyncKind, ResyncRequest, ResyncResponse};
 use crate::operator::{NoProgress, Operator};

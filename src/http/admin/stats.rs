@@ -7,8 +7,8 @@ use axum::Json;
 use axum::routing::get;
 use serde::{Deserialize, Serialize};
 
-use crate::http::routes::Routes;
 use crate::http::access::Scoped;
+use crate::http::routes::Routes;
 use crate::http::{ApiError, AppState};
 use crate::remote::PlatformCalls;
 use crate::store::now_ms;
