@@ -148,12 +148,17 @@ async fn listed_ids(
             let customers = sync.leaflink.list_customers(&query).await?;
             let ids = customers
                 .iter()
-                .map(
-                    |c| match c.license_number.as_deref().map(str::trim).filter(|l| !l.is_empty()) {
+                .map(|c| {
+                    match c
+                        .license_number
+                        .as_deref()
+                        .map(str::trim)
+                        .filter(|l| !l.is_empty())
+                    {
                         Some(license) => license.to_owned(),
                         None => format!("id:{}", c.id),
-                    },
-                )
+                    }
+                })
                 .collect();
             if since.is_none() {
                 sync.keep_customers(began, customers).await;

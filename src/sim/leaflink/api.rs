@@ -121,10 +121,9 @@ pub fn page<T: Serialize>(
 /// `offset`): LeafLink would ignore it and answer the whole unfiltered list, which a client
 /// must never mistake for a filtered one.
 pub fn only_params(params: &HashMap<String, String>, accepted: &[&str]) -> Result<(), SimError> {
-    match params
-        .keys()
-        .find(|name| !matches!(name.as_str(), "limit" | "offset") && !accepted.contains(&name.as_str()))
-    {
+    match params.keys().find(|name| {
+        !matches!(name.as_str(), "limit" | "offset") && !accepted.contains(&name.as_str())
+    }) {
         Some(name) => Err(SimError::bad_request(format!(
             "{name}: not a filter of this endpoint (filters: {})",
             accepted.join(", ")

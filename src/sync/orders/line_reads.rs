@@ -21,9 +21,14 @@ pub(super) async fn product_skus(
 ) -> Result<HashMap<i64, String>, JobError> {
     let mut guesses = BTreeSet::new();
     for id in ids {
-        let link = links::by_remote(&ctx.db.pool, &ctx.connection, LinkKind::Product, &id.to_string())
-            .await
-            .map_err(store_error)?;
+        let link = links::by_remote(
+            &ctx.db.pool,
+            &ctx.connection,
+            LinkKind::Product,
+            &id.to_string(),
+        )
+        .await
+        .map_err(store_error)?;
         if let Some(link) = link
             && !link.key.is_empty()
             && !link.key.contains(',')
