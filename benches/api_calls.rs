@@ -414,6 +414,7 @@ async fn main() -> anyhow::Result<()> {
         flourish_rpm,
     ));
     let initial_took = started.elapsed();
+    let rss_after_sync = rss_kib();
 
     // A second full resync, everything in sync: reads pages, writes nothing.
     bench.clear();
@@ -589,6 +590,22 @@ async fn main() -> anyhow::Result<()> {
         total_took.as_secs_f64(),
         initial_took.as_secs_f64()
     );
+    match rss_after_sync {
+        Some(kib) => println!(
+            "process RSS after the initial full sync: {:.1} MiB (simulators and leafbridge in one process)",
+            kib as f64 / 1024.0
+        ),
+        None => println!("process RSS after the initial full sync: not available on this system"),
+    }
     bench.shutdown.cancel();
     Ok(())
+}
+
+/// The resident set size of this process in KiB (Linux `/proc/self/status`).
+fn rss_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmRSS:"))
+        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
 }

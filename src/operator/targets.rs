@@ -10,8 +10,10 @@ use serde_json::{Value, json};
 use super::OperatorError;
 use super::resync::ResyncKind;
 use crate::flourish::ItemFilter;
+use crate::flourish::model::Item;
 use crate::leaflink::client::{CustomerQuery, OrderQuery};
 use crate::matcher::SkuKey;
+use crate::store::now_ms;
 use crate::sync::SyncContext;
 use crate::sync::items::load::items_with_sku;
 
@@ -109,8 +111,9 @@ pub async fn listed(
     };
     // Keyed by entity: one job per entity, in a stable order.
     let mut targets = BTreeMap::new();
+    let mut items = None;
     for &kind in kinds {
-        for id in listed_ids(sync, kind, since).await? {
+        for id in listed_ids(sync, kind, since, &mut items).await? {
             let target = target(kind, &id);
             targets.insert(target.entity_key.clone(), target);
         }
@@ -118,15 +121,16 @@ pub async fn listed(
     Ok(targets.into_values().collect())
 }
 
+/// The ids of `kind` listed now. Flourish items are listed once for items and stock alike
+/// (`items` keeps the listing); a listing of everything is handed to the jobs' shared reads,
+/// so the jobs of this resync do not list it again.
 async fn listed_ids(
     sync: &SyncContext,
     kind: ResyncKind,
     since: Option<DateTime<FixedOffset>>,
+    items: &mut Option<Vec<Item>>,
 ) -> Result<Vec<String>, OperatorError> {
-    let items = |since: Option<DateTime<FixedOffset>>| ItemFilter {
-        updated_since: since.map(|t| t.with_timezone(&Utc)),
-        ..ItemFilter::default()
-    };
+    let began = now_ms();
     Ok(match kind {
         ResyncKind::Orders => {
             let query = OrderQuery {
@@ -142,29 +146,58 @@ async fn listed_ids(
                 ..CustomerQuery::default()
             };
             let customers = sync.leaflink.list_customers(&query).await?;
-            customers
-                .into_iter()
-                .map(
-                    |c| match c.license_number.filter(|l| !l.trim().is_empty()) {
-                        Some(license) => license.trim().to_owned(),
+            let ids = customers
+                .iter()
+                .map(|c| {
+                    match c
+                        .license_number
+                        .as_deref()
+                        .map(str::trim)
+                        .filter(|l| !l.is_empty())
+                    {
+                        Some(license) => license.to_owned(),
                         None => format!("id:{}", c.id),
-                    },
-                )
-                .collect()
+                    }
+                })
+                .collect();
+            if since.is_none() {
+                sync.keep_customers(began, customers).await;
+            }
+            ids
         }
-        ResyncKind::Items => {
-            let found = sync.flourish.list_items(&items(since)).await?;
-            found.into_iter().map(|item| item.id).collect()
-        }
-        ResyncKind::Inventory | ResyncKind::All => {
-            let found = sync.flourish.list_items(&items(since)).await?;
-            found
-                .into_iter()
-                .map(|item| item.sku.trim().to_owned())
-                .filter(|sku| !sku.is_empty())
-                .collect()
-        }
+        ResyncKind::Items => listed_items(sync, since, items, began)
+            .await?
+            .iter()
+            .map(|item| item.id.clone())
+            .collect(),
+        ResyncKind::Inventory | ResyncKind::All => listed_items(sync, since, items, began)
+            .await?
+            .iter()
+            .map(|item| item.sku.trim().to_owned())
+            .filter(|sku| !sku.is_empty())
+            .collect(),
     })
+}
+
+/// The Flourish items changed since `since` (all of them when `None`), listed once per resync.
+async fn listed_items<'a>(
+    sync: &SyncContext,
+    since: Option<DateTime<FixedOffset>>,
+    items: &'a mut Option<Vec<Item>>,
+    began: i64,
+) -> Result<&'a [Item], OperatorError> {
+    if items.is_none() {
+        let filter = ItemFilter {
+            updated_since: since.map(|t| t.with_timezone(&Utc)),
+            ..ItemFilter::default()
+        };
+        let found = sync.flourish.list_items(&filter).await?;
+        if since.is_none() {
+            sync.keep_items(began, &found).await;
+        }
+        *items = Some(found);
+    }
+    Ok(items.as_deref().unwrap_or_default())
 }
 
 #[cfg(test)]

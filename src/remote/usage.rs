@@ -50,6 +50,8 @@ pub struct PlatformCalls {
     pub last_day: u64,
     /// Requests sent since the process started.
     pub since_start: u64,
+    /// Requests sent since the process started, by HTTP method (`GET`, `PATCH`…).
+    pub by_method: BTreeMap<String, u64>,
     /// Milliseconds spent waiting for the rate limiter since the process started.
     pub limiter_wait_ms: u64,
 }
@@ -164,8 +166,13 @@ impl Usage {
                 .map(|(_, n)| n)
                 .sum()
         };
+        let mut by_method = BTreeMap::new();
+        for ((method, _), calls) in &counts.by_method {
+            *by_method.entry(method.clone()).or_default() += calls;
+        }
         PlatformCalls {
             platform: self.platform.to_owned(),
+            by_method,
             last_hour: within(60),
             last_day: within(DAY_MINUTES),
             since_start: counts.total,
@@ -195,6 +202,8 @@ mod tests {
         assert_eq!(summary.limiter_wait_ms, 30);
         assert_eq!(usage.requests_within(start, 1), 2);
         assert_eq!(usage.requests_within(start, 10), 3);
+        let methods: Vec<_> = summary.by_method.into_iter().collect();
+        assert_eq!(methods, vec![("GET".to_owned(), 3), ("POST".to_owned(), 1)]);
         let a_day_later = usage.summary(start + DAY_MINUTES * MINUTE_MS);
         assert_eq!((a_day_later.last_hour, a_day_later.last_day), (0, 0));
         let classes: Vec<_> = usage

@@ -29,6 +29,16 @@ pub async fn create(
     Ok(())
 }
 
+/// When a resync began (ms since the epoch), if it exists.
+pub async fn created_at(pool: &AnyPool, connection: &str, id: &str) -> sqlx::Result<Option<i64>> {
+    let row = sqlx::query("SELECT created_at FROM resyncs WHERE connection = $1 AND id = $2")
+        .bind(connection)
+        .bind(id)
+        .fetch_optional(pool)
+        .await?;
+    row.map(|row| row.try_get("created_at")).transpose()
+}
+
 /// Attaches one stored event to its resync and counts its job.
 pub async fn add_event(
     pool: &AnyPool,

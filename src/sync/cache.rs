@@ -18,7 +18,7 @@ use crate::leaflink::model::{
     Brand, Category, CompanyStaff, Customer, License, Product, ProductLine, Strain, Subcategory,
 };
 use crate::remote::ClientError;
-use crate::store::{events, now_ms};
+use crate::store::{events, now_ms, resyncs};
 
 use super::{SyncContext, store_error};
 
@@ -27,17 +27,24 @@ use super::{SyncContext, store_error};
 pub struct Freshness {
     /// Read at or after this (ms since the epoch); `None`: any read within the time-to-live.
     pub not_before: Option<i64>,
+    /// The asker is one of the jobs of a resync, which share listings of everything; other
+    /// jobs read the one record they need rather than list them all.
+    pub pass: bool,
 }
 
 impl Freshness {
     /// Any value within the time-to-live.
-    pub const SHARED: Self = Self { not_before: None };
+    pub const SHARED: Self = Self {
+        not_before: None,
+        pass: false,
+    };
 
     /// A value read from now on: the platform is asked again (unless a read that started after
     /// this call already answered).
     pub fn fresh() -> Self {
         Self {
             not_before: Some(now_ms()),
+            pass: false,
         }
     }
 
@@ -45,12 +52,20 @@ impl Freshness {
     pub fn since(at: i64) -> Self {
         Self {
             not_before: Some(at),
+            pass: false,
         }
     }
 
-    /// Nothing older than the job's event (webhook, poll or resync): a value read after it
-    /// arrived, as the jobs of one burst or resync share.
+    /// Nothing older than the job's event (webhook or poll): a value read after it arrived, as
+    /// the jobs of one burst share. A resync's job takes what was read since the resync began,
+    /// so the listings the resync made to find its entities serve its jobs.
     pub async fn of_event(ctx: &SyncContext, job: &JobContext) -> Result<Self, JobError> {
+        if let Some(began) = resync_began(ctx, job).await? {
+            return Ok(Self {
+                not_before: Some(began),
+                pass: true,
+            });
+        }
         let event = events::get(&ctx.db.pool, &ctx.connection, &job.event_id)
             .await
             .map_err(store_error)?;
@@ -59,6 +74,17 @@ impl Freshness {
             None => Self::fresh(),
         })
     }
+}
+
+/// When the operator resync that stored the job's event began (`None`: not a resync's job).
+async fn resync_began(ctx: &SyncContext, job: &JobContext) -> Result<Option<i64>, JobError> {
+    let id = job.body["resync"]["id"].as_str();
+    let Some(id) = id.filter(|_| job.source == "operator") else {
+        return Ok(None);
+    };
+    resyncs::created_at(&ctx.db.pool, &ctx.connection, id)
+        .await
+        .map_err(store_error)
 }
 
 /// One shared value: read by the first job that needs it, then served until it is older than
@@ -104,6 +130,14 @@ impl<T> Shared<T> {
             .then(|| Arc::clone(value))
     }
 
+    /// Keeps `value`, read from `read_at` on, unless a newer read is held.
+    pub async fn put(&self, read_at: i64, value: T) {
+        let mut slot = self.slot.lock().await;
+        if slot.as_ref().is_none_or(|(held, _)| *held <= read_at) {
+            *slot = Some((read_at, Arc::new(value)));
+        }
+    }
+
     /// Forgets the value: the next job reads it again.
     pub async fn invalidate(&self) {
         *self.slot.lock().await = None;
@@ -130,12 +164,14 @@ pub struct Caches {
     customers: Shared<Vec<Customer>>,
     /// Every Flourish destination.
     pub destinations: Shared<Vec<Destination>>,
+    /// LeafLink's open orders by product.
+    pub(crate) open_orders: Shared<super::open_orders::OpenOrders>,
     /// Each facility's whole inventory summary.
     stock: Mutex<HashMap<String, Arc<Shared<Vec<InventoryRow>>>>>,
 }
 
 impl SyncContext {
-    fn ttl_ms(&self) -> i64 {
+    pub(crate) fn ttl_ms(&self) -> i64 {
         i64::try_from(self.settings.reference_ttl.as_millis()).unwrap_or(i64::MAX)
     }
 
@@ -237,9 +273,15 @@ impl SyncContext {
     }
 
     /// LeafLink product `id`: from the snapshot of every product when it holds it and is recent
-    /// enough, else read by id.
+    /// enough (a resync's job lists every product for the pass), else read by id.
     pub async fn product(&self, id: i64, want: Freshness) -> Result<Product, ClientError> {
         let client = &self.leaflink;
+        if !want.pass && want.not_before.is_some() {
+            return match self.product_if_read(id, want).await {
+                Some(product) => Ok(product),
+                None => client.get_product(id).await,
+            };
+        }
         let snapshot = self
             .caches
             .products
@@ -271,6 +313,17 @@ impl SyncContext {
             })
             .await?;
         Ok(listing.get(id).cloned())
+    }
+
+    /// Keeps a listing of every Flourish item, begun at `read_at`, for the jobs of a pass.
+    pub async fn keep_items(&self, read_at: i64, items: &[Item]) {
+        let listing = items.iter().map(|i| (i.id.clone(), i.clone())).collect();
+        self.caches.items.put(read_at, listing).await;
+    }
+
+    /// Keeps a listing of every LeafLink customer, begun at `read_at`, for the jobs of a pass.
+    pub async fn keep_customers(&self, read_at: i64, customers: Vec<Customer>) {
+        self.caches.customers.put(read_at, customers).await;
     }
 
     /// Every LeafLink customer, listed once for the jobs of a pass as recent as `want`.

@@ -2,9 +2,8 @@
 //!
 //! The quantity written is the sellable total plus what LeafLink reserves for orders already on
 //! order in Flourish (see `matcher::inventory`). That reservation costs no API call when the
-//! product's `reserved_qty` is zero; otherwise one listing of the Submitted and one of the
-//! Accepted orders (with their lines) gives it, restricted to the orders the links table says
-//! are in Flourish.
+//! product's `reserved_qty` is zero; otherwise it comes from the open orders listed once for the
+//! pass (`open_orders`), restricted to the orders the links table says are in Flourish.
 //!
 //! Job kind `flourish.inventory_summary`, keyed by SKU (or `item:<item id>`). The webhook's
 //! figure is never used: every job re-reads the stock of every feeding facility and compares
@@ -29,19 +28,19 @@ use super::items::links::{
     product_for_sku, product_record, record_product, superseded, superseded_outcome,
 };
 use super::items::load::read_item;
+use super::open_orders::reserved_in_flourish;
 use super::record::{self, Writes};
-use super::{SyncContext, entity_id, store_error};
+use super::{SyncContext, entity_id};
 use crate::flourish::InventoryFilter;
 use crate::jobs::{JobContext, JobError, Processed, Processor, Processors};
-use crate::leaflink::client::{OrderQuery, ProductQuery};
-use crate::leaflink::model::{Decimal as LeafLinkDecimal, OrderStatus, Product, ProductPatch};
+use crate::leaflink::client::ProductQuery;
+use crate::leaflink::model::{Decimal as LeafLinkDecimal, Product, ProductPatch};
 use crate::matcher::inventory::InventoryRow;
 use crate::matcher::{
     FeedingFacilities, InventoryPlan, InventoryTotals, LinkSet, Outcome, ProductIndex, SkuKey,
     System, plan_inventory,
 };
 use crate::remote::ClientError;
-use crate::store::links::{self, LinkKind};
 
 /// The job kind this flow handles.
 pub const JOB_KIND: &str = "flourish.inventory_summary";
@@ -132,6 +131,15 @@ enum Reads {
     Shared(Freshness),
     /// Fresh: a shared read made since this (the start of the run), else a read now.
     Fresh(Freshness),
+}
+
+impl Reads {
+    /// How recent the open orders must be: the pass's snapshot, or one read during this run.
+    fn orders(self) -> Freshness {
+        match self {
+            Self::Shared(want) | Self::Fresh(want) => want,
+        }
+    }
 }
 
 /// The rows of one facility's summary whose SKU is `key` once trimmed, quantities to LeafLink's
@@ -253,46 +261,6 @@ async fn product(
     }
 }
 
-/// What LeafLink reserves of `product` for Submitted and Accepted orders that are linked to a
-/// Flourish order (so Flourish's sellable already excludes them).
-async fn reserved_in_flourish(ctx: &SyncContext, product: &Product) -> Result<Decimal, JobError> {
-    let reserved = decimal(&product.reserved_qty.0);
-    if reserved <= Decimal::ZERO {
-        return Ok(Decimal::ZERO);
-    }
-    let mut total = Decimal::ZERO;
-    for status in [OrderStatus::Submitted, OrderStatus::Accepted] {
-        let query = OrderQuery {
-            status: Some(status),
-            ..OrderQuery::default()
-        };
-        for order in ctx.leaflink.list_orders_received(&query).await? {
-            let linked = links::get(
-                &ctx.db.pool,
-                &ctx.connection,
-                LinkKind::Order,
-                &order.number,
-            )
-            .await
-            .map_err(store_error)?;
-            if linked.is_none() {
-                continue;
-            }
-            let lines = order.line_items.iter().flatten();
-            total += lines
-                .filter(|line| line.product == product.id)
-                .map(|line| decimal(&line.quantity.0))
-                .sum::<Decimal>();
-        }
-    }
-    // LeafLink's own figure bounds it: never add back more than it holds.
-    Ok(total.min(reserved))
-}
-
-fn decimal(text: &str) -> Decimal {
-    text.trim().parse().unwrap_or_default()
-}
-
 /// The plan for `sku` on its LeafLink product, read now.
 async fn plan_for(
     ctx: &SyncContext,
@@ -304,7 +272,7 @@ async fn plan_for(
     // Stock is read only for products that take it; the matcher says why others do not.
     let totals = if product.listing_state.takes_inventory() {
         let rows = stock(ctx, sku, reads).await?;
-        let on_order = reserved_in_flourish(ctx, leaflink).await?;
+        let on_order = reserved_in_flourish(ctx, leaflink, reads.orders()).await?;
         InventoryTotals::new(&rows, &FeedingFacilities::All).with_on_order(sku, on_order)
     } else {
         InventoryTotals::default()
@@ -362,7 +330,8 @@ pub(crate) async fn refresh_product(
 impl InventoryProcessor {
     /// Plans from the product and stock shared by the jobs of a pass (none older than the
     /// job's event); a planned write is planned again from fresh reads (those made during this
-    /// run count), so a shared figure never causes a write that a fresh read would not.
+    /// run count, and for a resync's job those of the resync's pass), so a figure from an
+    /// earlier pass never causes a write that a fresh read would not.
     async fn plan(
         &self,
         job: &JobContext,
@@ -370,8 +339,11 @@ impl InventoryProcessor {
     ) -> Result<Result<InventoryPlan, Outcome>, JobError> {
         let started = Freshness::fresh();
         let want = Freshness::of_event(&self.ctx, job).await?;
+        // A resync's jobs may write from what the resync read in this pass; any other job
+        // re-reads what this run did not read before it writes.
+        let fresh = if want.pass { want } else { started };
         match self.plan_from(job, dry, Reads::Shared(want)).await? {
-            Ok(_) => self.plan_from(job, dry, Reads::Fresh(started)).await,
+            Ok(_) => self.plan_from(job, dry, Reads::Fresh(fresh)).await,
             stop => Ok(stop),
         }
     }

@@ -18,6 +18,7 @@ pub mod convert;
 pub mod customers;
 pub mod inventory;
 pub mod items;
+pub mod open_orders;
 pub mod orders;
 pub mod poll;
 pub mod products;

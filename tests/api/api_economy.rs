@@ -69,6 +69,8 @@ async fn calls_reported_are_the_calls_the_platforms_saw() {
         assert_eq!(reported["last_hour"], seen.len() as u64, "{reported}");
         assert_eq!(reported["last_day"], seen.len() as u64, "{reported}");
         assert!(reported["limiter_wait_ms"].is_u64(), "{reported}");
+        let gets = seen.iter().filter(|r| r.method == "GET").count() as u64;
+        assert_eq!(reported["by_method"]["GET"], gets, "{reported}");
     }
 
     let metrics = world
@@ -279,4 +281,113 @@ async fn a_resync_lists_customers_again_rather_than_trusting_an_earlier_listing(
         .unwrap()
         .clone();
     assert_eq!(destination["company_phone_number"], "510-555-9999");
+}
+
+/// An order's lines cost one read of their products (a `sku=` comma list of the linked SKUs)
+/// and one of their batches (an `id=` comma list), not one read per line.
+#[tokio::test]
+async fn an_orders_products_and_batches_are_read_in_one_call_each() {
+    let world = spawn_world().await;
+    // Items first: their jobs link each SKU to its product.
+    resync(&world, json!({"kind": "items"})).await;
+    world.leaflink.control().clear_requests();
+    let number = "ad74a83f-8e39-4d41-b24f-9efe686b21df";
+    resync(&world, json!({"kind": "orders", "ids": [number]})).await;
+    let leaflink = world.leaflink.control().requests();
+    // The order's own reads end with its batches; the stock jobs that placing it in Flourish
+    // sets off come after (and read the products they write, as webhooks' jobs do).
+    let end = leaflink
+        .iter()
+        .position(|r| r.path.ends_with("/batches/"))
+        .unwrap_or_else(|| panic!("no batch read: {:?}", tally(&leaflink)));
+    let order_reads = &leaflink[..=end];
+    let reads = |path: &str| {
+        order_reads
+            .iter()
+            .filter(|r| r.method == "GET" && r.path.ends_with(path))
+            .collect::<Vec<_>>()
+    };
+    assert!(
+        order_reads
+            .iter()
+            .all(|r| !r.path.contains("/products/5") && !r.path.contains("/batches/7")),
+        "nothing read by id: {:?}",
+        tally(order_reads)
+    );
+    let products = reads("/products/");
+    assert_eq!(products.len(), 1, "{:?}", tally(order_reads));
+    let query = products[0].query.clone().unwrap_or_default();
+    assert!(query.contains("sku="), "{query}");
+    let query = leaflink[end].query.clone().unwrap_or_default();
+    assert!(query.starts_with("id=77%2C78&"), "{query}");
+    // Order, customer, staff, products, batches.
+    assert_eq!(order_reads.len(), 5, "{:?}", tally(order_reads));
+    let placed = world.flourish.dump()["outbound_orders"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|o| o["original_order_id"] == json!(number))
+        .count();
+    assert_eq!(placed, 1, "the order still reaches Flourish");
+}
+
+/// What LeafLink reserves for orders already in Flourish comes from one listing of the open
+/// orders for the whole pass, not one per SKU.
+#[tokio::test]
+async fn a_stock_resync_lists_the_open_orders_once() {
+    let world = spawn_world().await;
+    resync(&world, json!({"kind": "all"})).await;
+    world.leaflink.control().clear_requests();
+    resync(&world, json!({"kind": "inventory"})).await;
+    let leaflink = world.leaflink.control().requests();
+    let listings: Vec<_> = leaflink
+        .iter()
+        .filter(|r| r.method == "GET" && r.path.ends_with("/orders-received/"))
+        .collect();
+    assert_eq!(listings.len(), 1, "{:?}", tally(&leaflink));
+    let query = listings[0].query.clone().unwrap_or_default();
+    assert!(query.contains("status=submitted%2Caccepted"), "{query}");
+    assert_eq!(
+        writes(&leaflink),
+        Vec::<String>::new(),
+        "in sync: nothing written"
+    );
+}
+
+/// A figure held from an earlier pass never causes a write: after a resync, a stock webhook's
+/// job reads the open orders and the product it overwrites again (both were read before the
+/// webhook came) and writes from those reads.
+#[tokio::test]
+async fn a_webhook_after_a_resync_reads_open_orders_again_before_writing() {
+    let world = spawn_world().await;
+    resync(&world, json!({"kind": "inventory"})).await;
+    world.leaflink.control().clear_requests();
+    world
+        .flourish
+        .set_inventory("04bb2a7c", "OGK-PR-1G", 250.0, Some("CFC-PR-261020-OGK"))
+        .unwrap();
+    world.settle().await;
+    let leaflink = world.leaflink.control().requests();
+    assert!(
+        leaflink
+            .iter()
+            .any(|r| r.method == "GET" && r.path.ends_with("/products/5150/")),
+        "the product it overwrites is read again: {:?}",
+        tally(&leaflink)
+    );
+    assert!(
+        leaflink
+            .iter()
+            .any(|r| r.method == "GET" && r.path.ends_with("/orders-received/")),
+        "the open orders are read again: {:?}",
+        tally(&leaflink)
+    );
+    let product = world.leaflink.dump()["products"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["id"] == 5150)
+        .unwrap()
+        .clone();
+    assert_eq!(product["quantity"], "370.0000", "{product}");
 }

@@ -580,3 +580,31 @@ async fn the_rate_limit_and_redelivery_schedule_are_set_through_sim_controls() {
         ]
     );
 }
+
+/// Filters are those LeafLink publishes for each list: products take a comma list of SKUs but
+/// one id, batches a comma list of ids; a filter the endpoint does not take is refused rather
+/// than answered with the whole list.
+#[tokio::test]
+async fn list_filters_are_exactly_the_published_ones() {
+    let sim = start_sim(3, None).await;
+    let status = |path: &'static str| {
+        let request = raw(&sim, Method::GET, path);
+        async move { request.send().await.unwrap().status().as_u16() }
+    };
+    assert_eq!(status("/api/v2/products/?id__in=5150,5151").await, 400);
+    assert_eq!(status("/api/v2/products/?id=5150,5151").await, 400);
+    assert_eq!(status("/api/v2/batches/?id=77,x").await, 400);
+    assert_eq!(status("/api/v2/batches/?products=5101").await, 400);
+    let one: Value = raw(&sim, Method::GET, "/api/v2/products/?id=5150")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(one["count"], 1, "{one}");
+    assert_eq!(one["results"][0]["id"], 5150);
+    let batches = client(&sim).batches_by_id(&[77, 999_999]).await.unwrap();
+    let ids: Vec<i64> = batches.iter().map(|b| b.id).collect();
+    assert_eq!(ids, [77]);
+}

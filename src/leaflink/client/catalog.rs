@@ -124,6 +124,15 @@ impl LeafLinkClient {
         self.list_all(&["batches"], &filters).await
     }
 
+    /// The batches with these ids, in one comma-list read (`id=` takes a list on batches).
+    pub async fn batches_by_id(&self, ids: &[i64]) -> Result<Vec<Batch>, ClientError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let list: Vec<String> = ids.iter().map(i64::to_string).collect();
+        self.list_all(&["batches"], &[("id", list.join(","))]).await
+    }
+
     pub async fn get_batch(&self, id: i64) -> Result<Batch, ClientError> {
         self.get(&["batches", &id.to_string()], &[]).await
     }

@@ -16,6 +16,8 @@ const ORDER_CHILDREN: &str = "line_items,customer,sales_reps";
 pub struct OrderQuery {
     pub modified_gte: Option<DateTime<FixedOffset>>,
     pub status: Option<OrderStatus>,
+    /// Any of these statuses (sent with `status` as one comma list).
+    pub statuses: Vec<OrderStatus>,
     pub status_not: Option<OrderStatus>,
 }
 
@@ -39,8 +41,14 @@ impl LeafLinkClient {
         if let Some(at) = &query.modified_gte {
             filters.push(("modified__gte", timestamp(at)));
         }
-        if let Some(status) = query.status {
-            filters.push(("status", status.as_str().to_ascii_lowercase()));
+        let statuses: Vec<String> = query
+            .status
+            .iter()
+            .chain(&query.statuses)
+            .map(|status| status.as_str().to_ascii_lowercase())
+            .collect();
+        if !statuses.is_empty() {
+            filters.push(("status", statuses.join(",")));
         }
         if let Some(status) = query.status_not {
             filters.push(("status__not", status.as_str().to_ascii_lowercase()));

@@ -117,6 +117,43 @@ pub fn page<T: Serialize>(
     ))
 }
 
+/// Refuses a query parameter the endpoint does not take (`accepted`, plus `limit` and
+/// `offset`): LeafLink would ignore it and answer the whole unfiltered list, which a client
+/// must never mistake for a filtered one.
+pub fn only_params(params: &HashMap<String, String>, accepted: &[&str]) -> Result<(), SimError> {
+    match params.keys().find(|name| {
+        !matches!(name.as_str(), "limit" | "offset") && !accepted.contains(&name.as_str())
+    }) {
+        Some(name) => Err(SimError::bad_request(format!(
+            "{name}: not a filter of this endpoint (filters: {})",
+            accepted.join(", ")
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// A filter of record ids: one id, or with `list` a comma list of them.
+pub fn ids(
+    params: &HashMap<String, String>,
+    name: &str,
+    list: bool,
+) -> Result<Option<Vec<i64>>, SimError> {
+    let Some(text) = params.get(name) else {
+        return Ok(None);
+    };
+    if !list && text.contains(',') {
+        return Err(SimError::bad_request(format!("{name}: enter a number")));
+    }
+    text.split(',')
+        .map(|part| {
+            part.trim()
+                .parse::<i64>()
+                .map_err(|_| SimError::bad_request(format!("{name}: {part:?} is not a number")))
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map(Some)
+}
+
 /// Parses a `modified__gte` style filter.
 pub fn since(
     params: &HashMap<String, String>,

@@ -10,7 +10,7 @@ use axum::{Json, Router};
 use serde_json::{Value, json};
 
 use super::Shared;
-use super::api::{Params, page};
+use super::api::{Params, ids, only_params, page};
 use super::state::{Db, SimError};
 use crate::leaflink::model::{
     NewProductLine, NewStrain, ProductLine, ProductLinePatch, Strain, StrainClassification,
@@ -199,13 +199,24 @@ async fn list_batches(
     uri: Uri,
     Query(params): Params,
 ) -> Result<Json<Value>, SimError> {
-    let lot = params.get("production_batch_number");
+    // LeafLink also filters batches by `products`; batches here carry no product, so that
+    // filter is refused rather than answered unfiltered.
+    only_params(&params, &["id", "production_batch_number"])?;
+    // Each filter takes one value or a comma list.
+    let id = ids(&params, "id", true)?;
+    let lots: Option<Vec<&str>> = params
+        .get("production_batch_number")
+        .map(|l| l.split(',').collect());
     let batches: Vec<_> = shared
         .db
         .lock()
         .batches
         .iter()
-        .filter(|b| lot.is_none_or(|l| &b.production_batch_number == l))
+        .filter(|b| id.as_ref().is_none_or(|ids| ids.contains(&b.id)))
+        .filter(|b| {
+            lots.as_ref()
+                .is_none_or(|lots| lots.contains(&b.production_batch_number.as_str()))
+        })
         .cloned()
         .collect();
     page(&shared, &uri, &params, batches)

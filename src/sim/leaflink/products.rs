@@ -10,7 +10,7 @@ use axum::{Json, Router};
 use serde_json::{Value, json};
 
 use super::Shared;
-use super::api::{Params, page, since};
+use super::api::{Params, ids, only_params, page, since};
 use super::state::{Db, SimError, recompute_available};
 use crate::leaflink::model::{Decimal, ListingState, Product, SellInUnit, UnitOfMeasure};
 use crate::sim::common::WebhookOutbox;
@@ -155,7 +155,10 @@ async fn list_products(
     uri: Uri,
     Query(params): Params,
 ) -> Result<Json<Value>, SimError> {
+    only_params(&params, &["sku", "id", "modified__gte", "listing_state"])?;
     let modified = since(&params, "modified__gte")?;
+    // Products filter on one id only (the published schema takes a number, not a list).
+    let id = ids(&params, "id", false)?;
     let state: Option<ListingState> = match params.get("listing_state") {
         Some(text) => Some(
             serde_json::from_value(json!(text))
@@ -172,6 +175,7 @@ async fn list_products(
             skus.as_ref()
                 .is_none_or(|list| list.contains(&p.sku.as_str()))
         })
+        .filter(|p| id.as_ref().is_none_or(|ids| ids.contains(&p.id)))
         .filter(|p| state.is_none_or(|s| p.listing_state == s))
         .filter(|p| modified.is_none_or(|at| p.modified.is_some_and(|m| m >= at)))
         .cloned()

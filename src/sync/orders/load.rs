@@ -1,8 +1,7 @@
 //! Flow A's reads: the LeafLink order with its customer, reps, products and batches; Flourish
 //! reps, items, the customer's destination and the linked order, as the matcher's records.
 
-use std::collections::HashMap;
-use std::collections::hash_map::Entry;
+use std::collections::BTreeSet;
 
 use chrono::Utc;
 use rust_decimal::Decimal;
@@ -179,38 +178,22 @@ async fn directory(context: &SyncContext) -> Result<(RepDirectory, Routing), Job
     Ok((RepDirectory::new(&staff, &reps), routing))
 }
 
-/// The order's lines with each product's SKU and each batch's production batch number.
+/// The order's lines with each product's SKU and each batch's production batch number (one
+/// batched read each).
 async fn lines(context: &SyncContext, order: &OrderReceived) -> Result<Vec<OrderLine>, JobError> {
     let items: Vec<LineItem> = match &order.line_items {
         Some(items) => items.clone(),
         None => context.leaflink.order_line_items(&order.number).await?,
     };
-    let mut skus: HashMap<i64, String> = HashMap::new();
-    let mut lots: HashMap<i64, String> = HashMap::new();
+    let products: BTreeSet<i64> = items.iter().map(|item| item.product).collect();
+    let batches: BTreeSet<i64> = items.iter().filter_map(|item| item.batch).collect();
+    let skus = super::line_reads::product_skus(context, &products).await?;
+    let lots = super::line_reads::batch_lots(context, &batches).await?;
     let mut lines = Vec::with_capacity(items.len());
     for item in items {
-        if let Entry::Vacant(slot) = skus.entry(item.product) {
-            slot.insert(match context.leaflink.get_product(item.product).await {
-                Ok(product) => product.sku,
-                // A deleted product leaves the line without a SKU, which needs attention.
-                Err(ClientError::NotFound { .. }) => String::new(),
-                Err(error) => return Err(error.into()),
-            });
-        }
-        if let Some(batch) = item.batch
-            && let Entry::Vacant(slot) = lots.entry(batch)
-        {
-            slot.insert(
-                context
-                    .leaflink
-                    .get_batch(batch)
-                    .await?
-                    .production_batch_number,
-            );
-        }
         lines.push(OrderLine {
             product_id: Some(item.product),
-            sku: skus[&item.product].clone(),
+            sku: skus.get(&item.product).cloned().unwrap_or_default(),
             quantity: decimal("line quantity", &item.quantity.0)?,
             bulk_units: item.bulk_units,
             unit_multiplier: item.unit_multiplier,

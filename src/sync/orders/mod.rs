@@ -5,6 +5,7 @@
 //! search by name and silently create a record.
 
 mod apply;
+mod line_reads;
 mod linked;
 mod load;
 
