@@ -144,6 +144,7 @@ pub fn place_order(
         external_ids: Default::default(),
         available_transitions: Vec::new(),
         line_items: Some(items),
+        money: Default::default(),
     };
     db.orders.push(order);
     let index = db.orders.len() - 1;
@@ -176,6 +177,7 @@ fn new_line(db: &mut Db, number: &str, line: &SimOrderLine) -> Result<LineItem, 
         bulk_units: Some((quantity / multiplier as f64).floor() as i64),
         ordered_unit_price: price.clone(),
         sale_price: price,
+        on_sale: false,
         batch: line.batch,
         is_sample: false,
     })

@@ -7,6 +7,7 @@
 mod apply;
 mod linked;
 mod load;
+mod money;
 
 use std::sync::Arc;
 
