@@ -148,6 +148,8 @@ pub fn place_order(
     };
     db.orders.push(order);
     let index = db.orders.len() - 1;
+    let payments = db.order_payments.clone();
+    super::money::recompute(&mut db.orders[index], &payments);
     adjust_stock(db, outbox, index, None, OrderStatus::Submitted);
     emit_order(db, outbox, index, "create");
     Ok(number)
@@ -318,6 +320,12 @@ pub fn webhook_order(db: &Db, order: &OrderReceived) -> Value {
     data["created_on"] = json!(order.created_on);
     data["notes"] = json!(order.notes);
     data["external_ids"] = json!(order.external_ids);
+    // The order's money fields, as on the REST shape.
+    if let Value::Object(money) = json!(order.money) {
+        for (name, value) in money {
+            data[name] = value;
+        }
+    }
     data
 }
 
