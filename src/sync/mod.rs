@@ -19,6 +19,7 @@ pub mod customers;
 pub mod inventory;
 pub mod items;
 pub mod orders;
+mod payments;
 pub mod poll;
 pub mod products;
 pub mod record;

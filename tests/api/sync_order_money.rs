@@ -27,7 +27,12 @@ fn entries(order: &Value, list: &str) -> Vec<(String, f64)> {
         .as_array()
         .unwrap()
         .iter()
-        .map(|e| (e["name"].as_str().unwrap().to_owned(), e["amount"].as_f64().unwrap()))
+        .map(|e| {
+            (
+                e["name"].as_str().unwrap().to_owned(),
+                e["amount"].as_f64().unwrap(),
+            )
+        })
         .collect()
 }
 
@@ -35,7 +40,10 @@ fn entries(order: &Value, list: &str) -> Vec<(String, f64)> {
 async fn assert_synced(world: &World, number: &str) {
     let all = outcomes(world, &format!("leaflink.order:{number}")).await;
     assert!(all.iter().any(|(o, _)| o == "synced"), "{all:?}");
-    assert!(all.iter().all(|(o, _)| o == "synced" || o == "unchanged"), "{all:?}");
+    assert!(
+        all.iter().all(|(o, _)| o == "synced" || o == "unchanged"),
+        "{all:?}"
+    );
 }
 
 #[tokio::test]
@@ -44,7 +52,10 @@ async fn a_percent_discount_arrives_in_dollars_as_a_pretax_discount() {
     let number = order_with(&world, json!({"discount": 10, "discount_type": "%"})).await;
     assert_eq!(leaflink_total(&world, &number), 162.0);
     let order = only_flourish_order(&world, &number);
-    assert_eq!(entries(&order, "pretax_discounts"), [("Discount".into(), 18.0)]);
+    assert_eq!(
+        entries(&order, "pretax_discounts"),
+        [("Discount".into(), 18.0)]
+    );
     assert_eq!(order["order_total"].as_f64(), Some(162.0));
     assert_synced(&world, &number).await;
 }
@@ -56,7 +67,10 @@ async fn a_shipping_charge_arrives_as_a_charge() {
     let number = order_with(&world, shipping).await;
     let order = only_flourish_order(&world, &number);
     assert_eq!(entries(&order, "charges"), [("Shipping".into(), 25.0)]);
-    assert_eq!(order["order_total"].as_f64(), Some(leaflink_total(&world, &number)));
+    assert_eq!(
+        order["order_total"].as_f64(),
+        Some(leaflink_total(&world, &number))
+    );
     assert_eq!(order["order_total"].as_f64(), Some(205.0));
     assert_synced(&world, &number).await;
 }
@@ -124,12 +138,111 @@ async fn a_leaflink_total_that_does_not_add_up_needs_attention_with_both_figures
     let number = order_with(&world, off).await;
     let (outcome, reason) = last_outcome(&world, &format!("leaflink.order:{number}")).await;
     assert_eq!(outcome, "needs_attention");
-    let id = only_flourish_order(&world, &number)["id"].as_str().unwrap().to_owned();
+    let id = only_flourish_order(&world, &number)["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     assert!(
         reason.starts_with(&format!(
             "totals do not reconcile: LeafLink $175.00, Flourish order {id} $180.00"
         )),
         "{reason}"
     );
-    assert!(reason.contains("LeafLink's total is not the sum of its parts ($180.00)"), "{reason}");
+    assert!(
+        reason.contains("LeafLink's total is not the sum of its parts ($180.00)"),
+        "{reason}"
+    );
+}
+
+fn payments_of(world: &World, number: &str) -> Vec<Value> {
+    world.leaflink.dump()["order_payments"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|p| p["order"] == json!(number))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_payment_is_recorded_once_even_when_the_status_arrives_again() {
+    let world = spawn_world().await;
+    let number = order_with(&world, json!({})).await;
+    let id = only_flourish_order(&world, &number)["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    world
+        .flourish
+        .set_payment_status(&id, "Partially Paid", Some(50.0))
+        .unwrap();
+    world.settle().await;
+    let payments = payments_of(&world, &number);
+    assert_eq!(payments.len(), 1, "{payments:#?}");
+    assert_eq!(payments[0]["total"]["amount"], json!("50.00"));
+    assert_eq!(
+        leaflink_order(&world, &number)["payment_balance"],
+        json!("130.00")
+    );
+
+    world
+        .flourish
+        .set_payment_status(&id, "Paid", None)
+        .unwrap();
+    world.settle().await;
+    // The same status delivered again, and once more through a second change.
+    world
+        .flourish
+        .set_payment_status(&id, "Paid", None)
+        .unwrap();
+    world.settle().await;
+    let payments = payments_of(&world, &number);
+    assert_eq!(payments.len(), 2, "{payments:#?}");
+    assert_eq!(payments[1]["total"]["amount"], json!("130.00"));
+    let order = leaflink_order(&world, &number);
+    assert_eq!(
+        (order["paid"].clone(), order["payment_balance"].clone()),
+        (json!(true), json!("0.00"))
+    );
+    let link = order_link(&world, &number).await.unwrap();
+    let keys = link.extra.unwrap()["payments"].clone();
+    assert_eq!(
+        keys,
+        json!([format!("paid:{id}:50"), format!("paid:{id}:180")])
+    );
+    let key = format!("flourish.order:{id}");
+    let (outcome, reason) = last_outcome(&world, &key).await;
+    assert_ne!(outcome, "needs_attention", "{reason}");
+}
+
+#[tokio::test]
+async fn a_refund_in_flourish_needs_attention_since_leaflink_records_no_refunds() {
+    let world = spawn_world().await;
+    let number = order_with(&world, json!({})).await;
+    let id = only_flourish_order(&world, &number)["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    world
+        .flourish
+        .set_payment_status(&id, "Paid", None)
+        .unwrap();
+    world.settle().await;
+    assert_eq!(payments_of(&world, &number).len(), 1);
+    clear_logs(&world);
+
+    world
+        .flourish
+        .set_payment_status(&id, "Refunded", None)
+        .unwrap();
+    world.settle().await;
+    let (outcome, reason) = last_outcome(&world, &format!("flourish.order:{id}")).await;
+    assert_eq!(outcome, "needs_attention");
+    assert_eq!(
+        reason,
+        format!("Flourish order {id} is Refunded; LeafLink's API records payments but no refunds")
+    );
+    assert!(writes(world.leaflink.control().requests()).is_empty());
+    assert_eq!(payments_of(&world, &number).len(), 1);
 }

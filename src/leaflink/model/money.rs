@@ -78,7 +78,9 @@ impl OrderMoneyFields {
             .as_ref()
             .and_then(|o| o.payment_term.as_ref())
             .map(|t| t.term.trim());
-        deprecated.filter(|t| !t.is_empty()).or(selected.filter(|t| !t.is_empty()))
+        deprecated
+            .filter(|t| !t.is_empty())
+            .or(selected.filter(|t| !t.is_empty()))
     }
 }
 

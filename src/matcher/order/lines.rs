@@ -244,7 +244,10 @@ mod tests {
         let mut same = line("GG-1", "2", Some(2), 1, "12.50");
         same.list_price = Some(dec("12.5"));
         let got = plan_lines(&[same], &items()).unwrap();
-        assert_eq!((got[0].unit_price, got[0].discount_price), (dec("12.5"), None));
+        assert_eq!(
+            (got[0].unit_price, got[0].discount_price),
+            (dec("12.5"), None)
+        );
     }
 
     #[test]

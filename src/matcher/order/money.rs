@@ -170,7 +170,9 @@ impl Parts {
         pairs
             .into_iter()
             .filter(|(_, a, b)| (*a - *b).abs() > tolerance())
-            .map(|(name, a, b)| format!("{name} {} on LeafLink, {} on Flourish", money(a), money(b)))
+            .map(|(name, a, b)| {
+                format!("{name} {} on LeafLink, {} on Flourish", money(a), money(b))
+            })
             .collect()
     }
 }

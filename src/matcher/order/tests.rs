@@ -407,9 +407,16 @@ fn a_new_order_carries_its_discount_and_charges() {
     let OrderStep::CreateOrder { draft, .. } = &plan.steps[0] else {
         panic!("{plan:?}")
     };
-    assert_eq!(draft.adjustments.pretax_discounts[0].amount, Decimal::from(9));
+    assert_eq!(
+        draft.adjustments.pretax_discounts[0].amount,
+        Decimal::from(9)
+    );
     assert_eq!(draft.adjustments.charges[0].name, money::SHIPPING);
-    assert!(plan.summary().contains("and discount, shipping"), "{}", plan.summary());
+    assert!(
+        plan.summary().contains("and discount, shipping"),
+        "{}",
+        plan.summary()
+    );
 }
 
 #[test]
@@ -437,7 +444,8 @@ fn an_order_in_step_whose_leaflink_total_is_off_needs_attention_naming_both_figu
     let err = World::new().plan(&current, Some(&existing)).unwrap_err();
     assert_eq!(err.kind, OutcomeKind::NeedsAttention);
     assert!(
-        err.reason.starts_with("totals do not reconcile: LeafLink $95.00, Flourish order fl-1 $90.00"),
+        err.reason
+            .starts_with("totals do not reconcile: LeafLink $95.00, Flourish order fl-1 $90.00"),
         "{}",
         err.reason
     );

@@ -102,7 +102,10 @@ fn decimal(value: &Value) -> Option<Decimal> {
 }
 
 /// `payment_term` by id only, and one the company has.
-pub fn check_payment_term(state: &SimState, fields: &Map<String, Value>) -> Result<Value, ApiError> {
+pub fn check_payment_term(
+    state: &SimState,
+    fields: &Map<String, Value>,
+) -> Result<Value, ApiError> {
     let Some(term) = fields.get("payment_term").filter(|t| !t.is_null()) else {
         return Ok(Value::Null);
     };
@@ -112,7 +115,9 @@ pub fn check_payment_term(state: &SimState, fields: &Map<String, Value>) -> Resu
         .and_then(|_| id_of(term, "id"))
         .ok_or_else(|| ApiError::bad_request("payment_term must be {\"id\": ...}"))?;
     if find(&state.payment_terms, "id", &id).is_none() {
-        return Err(ApiError::bad_request(format!("Payment term {id} not found")));
+        return Err(ApiError::bad_request(format!(
+            "Payment term {id} not found"
+        )));
     }
     Ok(json!({"id": id}))
 }
@@ -132,7 +137,13 @@ pub fn set_payment(
     let index = state.order_index(id)?;
     let order = &mut state.outbound_orders[index];
     order["order_payment_status"] = json!(status);
-    if let Some(amount) = amount_paid {
+    // A paid order has received its total; one awaiting payment nothing.
+    let amount = match status {
+        "Paid" => amount_paid.or_else(|| order["order_total"].as_f64()),
+        "Awaiting Payment" => Some(amount_paid.unwrap_or(0.0)),
+        _ => amount_paid,
+    };
+    if let Some(amount) = amount {
         order["amount_paid"] = json!(amount);
     }
     state.order_changed(index);

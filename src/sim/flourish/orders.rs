@@ -13,8 +13,8 @@ use serde_json::{Map, Value, json};
 
 use super::api::{object_body, since_filter};
 use super::http::{ApiError, Params, facility_id, page, single};
-use super::state::{SimState, find, id_of, now_stamp, number_of};
 use super::money;
+use super::state::{SimState, find, id_of, now_stamp, number_of};
 use super::stock;
 use super::{ApiQuirks, Shared};
 

@@ -71,7 +71,9 @@ pub fn recompute(order: &mut OrderReceived, payments: &[OrderPayment]) {
         .sum();
     let tax = match &money.tax_amount {
         Some(amount) if !percent(&money.tax_type) => cents(dec(amount)),
-        Some(rate) => cents((lines - discount).max(Decimal::ZERO) * dec(rate) / Decimal::ONE_HUNDRED),
+        Some(rate) => {
+            cents((lines - discount).max(Decimal::ZERO) * dec(rate) / Decimal::ONE_HUNDRED)
+        }
         None => cents((lines - discount).max(Decimal::ZERO) * rates / Decimal::ONE_HUNDRED),
     };
     let shipping = money
@@ -106,8 +108,8 @@ pub fn set_money(
 ) -> Result<(), SimError> {
     let index = db.order_index(number)?;
     let mut order = db.orders[index].clone();
-    let mut fields = serde_json::to_value(&order.money)
-        .map_err(|e| SimError::bad_request(e.to_string()))?;
+    let mut fields =
+        serde_json::to_value(&order.money).map_err(|e| SimError::bad_request(e.to_string()))?;
     let patch = patch
         .as_object()
         .ok_or_else(|| SimError::bad_request("a money patch is an object"))?;
@@ -116,7 +118,12 @@ pub fn set_money(
     }
     order.money = serde_json::from_value::<OrderMoneyFields>(fields)
         .map_err(|e| SimError::bad_request(format!("bad money field: {e}")))?;
-    for change in patch.get("lines").and_then(Value::as_array).into_iter().flatten() {
+    for change in patch
+        .get("lines")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
         let product = change["product"].as_i64().unwrap_or_default();
         let line = order
             .line_items
@@ -164,7 +171,10 @@ pub async fn create_payment(
         .parse()
         .map_err(|_| SimError::field("total", "amount must be a decimal"))?;
     if amount <= Decimal::ZERO || amount.round_dp(2) != amount {
-        return Err(SimError::field("total", "amount must be positive, in cents"));
+        return Err(SimError::field(
+            "total",
+            "amount must be positive, in cents",
+        ));
     }
     if DateTime::parse_from_rfc3339(&new.payment_date).is_err() {
         return Err(SimError::field("payment_date", "not an ISO-8601 date-time"));
@@ -172,7 +182,10 @@ pub async fn create_payment(
     if let Some(kind) = &new.payment_type
         && !PAYMENT_TYPES.contains(&kind.as_str())
     {
-        return Err(SimError::field("payment_type", format!("{kind:?} is not a valid choice")));
+        return Err(SimError::field(
+            "payment_type",
+            format!("{kind:?} is not a valid choice"),
+        ));
     }
     let mut db = shared.db.lock();
     let index = db

@@ -139,7 +139,7 @@ pub(super) fn planned_line(line: &FlourishLine) -> PlannedLine {
 /// Shortest decimal that prints as the float does (Flourish sends amounts as JSON numbers).
 /// Only read for comparison: a number beyond a decimal's range compares as zero, which differs
 /// from any planned line, so the plan rewrites the line with LeafLink's figures.
-pub(super) fn from_f64(value: f64) -> Decimal {
+pub(crate) fn from_f64(value: f64) -> Decimal {
     parse_decimal(&value.to_string()).unwrap_or(Decimal::ZERO)
 }
 

@@ -109,12 +109,16 @@ pub(super) fn to_flourish(adjustments: &Adjustments) -> Result<OrderAdjustments,
         entries
             .iter()
             .map(|entry| {
-                let amount = entry.amount.to_f64().filter(|f| f.is_finite()).ok_or_else(|| {
-                    StepError::Job(JobError::Permanent(format!(
-                        "the {} amount {} cannot be sent to Flourish",
-                        entry.name, entry.amount
-                    )))
-                })?;
+                let amount = entry
+                    .amount
+                    .to_f64()
+                    .filter(|f| f.is_finite())
+                    .ok_or_else(|| {
+                        StepError::Job(JobError::Permanent(format!(
+                            "the {} amount {} cannot be sent to Flourish",
+                            entry.name, entry.amount
+                        )))
+                    })?;
                 Ok(MoneyEntry {
                     name: entry.name.clone(),
                     amount,

@@ -14,7 +14,13 @@ fn dec(text: &str) -> Decimal {
     text.parse().unwrap()
 }
 
-fn case_line(sku: &str, cases: i64, per_case: i64, price: Decimal, list: Option<Decimal>) -> OrderLine {
+fn case_line(
+    sku: &str,
+    cases: i64,
+    per_case: i64,
+    price: Decimal,
+    list: Option<Decimal>,
+) -> OrderLine {
     OrderLine {
         product_id: Some(1),
         sku: sku.into(),
@@ -28,7 +34,9 @@ fn case_line(sku: &str, cases: i64, per_case: i64, price: Decimal, list: Option<
 }
 
 fn items() -> ItemIndex {
-    let pairs: Vec<(String, String)> = (0..8).map(|i| (format!("{i}"), format!("SKU-{i}"))).collect();
+    let pairs: Vec<(String, String)> = (0..8)
+        .map(|i| (format!("{i}"), format!("SKU-{i}")))
+        .collect();
     ItemIndex::new(pairs.iter().map(|(id, sku)| (id.as_str(), sku.as_str())))
 }
 
@@ -39,13 +47,19 @@ fn cents_lost_or_gained_per_each_go_to_one_rounding_entry() {
     let planned = plan_lines(&lines, &items()).unwrap();
     let plan = plan_money(&lines, &planned, &OrderMoney::default());
     assert_eq!(planned[0].unit_price, dec("3.3333"));
-    assert_eq!(plan.adjustments.charges, vec![Adjustment::new(ROUNDING, dec("0.03"))]);
+    assert_eq!(
+        plan.adjustments.charges,
+        vec![Adjustment::new(ROUNDING, dec("0.03"))]
+    );
     assert_eq!(flourish_total(&planned, &plan.adjustments), dec("3000"));
     // 100 cases of 7 at $1.00: 0.1429 per each, 700 eaches come to $100.03.
     let lines = [case_line("SKU-2", 100, 7, dec("1.00"), None)];
     let planned = plan_lines(&lines, &items()).unwrap();
     let plan = plan_money(&lines, &planned, &OrderMoney::default());
-    assert_eq!(plan.adjustments.pretax_discounts, vec![Adjustment::new(ROUNDING, dec("0.03"))]);
+    assert_eq!(
+        plan.adjustments.pretax_discounts,
+        vec![Adjustment::new(ROUNDING, dec("0.03"))]
+    );
     assert_eq!(flourish_total(&planned, &plan.adjustments), dec("100"));
     let parts = flourish_parts(&planned, &plan.adjustments);
     assert_eq!(parts.lines, dec("100"));
@@ -64,12 +78,21 @@ fn percent_discount_percent_tax_shipping_and_credits_become_named_entries() {
     };
     let plan = plan_money(&lines, &planned, &money);
     // 180 − 18 = 162; tax 11.745 → 11.75; 162 + 11.75 + 15 − 5.50 = 183.25
-    assert_eq!(plan.adjustments.pretax_discounts, vec![Adjustment::new(DISCOUNT, dec("18"))]);
+    assert_eq!(
+        plan.adjustments.pretax_discounts,
+        vec![Adjustment::new(DISCOUNT, dec("18"))]
+    );
     assert_eq!(
         plan.adjustments.charges,
-        vec![Adjustment::new(SHIPPING, dec("15")), Adjustment::new(TAX, dec("11.75"))]
+        vec![
+            Adjustment::new(SHIPPING, dec("15")),
+            Adjustment::new(TAX, dec("11.75"))
+        ]
     );
-    assert_eq!(plan.adjustments.discounts, vec![Adjustment::new(CREDITS, dec("5.5"))]);
+    assert_eq!(
+        plan.adjustments.discounts,
+        vec![Adjustment::new(CREDITS, dec("5.5"))]
+    );
     assert_eq!(plan.leaflink.total(), dec("183.25"));
     assert_eq!(flourish_total(&planned, &plan.adjustments), dec("183.25"));
 }
@@ -125,7 +148,9 @@ fn a_leaflink_total_that_is_not_its_parts_needs_attention_even_when_flourish_agr
     })
     .unwrap();
     assert!(
-        outcome.reason.ends_with("LeafLink's total is not the sum of its parts ($50.00)"),
+        outcome
+            .reason
+            .ends_with("LeafLink's total is not the sum of its parts ($50.00)"),
         "{}",
         outcome.reason
     );
@@ -134,11 +159,17 @@ fn a_leaflink_total_that_is_not_its_parts_needs_attention_even_when_flourish_agr
 #[test]
 fn entries_compare_regardless_of_order_and_scale() {
     let a = Adjustments {
-        charges: vec![Adjustment::new(TAX, dec("1.50")), Adjustment::new(SHIPPING, dec("2"))],
+        charges: vec![
+            Adjustment::new(TAX, dec("1.50")),
+            Adjustment::new(SHIPPING, dec("2")),
+        ],
         ..Adjustments::default()
     };
     let b = Adjustments {
-        charges: vec![Adjustment::new(SHIPPING, dec("2.00")), Adjustment::new(TAX, dec("1.5"))],
+        charges: vec![
+            Adjustment::new(SHIPPING, dec("2.00")),
+            Adjustment::new(TAX, dec("1.5")),
+        ],
         ..Adjustments::default()
     };
     assert!(a.same(&b));
