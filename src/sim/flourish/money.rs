@@ -52,7 +52,7 @@ fn check_entry(list: &str, entry: &Value) -> Result<(), ApiError> {
     let amount = object
         .get("amount")
         .filter(|a| a.is_number())
-        .and_then(|a| decimal(a))
+        .and_then(decimal)
         .ok_or_else(|| ApiError::bad_request(format!("{list} {name}: amount must be a number")))?;
     if amount.is_sign_negative() || amount.round_dp(2) != amount {
         return Err(ApiError::bad_request(format!(
