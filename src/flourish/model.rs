@@ -183,6 +183,31 @@ pub struct OrderLine {
     pub lot_number: Option<String>,
 }
 
+/// One entry of an order's `pretax_discounts`, `charges` or `discounts`.
+///
+/// **Decision:** Flourish names the three lists but not their entries; leafbridge writes
+/// `{"name", "amount"}` with `amount` in dollars, never negative (see
+/// `crate::matcher::order::money` for the names and how the total follows from them).
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+pub struct MoneyEntry {
+    #[serde(default, deserialize_with = "de::text")]
+    pub name: String,
+    #[serde(deserialize_with = "de::number")]
+    pub amount: f64,
+}
+
+/// An order's money beyond its lines; all three lists are always written, so an update can clear
+/// them.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+pub struct OrderAdjustments {
+    #[serde(default, deserialize_with = "de::list")]
+    pub pretax_discounts: Vec<MoneyEntry>,
+    #[serde(default, deserialize_with = "de::list")]
+    pub charges: Vec<MoneyEntry>,
+    #[serde(default, deserialize_with = "de::list")]
+    pub discounts: Vec<MoneyEntry>,
+}
+
 /// A note on an order.
 #[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
 pub struct Note {
@@ -207,6 +232,12 @@ pub struct NewOutboundOrder {
     pub order_lines: Vec<OrderLine>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<Note>,
+    /// Discounts and charges.
+    #[serde(flatten)]
+    pub adjustments: OrderAdjustments,
+    /// **Decision:** the payment term, by id, from `GET /order-payment-terms`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payment_term: Option<IdRef>,
 }
 
 /// The body of `PUT /outbound-orders/{id}`. It has no destination or sales rep on purpose:
@@ -221,6 +252,11 @@ pub struct OutboundOrderUpdate {
     pub order_lines: Option<Vec<OrderLine>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notes: Option<Vec<Note>>,
+    /// Discounts and charges; all three lists are replaced when set.
+    #[serde(flatten)]
+    pub adjustments: Option<OrderAdjustments>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payment_term: Option<IdRef>,
 }
 
 /// An outbound (B2B) order as Flourish returns it.
@@ -244,8 +280,30 @@ pub struct OutboundOrder {
     pub order_lines: Vec<OrderLine>,
     #[serde(default, deserialize_with = "de::list")]
     pub notes: Vec<Note>,
+    #[serde(flatten)]
+    pub adjustments: OrderAdjustments,
+    /// **Decision:** the total Flourish computes (see [`MoneyEntry`]).
+    #[serde(default, deserialize_with = "de::opt_number")]
+    pub order_total: Option<f64>,
+    /// `Awaiting Payment`, `Paid`, `Partially Paid`, `Partially Refunded` or `Refunded`.
+    #[serde(default)]
+    pub order_payment_status: Option<String>,
+    /// **Decision:** dollars received on the order so far.
+    #[serde(default, deserialize_with = "de::opt_number")]
+    pub amount_paid: Option<f64>,
+    #[serde(default, deserialize_with = "de::opt_ref")]
+    pub payment_term: Option<IdRef>,
     #[serde(default)]
     pub last_updated_timestamp: Option<String>,
+}
+
+/// A payment term (`GET /order-payment-terms`). **Decision:** `{id, name}`.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+pub struct PaymentTerm {
+    #[serde(deserialize_with = "de::id")]
+    pub id: String,
+    #[serde(default, deserialize_with = "de::text")]
+    pub name: String,
 }
 
 /// A destination (a LeafLink customer, matched by license number).

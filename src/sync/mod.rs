@@ -20,6 +20,7 @@ pub mod inventory;
 pub mod items;
 pub mod open_orders;
 pub mod orders;
+mod payments;
 pub mod poll;
 pub mod products;
 pub mod record;

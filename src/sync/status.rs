@@ -12,19 +12,21 @@ use std::sync::Arc;
 
 use serde_json::json;
 
+use crate::flourish::model::OutboundOrder;
 use crate::jobs::{JobContext, JobError, Processed, Processor, Processors};
 use crate::leaflink::model::{OrderAction, OrderReceived};
 use crate::matcher::order::{FlourishStatus, LeafLinkStatus};
 use crate::matcher::{
-    Outcome, StatusInput, StatusPlan, Transition, offers, plan_status, step_summary,
+    Outcome, OutcomeKind, StatusInput, StatusPlan, Transition, offers, plan_status, step_summary,
 };
 use crate::remote::ClientError;
-use crate::store::links::{self, LinkKind};
+use crate::store::links::{self, Link, LinkKind};
 
 use super::SyncContext;
 use super::customers::refused;
 use super::inventory;
 use super::orders::{flourish_order_id, flourish_status, is_moving, leaflink_status};
+use super::payments;
 use super::record::{self, Writes};
 use super::store_error;
 
@@ -45,17 +47,37 @@ pub struct StatusProcessor {
 struct Loaded {
     status: FlourishStatus,
     order: Option<OrderReceived>,
+    /// The Flourish order and its link, for the payment status.
+    payment: Option<(OutboundOrder, Link)>,
 }
 
 #[async_trait::async_trait]
 impl Processor for StatusProcessor {
     async fn process(&self, job: &JobContext) -> Result<Processed, JobError> {
-        let (plan, products) = match self.plan(super::entity_id(job)).await? {
-            Ok(found) => found,
+        let loaded = match self.load(super::entity_id(job)).await? {
+            Ok(loaded) => loaded,
             Err(outcome) => return Ok(record::from_outcome(&outcome, None, Writes::default())),
         };
-        let number = plan.order_number.clone();
         let mut writes = Writes::default();
+        let paid = match (&loaded.payment, &loaded.order) {
+            (Some((flourish, link)), Some(order)) => {
+                payments::sync_payment(&self.context, flourish, link, order, &mut writes).await?
+            }
+            _ => None,
+        };
+        let (plan, products) = match plan_loaded(&loaded) {
+            Ok(found) => found,
+            Err(outcome) => {
+                let outcome = paid.unwrap_or(outcome);
+                return Ok(match outcome.kind {
+                    OutcomeKind::Synced => {
+                        record::synced(outcome.reason.clone(), json!([outcome.reason]), writes)
+                    }
+                    _ => record::from_outcome(&outcome, None, writes),
+                });
+            }
+        };
+        let number = plan.order_number.clone();
         let mut done: Vec<String> = Vec::new();
         let mut offered: Option<Vec<String>> = None;
         for step in plan.steps.iter().copied() {
@@ -100,6 +122,12 @@ impl Processor for StatusProcessor {
                 }
             }
         }
+        if let Some(paid) = paid {
+            if paid.kind != OutcomeKind::Synced {
+                return Ok(record::from_outcome(&paid, Some(json!(done)), writes));
+            }
+            done.push(paid.reason);
+        }
         Ok(record::synced(done.join("; "), json!(done), writes))
     }
 
@@ -117,26 +145,10 @@ impl StatusProcessor {
     /// The walk for one Flourish order and the LeafLink products on its lines, or why there is
     /// no walk.
     async fn plan(&self, id: &str) -> Result<Result<(StatusPlan, Vec<i64>), Outcome>, JobError> {
-        let loaded = match self.load(id).await? {
-            Ok(loaded) => loaded,
-            Err(outcome) => return Ok(Err(outcome)),
-        };
-        let order = loaded.order.as_ref();
-        let mut products: Vec<i64> = order
-            .and_then(|o| o.line_items.as_ref())
-            .into_iter()
-            .flatten()
-            .map(|line| line.product)
-            .collect();
-        products.sort_unstable();
-        products.dedup();
-        let plan = plan_status(StatusInput {
-            order_number: order.map(|o| o.number.as_str()),
-            flourish_status: loaded.status,
-            leaflink_status: order.map_or(LeafLinkStatus::Submitted, |o| leaflink_status(o.status)),
-            available_transitions: order.map_or(&[][..], |o| o.available_transitions.as_slice()),
-        });
-        Ok(plan.map(|plan| (plan, products)))
+        Ok(match self.load(id).await? {
+            Ok(loaded) => plan_loaded(&loaded),
+            Err(outcome) => Err(outcome),
+        })
     }
 
     /// Re-reads the Flourish order, follows its link, and re-reads the LeafLink order.
@@ -163,6 +175,7 @@ impl StatusProcessor {
             return Ok(Ok(Loaded {
                 status,
                 order: None,
+                payment: None,
             }));
         };
         if is_moving(&link) {
@@ -170,10 +183,31 @@ impl StatusProcessor {
                 "Flourish order {id} is being replaced by an order in another facility"
             ))));
         }
-        let order = context.leaflink.get_order_received(&link.key).await?;
+        let leaflink = context.leaflink.get_order_received(&link.key).await?;
         Ok(Ok(Loaded {
             status,
-            order: Some(order),
+            order: Some(leaflink),
+            payment: Some((order, link)),
         }))
     }
+}
+
+/// The walk for the loaded orders and the LeafLink products on their lines.
+fn plan_loaded(loaded: &Loaded) -> Result<(StatusPlan, Vec<i64>), Outcome> {
+    let order = loaded.order.as_ref();
+    let mut products: Vec<i64> = order
+        .and_then(|o| o.line_items.as_ref())
+        .into_iter()
+        .flatten()
+        .map(|line| line.product)
+        .collect();
+    products.sort_unstable();
+    products.dedup();
+    let plan = plan_status(StatusInput {
+        order_number: order.map(|o| o.number.as_str()),
+        flourish_status: loaded.status,
+        leaflink_status: order.map_or(LeafLinkStatus::Submitted, |o| leaflink_status(o.status)),
+        available_transitions: order.map_or(&[][..], |o| o.available_transitions.as_slice()),
+    });
+    plan.map(|plan| (plan, products))
 }

@@ -32,6 +32,8 @@ fn order(original_order_id: &str, sku: &str) -> NewOutboundOrder {
             note: "Deliver by noon".into(),
             internal_only: true,
         }],
+        adjustments: Default::default(),
+        payment_term: None,
     }
 }
 

@@ -54,6 +54,8 @@ fn order_without_discount() -> NewOutboundOrder {
             lot_number: Some("LOT-A".into()),
         }],
         notes: Vec::new(),
+        adjustments: Default::default(),
+        payment_term: None,
     }
 }
 

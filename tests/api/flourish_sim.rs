@@ -233,6 +233,8 @@ async fn leafbridge_requests_never_carry_a_reference_without_id() {
             ..Default::default()
         }],
         notes: Vec::new(),
+        adjustments: Default::default(),
+        payment_term: None,
     };
     client
         .create_outbound_order(NORTH, &order)

@@ -48,6 +48,7 @@ mod sync_inventory;
 mod sync_items;
 mod sync_items_edges;
 mod sync_items_listing;
+mod sync_order_money;
 mod sync_orders;
 mod sync_orders_dry_run;
 mod sync_orders_resilience;

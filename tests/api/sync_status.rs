@@ -199,6 +199,8 @@ async fn a_flourish_order_leafbridge_did_not_create_is_ignored_with_the_reason()
             ..OrderLine::default()
         }],
         notes: Vec::new(),
+        adjustments: Default::default(),
+        payment_term: None,
     };
     let id = flourish
         .create_outbound_order(CULTIVATION, &order)

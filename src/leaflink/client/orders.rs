@@ -4,7 +4,8 @@ use chrono::{DateTime, FixedOffset};
 
 use super::{LeafLinkClient, timestamp};
 use crate::leaflink::model::{
-    CompanyStaff, Customer, LineItem, OrderAction, OrderPatch, OrderReceived, OrderStatus,
+    CompanyStaff, Customer, LineItem, NewOrderPayment, OrderAction, OrderPatch, OrderPayment,
+    OrderReceived, OrderStatus,
 };
 use crate::remote::ClientError;
 
@@ -74,6 +75,21 @@ impl LeafLinkClient {
             Some(patch),
         )
         .await
+    }
+
+    /// The payments recorded on an order (`GET /orders-received/{number}/payments/`).
+    pub async fn order_payments(&self, number: &str) -> Result<Vec<OrderPayment>, ClientError> {
+        self.list_all(&["orders-received", number, "payments"], &[])
+            .await
+    }
+
+    /// Records a payment on an order (`POST /order-payments/`).
+    pub async fn create_order_payment(
+        &self,
+        payment: &NewOrderPayment,
+    ) -> Result<OrderPayment, ClientError> {
+        self.write(reqwest::Method::POST, &["order-payments"], Some(payment))
+            .await
     }
 
     /// Moves an order through its state machine; LeafLink refuses actions the state forbids.

@@ -4,12 +4,14 @@
 
 mod catalog;
 mod event;
+mod money;
 mod order;
 mod party;
 mod scalar;
 
 pub use catalog::*;
 pub use event::*;
+pub use money::*;
 pub use order::*;
 pub use party::*;
 pub use scalar::*;

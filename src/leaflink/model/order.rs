@@ -3,7 +3,9 @@
 use chrono::{DateTime, FixedOffset};
 use serde::{Deserialize, Deserializer, Serialize};
 
-use super::{Decimal, ExternalIds, Money, id_as_string, id_from_string_or_number};
+use super::{
+    Decimal, ExternalIds, Money, OrderMoneyFields, id_as_string, id_from_string_or_number,
+};
 
 /// An order's status, as LeafLink spells it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -144,6 +146,9 @@ pub struct OrderReceived {
     /// Present only with `include_children=line_items`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub line_items: Option<Vec<LineItem>>,
+    /// Discount, tax, shipping, credits, total, payment term and balance.
+    #[serde(flatten)]
+    pub money: OrderMoneyFields,
 }
 
 /// One line of an order. `quantity` counts individual units; `bulk_units` counts cases.
@@ -166,6 +171,9 @@ pub struct LineItem {
     pub bulk_units: Option<i64>,
     pub ordered_unit_price: Money,
     pub sale_price: Money,
+    /// Whether the buyer was charged `sale_price` rather than `ordered_unit_price`.
+    #[serde(default)]
+    pub on_sale: bool,
     #[serde(default)]
     pub batch: Option<i64>,
     #[serde(default)]

@@ -26,8 +26,11 @@ pub struct OrderLine {
     pub bulk_units: Option<i64>,
     /// Individual units per case (1 when not selling in multiples).
     pub unit_multiplier: i64,
-    /// LeafLink price per sell unit.
+    /// The price the buyer was charged per sell unit: the sale price when the line is on sale.
     pub price: Decimal,
+    /// The list price per sell unit (`ordered_unit_price`), when the line was sold below it.
+    #[serde(default)]
+    pub list_price: Option<Decimal>,
     /// The batch's `production_batch_number`, when the line names a batch.
     pub lot_number: Option<String>,
 }
@@ -44,8 +47,12 @@ pub struct PlannedLine {
     pub lot_number: Option<String>,
     /// Quantity in eaches.
     pub order_qty: Decimal,
-    /// Price per each.
+    /// Price per each (the list price when the line was discounted).
     pub unit_price: Decimal,
+    /// Price per each actually charged, when the line was discounted (Flourish's
+    /// `discount_price`).
+    #[serde(default)]
+    pub discount_price: Option<Decimal>,
 }
 
 /// Converts every line, stopping at the first that needs attention.
@@ -78,9 +85,14 @@ fn plan_line(line: &OrderLine, items: &ItemIndex) -> Result<PlannedLine, Outcome
     }
     check_item(&sku, line.product_id, items)?;
     let order_qty = eaches(line, &sku)?;
-    let unit_price = (line.price / Decimal::from(line.unit_multiplier))
-        .round_dp_with_strategy(PRICE_DP, RoundingStrategy::MidpointAwayFromZero)
-        .normalize();
+    let per_each = |price: Decimal| {
+        (price / Decimal::from(line.unit_multiplier))
+            .round_dp_with_strategy(PRICE_DP, RoundingStrategy::MidpointAwayFromZero)
+            .normalize()
+    };
+    let discounted = line.list_price.filter(|list| *list > line.price);
+    let unit_price = per_each(discounted.unwrap_or(line.price));
+    let discount_price = discounted.map(|_| per_each(line.price));
     Ok(PlannedLine {
         sku: sku.as_str().to_owned(),
         lot_number: line
@@ -90,6 +102,7 @@ fn plan_line(line: &OrderLine, items: &ItemIndex) -> Result<PlannedLine, Outcome
             .map(str::to_owned),
         order_qty: order_qty.normalize(),
         unit_price,
+        discount_price,
     })
 }
 
@@ -167,6 +180,7 @@ mod tests {
             bulk_units: cases,
             unit_multiplier: per_case,
             price: dec(price),
+            list_price: None,
             lot_number: None,
         }
     }
@@ -214,6 +228,26 @@ mod tests {
     fn per_each_price_is_rounded_to_four_places() {
         let got = plan_lines(&[line("GG-1", "3", Some(1), 3, "10")], &items()).unwrap();
         assert_eq!(got[0].unit_price, dec("3.3333"));
+    }
+
+    #[test]
+    fn a_sale_priced_case_line_keeps_the_list_price_and_sends_the_sale_price_as_discount_price() {
+        let mut sale = line("OGK-PR-1G", "20", Some(2), 10, "81.00");
+        sale.list_price = Some(dec("90.00"));
+        let got = plan_lines(&[sale], &items()).unwrap();
+        assert_eq!(got[0].unit_price, dec("9"));
+        assert_eq!(got[0].discount_price, Some(dec("8.1")));
+    }
+
+    #[test]
+    fn a_list_price_not_above_the_charged_price_is_no_discount() {
+        let mut same = line("GG-1", "2", Some(2), 1, "12.50");
+        same.list_price = Some(dec("12.5"));
+        let got = plan_lines(&[same], &items()).unwrap();
+        assert_eq!(
+            (got[0].unit_price, got[0].discount_price),
+            (dec("12.5"), None)
+        );
     }
 
     #[test]

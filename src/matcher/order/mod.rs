@@ -4,6 +4,7 @@
 //! may need attention), and only then the write decision in [`write`].
 
 mod lines;
+pub mod money;
 mod routing;
 mod write;
 
@@ -12,6 +13,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 pub use lines::{OrderLine, PlannedLine, plan_lines, same_lines};
+pub use money::{Adjustment, Adjustments, MoneyPlan, OrderDiscount, OrderMoney, OrderTax, Parts};
 pub use routing::{Route, Routing, route};
 
 use super::customer::NewDestination;
@@ -93,6 +95,9 @@ pub struct LeafLinkOrder {
     pub customer: Customer,
     /// Lines with SKU and lot resolved.
     pub lines: Vec<OrderLine>,
+    /// Discount, tax, shipping, credits and the total.
+    #[serde(default)]
+    pub money: OrderMoney,
 }
 
 /// The Flourish order a LeafLink order is linked to, as Flourish reports it now.
@@ -104,6 +109,12 @@ pub struct LinkedOrder {
     pub status: FlourishStatus,
     /// Current lines.
     pub lines: Vec<PlannedLine>,
+    /// Current discounts and charges.
+    #[serde(default)]
+    pub adjustments: Adjustments,
+    /// Flourish's `order_total`, when it reports one.
+    #[serde(default)]
+    pub total: Option<rust_decimal::Decimal>,
 }
 
 /// Everything Flow A decides from.
@@ -149,6 +160,9 @@ pub struct OrderDraft {
     pub sales_rep_id: Option<String>,
     /// Lines in eaches.
     pub lines: Vec<PlannedLine>,
+    /// Discounts and charges (see [`money`]).
+    #[serde(default)]
+    pub adjustments: Adjustments,
 }
 
 /// One write of Flow A, in the order to apply.
@@ -171,7 +185,7 @@ pub enum OrderStep {
         /// The order.
         draft: OrderDraft,
     },
-    /// `PUT /outbound-orders/{id}` with the new lines.
+    /// `PUT /outbound-orders/{id}` with the new lines, discounts and charges.
     UpdateLines {
         /// Flourish order id.
         order_id: String,
@@ -179,6 +193,9 @@ pub enum OrderStep {
         facility_id: String,
         /// The full new line list.
         lines: Vec<PlannedLine>,
+        /// The full new discounts and charges.
+        #[serde(default)]
+        adjustments: Adjustments,
     },
     /// `PATCH` the LeafLink order's `external_ids[key]` to the id of the order created above.
     WriteExternalId {
@@ -213,18 +230,44 @@ impl OrderStep {
                 format!("cancel Flourish order {order_id} in facility {facility_id}")
             }
             Self::CreateOrder { facility_id, draft } => format!(
-                "create Flourish order with {} line(s) in facility {facility_id}",
-                draft.lines.len()
+                "create Flourish order with {} line(s){} in facility {facility_id}",
+                draft.lines.len(),
+                adjustments_phrase(&draft.adjustments)
             ),
             Self::UpdateLines {
-                order_id, lines, ..
+                order_id,
+                lines,
+                adjustments,
+                ..
             } => {
-                format!("set {} line(s) on Flourish order {order_id}", lines.len())
+                format!(
+                    "set {} line(s){} on Flourish order {order_id}",
+                    lines.len(),
+                    adjustments_phrase(adjustments)
+                )
             }
             Self::WriteExternalId { key } => {
                 format!("write the Flourish order id to LeafLink external_ids.{key}")
             }
         }
+    }
+}
+
+/// `" and discount, shipping"`: the entries an order write carries besides its lines.
+fn adjustments_phrase(adjustments: &Adjustments) -> String {
+    let names: Vec<String> = [
+        &adjustments.pretax_discounts,
+        &adjustments.charges,
+        &adjustments.discounts,
+    ]
+    .into_iter()
+    .flatten()
+    .map(|entry| entry.name.to_lowercase())
+    .collect();
+    if names.is_empty() {
+        String::new()
+    } else {
+        format!(" and {}", names.join(", "))
     }
 }
 
@@ -263,7 +306,8 @@ pub fn plan_order(input: OrderInput<'_>) -> Result<OrderPlan, Outcome> {
     }
     let route = route(order, input.reps, input.routing)?;
     let lines = plan_lines(&order.lines, input.items)?;
-    write::decide(&input, route, lines)
+    let money = money::plan_money(&order.lines, &lines, &order.money);
+    write::decide(&input, route, write::Planned { lines, money })
 }
 
 enum Gate {

@@ -56,8 +56,10 @@ pub(crate) fn order(reps: &[i64], managers: &[i64]) -> LeafLinkOrder {
             bulk_units: Some(1),
             unit_multiplier: 10,
             price: Decimal::from(90),
+            list_price: None,
             lot_number: Some("LOT-77".into()),
         }],
+        money: OrderMoney::default(),
     }
 }
 
@@ -116,6 +118,8 @@ fn linked(facility: &str, status: FlourishStatus, lines: Vec<PlannedLine>) -> Li
         },
         status,
         lines,
+        adjustments: Adjustments::default(),
+        total: None,
     }
 }
 
@@ -388,4 +392,61 @@ fn plan_serialises_with_tagged_steps() {
     assert_eq!(json["steps"][0]["draft"]["destination"]["kind"], "existing");
     let back: OrderPlan = serde_json::from_value(json).unwrap();
     assert_eq!(back, plan);
+}
+
+fn with_shipping(mut order: LeafLinkOrder, dollars: i64) -> LeafLinkOrder {
+    order.money.shipping = Decimal::from(dollars);
+    order
+}
+
+#[test]
+fn a_new_order_carries_its_discount_and_charges() {
+    let mut current = with_shipping(order(&[1], &[]), 12);
+    current.money.discount = Some(OrderDiscount::Percent(Decimal::from(10)));
+    let plan = World::new().plan(&current, None).unwrap();
+    let OrderStep::CreateOrder { draft, .. } = &plan.steps[0] else {
+        panic!("{plan:?}")
+    };
+    assert_eq!(
+        draft.adjustments.pretax_discounts[0].amount,
+        Decimal::from(9)
+    );
+    assert_eq!(draft.adjustments.charges[0].name, money::SHIPPING);
+    assert!(
+        plan.summary().contains("and discount, shipping"),
+        "{}",
+        plan.summary()
+    );
+}
+
+#[test]
+fn shipping_added_on_leaflink_updates_an_unallocated_order_and_is_attention_once_allocated() {
+    let before = order(&[1], &[]);
+    let after = with_shipping(order(&[1], &[]), 25);
+    let created = linked("fac-a", FlourishStatus::Created, lines_of(&before));
+    let plan = World::new().plan(&after, Some(&created)).unwrap();
+    let [OrderStep::UpdateLines { adjustments, .. }] = plan.steps.as_slice() else {
+        panic!("{plan:?}")
+    };
+    assert_eq!(adjustments.charges[0].amount, Decimal::from(25));
+
+    let allocated = linked("fac-a", FlourishStatus::Allocated, lines_of(&before));
+    let err = World::new().plan(&after, Some(&allocated)).unwrap_err();
+    assert_eq!(err.kind, OutcomeKind::NeedsAttention);
+    assert!(err.reason.contains("its money"), "{}", err.reason);
+}
+
+#[test]
+fn an_order_in_step_whose_leaflink_total_is_off_needs_attention_naming_both_figures() {
+    let mut current = order(&[1], &[]);
+    current.money.total = Some(Decimal::from(95));
+    let existing = linked("fac-a", FlourishStatus::Created, lines_of(&current));
+    let err = World::new().plan(&current, Some(&existing)).unwrap_err();
+    assert_eq!(err.kind, OutcomeKind::NeedsAttention);
+    assert!(
+        err.reason
+            .starts_with("totals do not reconcile: LeafLink $95.00, Flourish order fl-1 $90.00"),
+        "{}",
+        err.reason
+    );
 }

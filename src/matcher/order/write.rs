@@ -6,19 +6,26 @@
 use crate::matcher::customer::{NewDestination, customer_license};
 use crate::matcher::outcome::{Outcome, System};
 
+use super::money::{self, MoneyPlan, Reconciliation};
 use super::{
     DestinationRef, FlourishStatus, LinkedOrder, OrderDraft, OrderInput, OrderPlan, OrderStep,
     PlannedLine, Route, same_lines,
 };
 
-/// Chooses the writes once the order is routed and its lines converted.
+/// The lines of an order with its money, as planned for Flourish.
+pub(super) struct Planned {
+    pub lines: Vec<PlannedLine>,
+    pub money: MoneyPlan,
+}
+
+/// Chooses the writes once the order is routed and its lines and money converted.
 pub(super) fn decide(
     input: &OrderInput<'_>,
     route: Route,
-    lines: Vec<PlannedLine>,
+    planned: Planned,
 ) -> Result<OrderPlan, Outcome> {
     let Some(linked) = input.linked else {
-        return create(input, route, lines, Vec::new());
+        return create(input, route, planned, Vec::new());
     };
     let id = &linked.link.order_id;
     if linked.status == FlourishStatus::Cancelled {
@@ -28,23 +35,50 @@ pub(super) fn decide(
         )));
     }
     if linked.link.facility_id != route.facility_id {
-        return relocate(input, linked, route, lines);
+        return relocate(input, linked, route, planned);
     }
-    if same_lines(&linked.lines, &lines) {
+    let same_money = linked.adjustments.same(&planned.money.adjustments);
+    if same_lines(&linked.lines, &planned.lines) && same_money {
+        if let Some(outcome) = reconcile_linked(input, linked, &planned.money) {
+            return Err(outcome);
+        }
         return Err(Outcome::unchanged(format!(
             "Flourish order {id} already matches the LeafLink order"
         )));
     }
     if linked.status != FlourishStatus::Created {
-        return Err(too_late(id, linked.status, "its lines changed on LeafLink"));
+        let why = if same_money {
+            "its lines changed on LeafLink"
+        } else {
+            "its money (discount, tax, shipping or credits) changed on LeafLink"
+        };
+        return Err(too_late(id, linked.status, why));
     }
     Ok(OrderPlan {
         order_number: input.order.number.clone(),
         steps: vec![OrderStep::UpdateLines {
             order_id: id.clone(),
             facility_id: linked.link.facility_id.clone(),
-            lines,
+            lines: planned.lines,
+            adjustments: planned.money.adjustments,
         }],
+    })
+}
+
+/// An order already in step may still not reconcile (LeafLink's total is not its parts, or
+/// someone changed the Flourish order's money by hand).
+fn reconcile_linked(
+    input: &OrderInput<'_>,
+    linked: &LinkedOrder,
+    money: &MoneyPlan,
+) -> Option<Outcome> {
+    let flourish = money::flourish_parts(&linked.lines, &linked.adjustments);
+    money::reconcile(Reconciliation {
+        order_id: &linked.link.order_id,
+        leaflink_total: input.order.money.total.unwrap_or(money.leaflink.total()),
+        leaflink: &money.leaflink,
+        flourish_total: linked.total.unwrap_or(flourish.total()),
+        flourish: &flourish,
     })
 }
 
@@ -53,7 +87,7 @@ fn relocate(
     input: &OrderInput<'_>,
     linked: &LinkedOrder,
     route: Route,
-    lines: Vec<PlannedLine>,
+    planned: Planned,
 ) -> Result<OrderPlan, Outcome> {
     if linked.status != FlourishStatus::Created {
         let why = format!("the order now routes to facility {}", route.facility_id);
@@ -63,14 +97,14 @@ fn relocate(
         order_id: linked.link.order_id.clone(),
         facility_id: linked.link.facility_id.clone(),
     };
-    create(input, route, lines, vec![cancel])
+    create(input, route, planned, vec![cancel])
 }
 
 /// Appends the destination (when new), the order and the optional write-back to `steps`.
 fn create(
     input: &OrderInput<'_>,
     route: Route,
-    lines: Vec<PlannedLine>,
+    planned: Planned,
     mut steps: Vec<OrderStep>,
 ) -> Result<OrderPlan, Outcome> {
     let order = input.order;
@@ -91,7 +125,8 @@ fn create(
             original_order_id: order.number.clone(),
             destination,
             sales_rep_id: route.sales_rep_id,
-            lines,
+            lines: planned.lines,
+            adjustments: planned.money.adjustments,
         },
     });
     if let Some(key) = input.external_id_key {

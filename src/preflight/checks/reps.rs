@@ -262,5 +262,6 @@ fn as_matcher_order(order: &ll::OrderReceived, customer: Option<&ll::Customer>) 
             address: Default::default(),
         },
         lines: Vec::new(),
+        money: Default::default(),
     }
 }

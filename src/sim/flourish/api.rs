@@ -56,6 +56,7 @@ pub fn router() -> Router<Arc<Shared>> {
         ("/strains", get(list_strains)),
         ("/strains/{id}", get(get_strain)),
         ("/inventory/summary", get(inventory_summary)),
+        ("/order-payment-terms", get(list_payment_terms)),
     ];
     routes
         .into_iter()
@@ -218,6 +219,12 @@ async fn list_facilities(State(shared): State<Arc<Shared>>, uri: Uri) -> Answer 
 
 async fn get_facility(State(shared): State<Arc<Shared>>, Path(id): Path<String>) -> Answer {
     one(&shared.state.lock().facilities, "id", &id, "Facility")
+}
+
+async fn list_payment_terms(State(shared): State<Arc<Shared>>, uri: Uri) -> Answer {
+    let params = Params::parse(&uri);
+    let rows = shared.state.lock().payment_terms.clone();
+    page(&shared, &uri, &params, rows)
 }
 
 async fn list_brands(State(shared): State<Arc<Shared>>, uri: Uri) -> Answer {

@@ -5,6 +5,7 @@
 mod api;
 mod control;
 mod http;
+mod money;
 mod orders;
 mod quirks;
 mod state;
@@ -226,6 +227,18 @@ impl FlourishSim {
     pub fn set_order_status(&self, order_id: &str, status: &str) -> Result<Value, ApiError> {
         self.shared
             .change(|state| orders::set_status(state, order_id, status))
+    }
+
+    /// A user records the order's payment status (and the dollars received so far); the
+    /// `order` webhook goes out.
+    pub fn set_payment_status(
+        &self,
+        order_id: &str,
+        status: &str,
+        amount_paid: Option<f64>,
+    ) -> Result<Value, ApiError> {
+        self.shared
+            .change(|state| money::set_payment(state, order_id, status, amount_paid))
     }
 
     /// Stops serving and waits (briefly) for open connections to finish.

@@ -13,6 +13,7 @@ use serde_json::{Map, Value, json};
 
 use super::api::{object_body, since_filter};
 use super::http::{ApiError, Params, facility_id, page, single};
+use super::money;
 use super::state::{SimState, find, id_of, now_stamp, number_of};
 use super::stock;
 use super::{ApiQuirks, Shared};
@@ -74,6 +75,8 @@ fn create_order(
 ) -> Result<Value, ApiError> {
     let lines = quirks.stored_lines(check_lines(state, fields.get("order_lines"))?);
     let notes = check_notes(fields.get("notes"))?;
+    let lists = money::check_lists(&fields)?;
+    let payment_term = money::check_payment_term(state, &fields)?;
     let destination = reference(&fields, "destination", "facility_name")?;
     let rep = reference(&fields, "sales_rep", "email")?;
     check_references(state, facility, &destination, &rep)?;
@@ -81,7 +84,7 @@ fn create_order(
         .ok_or_else(|| ApiError::bad_request("destination is required"))?;
     let rep_id = resolve_rep(state, facility, rep);
     let now = now_stamp();
-    let order = json!({
+    let mut order = json!({
         "id": state.new_id(),
         "original_order_id": fields.get("original_order_id").cloned().unwrap_or(Value::Null),
         "order_timestamp": fields.get("order_timestamp").cloned().unwrap_or(json!(now)),
@@ -92,7 +95,16 @@ fn create_order(
         "order_lines": lines,
         "notes": notes,
         "created_timestamp": now,
+        "pretax_discounts": [],
+        "charges": [],
+        "discounts": [],
+        "payment_term": payment_term,
+        "order_payment_status": "Awaiting Payment",
     });
+    for (list, value) in lists {
+        order[list] = value;
+    }
+    money::set_total(&mut order);
     state.outbound_orders.push(order);
     let index = state.outbound_orders.len() - 1;
     state.order_changed(index);
@@ -137,6 +149,13 @@ fn update_order(
     if fields.contains_key("notes") {
         changed["notes"] = Value::Array(check_notes(fields.get("notes"))?);
     }
+    for (list, value) in money::check_lists(&fields)? {
+        changed[list] = value;
+    }
+    if fields.contains_key("payment_term") {
+        changed["payment_term"] = money::check_payment_term(state, &fields)?;
+    }
+    money::set_total(&mut changed);
     for name in ["original_order_id", "order_timestamp", "order_status"] {
         if let Some(value) = fields.get(name) {
             changed[name] = value.clone();

@@ -26,6 +26,9 @@ pub struct SimState {
     pub inventory: Vec<Value>,
     #[serde(default)]
     pub outbound_orders: Vec<Value>,
+    /// `{id, name}` (see `GET /order-payment-terms`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub payment_terms: Vec<Value>,
     /// Webhook bodies produced by the last change, emitted once the state lock is released.
     #[serde(skip)]
     pub outgoing: Vec<Value>,

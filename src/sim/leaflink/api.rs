@@ -38,6 +38,18 @@ pub fn router() -> Router<Arc<Shared>> {
             "/api/v2/orders-received/{number}/line-items/",
             get(line_items),
         )
+        .route(
+            "/api/v2/orders-received/{number}/payments/",
+            get(super::money::order_payments),
+        )
+        .route(
+            "/api/v2/order-payments/",
+            get(super::money::list_payments).post(super::money::create_payment),
+        )
+        .route(
+            "/api/v2/order-payments/{id}/",
+            get(super::money::get_payment),
+        )
         .route("/api/v2/customers/", get(list_customers))
         .route("/api/v2/customers/{id}/", get(get_customer))
         .route("/api/v2/company-staff/", get(list_staff))

@@ -5,6 +5,7 @@
 mod api;
 mod api_catalog;
 mod control;
+mod money;
 mod orders;
 mod products;
 mod rate;
@@ -198,6 +199,12 @@ impl LeafLinkSim {
         let index = db.order_index(number)?;
         orders::set_status(&mut db, &self.shared.outbox, index, status);
         Ok(())
+    }
+
+    /// A user edits an order's money (see `money::set_money`); emits an order webhook.
+    pub fn set_order_money(&self, number: &str, patch: &serde_json::Value) -> Result<(), SimError> {
+        let mut db = self.shared.db.lock();
+        money::set_money(&mut db, &self.shared.outbox, number, patch)
     }
 
     /// A user edits a product (partial JSON, REST names); emits a product webhook.

@@ -144,9 +144,12 @@ pub fn place_order(
         external_ids: Default::default(),
         available_transitions: Vec::new(),
         line_items: Some(items),
+        money: Default::default(),
     };
     db.orders.push(order);
     let index = db.orders.len() - 1;
+    let payments = db.order_payments.clone();
+    super::money::recompute(&mut db.orders[index], &payments);
     adjust_stock(db, outbox, index, None, OrderStatus::Submitted);
     emit_order(db, outbox, index, "create");
     Ok(number)
@@ -176,6 +179,7 @@ fn new_line(db: &mut Db, number: &str, line: &SimOrderLine) -> Result<LineItem, 
         bulk_units: Some((quantity / multiplier as f64).floor() as i64),
         ordered_unit_price: price.clone(),
         sale_price: price,
+        on_sale: false,
         batch: line.batch,
         is_sample: false,
     })
@@ -316,6 +320,12 @@ pub fn webhook_order(db: &Db, order: &OrderReceived) -> Value {
     data["created_on"] = json!(order.created_on);
     data["notes"] = json!(order.notes);
     data["external_ids"] = json!(order.external_ids);
+    // The order's money fields, as on the REST shape.
+    if let Value::Object(money) = json!(order.money) {
+        for (name, value) in money {
+            data[name] = value;
+        }
+    }
     data
 }
 

@@ -49,6 +49,9 @@ pub struct Db {
     pub product_subcategories: Vec<Subcategory>,
     /// The `external_ids` keys LeafLink has issued to this company; others are refused.
     pub external_id_keys: Vec<String>,
+    /// `/order-payments/`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub order_payments: Vec<crate::leaflink::model::OrderPayment>,
     #[serde(skip)]
     next_id: i64,
     #[serde(skip)]
@@ -88,8 +91,15 @@ impl Db {
         for customer in &mut db.customers {
             customer.modified.get_or_insert(now);
         }
+        let payments = db.order_payments.clone();
         for order in &mut db.orders {
             order.modified.get_or_insert(now);
+            // LeafLink computes an order's total; a seed may still set one on purpose.
+            let total = order.money.total.take();
+            super::money::recompute(order, &payments);
+            if total.is_some() {
+                order.money.total = total;
+            }
         }
         Ok(db)
     }
@@ -133,7 +143,8 @@ impl Db {
                 self.orders
                     .iter()
                     .flat_map(|o| o.line_items.iter().flatten().map(|l| l.id)),
-            );
+            )
+            .chain(self.order_payments.iter().map(|p| p.id));
         ids.max().unwrap_or(0)
     }
 

@@ -6,19 +6,19 @@ use rust_decimal::prelude::ToPrimitive;
 use serde_json::json;
 
 use crate::flourish::model::{
-    IdRef, NewOutboundOrder, OrderLine as FlourishLine, OutboundOrderUpdate,
+    IdRef, NewOutboundOrder, OrderLine as FlourishLine, OutboundOrder, OutboundOrderUpdate,
 };
 use crate::flourish::{OrderLocked, order_locked};
 use crate::jobs::JobError;
 use crate::leaflink::model::OrderPatch;
-use crate::matcher::order::{DestinationRef, OrderDraft, PlannedLine};
+use crate::matcher::order::{Adjustments, DestinationRef, OrderDraft, PlannedLine};
 use crate::matcher::{ItemIndex, OrderPlan, OrderStep, Outcome, System};
 use crate::remote::ClientError;
 use crate::sync::SyncContext;
 use crate::sync::customers::{StepError, create_destination, refused};
 use crate::sync::record::Writes;
 
-use super::linked::{link_order, mark_moving};
+use super::linked::{link_order, mark_moving, planned_line};
 use super::load::Loaded;
 
 /// What earlier steps of the plan produced for later ones.
@@ -42,6 +42,7 @@ pub(super) async fn apply(
         .any(|s| matches!(s, OrderStep::CreateOrder { .. }));
     let mut made = Made::default();
     let mut lost = LostLots::default();
+    let mut unreconciled = None;
     for step in &plan.steps {
         let result = match step {
             OrderStep::CreateDestination(new) => create_destination(context, new, writes)
@@ -69,9 +70,11 @@ pub(super) async fn apply(
                 order_id,
                 facility_id,
                 lines,
+                adjustments,
             } => {
                 let target = (order_id.as_str(), facility_id.as_str());
-                update_lines(context, target, lines, &loaded.items, writes).await
+                let new = (lines.as_slice(), adjustments);
+                update_lines(context, target, new, &loaded.items, writes).await
             }
             OrderStep::WriteExternalId { key } => match &made.order {
                 Some(id) => write_external_id(context, &plan.order_number, key, id, writes).await,
@@ -81,13 +84,34 @@ pub(super) async fn apply(
         if let Err(error) = result {
             return refused(error).map(Some);
         }
-        if let Some((order_id, lines)) = lot_check(step, &made)
-            && let Err(error) = lots_not_kept(context, order_id, lines, &mut lost).await
-        {
-            return refused(error).map(Some);
+        if let Some((order_id, lines)) = lot_check(step, &made) {
+            match read_back(context, order_id, lines, loaded, &mut lost).await {
+                Ok(outcome) => unreconciled = outcome.or(unreconciled),
+                Err(error) => return refused(error).map(Some),
+            }
         }
     }
-    Ok(lost.into_outcome())
+    Ok(lost.into_outcome().or(unreconciled))
+}
+
+/// Reads a written order back: the lots it did not keep are noted in `lost`, and a total that
+/// does not reconcile with LeafLink's is the outcome.
+async fn read_back(
+    context: &SyncContext,
+    order_id: &str,
+    lines: &[PlannedLine],
+    loaded: &Loaded,
+    lost: &mut LostLots,
+) -> Result<Option<Outcome>, StepError> {
+    let order = context.flourish.get_outbound_order(order_id).await?;
+    lots_not_kept(&order, lines, lost);
+    let read: Vec<PlannedLine> = order.order_lines.iter().map(planned_line).collect();
+    Ok(super::money::reconcile_written(
+        &order,
+        &loaded.order.lines,
+        &loaded.order.money,
+        &read,
+    ))
 }
 
 /// The order and lines a step wrote with lots, to read back.
@@ -130,18 +154,9 @@ impl LostLots {
     }
 }
 
-/// Reads the order back after a write with lots (`lot_number` on order lines is not confirmed
-/// by Flourish's public material) and notes every line whose lot did not stick.
-async fn lots_not_kept(
-    context: &SyncContext,
-    order_id: &str,
-    lines: &[PlannedLine],
-    lost: &mut LostLots,
-) -> Result<(), StepError> {
-    if lines.iter().all(|line| line.lot_number.is_none()) {
-        return Ok(());
-    }
-    let order = context.flourish.get_outbound_order(order_id).await?;
+/// Notes every line of the order read back after a write whose lot did not stick
+/// (`lot_number` on order lines is not confirmed by Flourish's public material).
+fn lots_not_kept(order: &OutboundOrder, lines: &[PlannedLine], lost: &mut LostLots) {
     for line in lines {
         let Some(lot) = &line.lot_number else {
             continue;
@@ -150,11 +165,10 @@ async fn lots_not_kept(
             got.sku.trim() == line.sku && got.lot_number.as_deref().map(str::trim) == Some(lot)
         });
         if !kept {
-            lost.order_id = order_id.to_owned();
+            lost.order_id = order.id.clone();
             lost.lines.push(format!("{} (lot {lot})", line.sku));
         }
     }
-    Ok(())
 }
 
 /// Writes the linked order's id to LeafLink `external_ids` when it is configured and missing:
@@ -271,6 +285,8 @@ async fn create_order(
         sales_rep: draft.sales_rep_id.clone().map(IdRef::new),
         order_lines,
         notes: Vec::new(),
+        adjustments: super::money::to_flourish(&draft.adjustments)?,
+        payment_term: None,
     };
     let created = context
         .flourish
@@ -285,11 +301,11 @@ async fn create_order(
     Ok(created.id)
 }
 
-/// Rewrites the lines of Flourish order `(order id, facility id)`.
+/// Rewrites the lines, discounts and charges of Flourish order `(order id, facility id)`.
 async fn update_lines(
     context: &SyncContext,
     (order_id, facility_id): (&str, &str),
-    lines: &[PlannedLine],
+    (lines, adjustments): (&[PlannedLine], &Adjustments),
     items: &ItemIndex,
     writes: &mut Writes,
 ) -> Result<(), StepError> {
@@ -299,6 +315,7 @@ async fn update_lines(
         .collect::<Result<_, _>>()?;
     let update = OutboundOrderUpdate {
         order_lines: Some(lines),
+        adjustments: Some(super::money::to_flourish(adjustments)?),
         ..OutboundOrderUpdate::default()
     };
     context
@@ -358,7 +375,11 @@ fn flourish_line(line: &PlannedLine, items: &ItemIndex) -> Result<FlourishLine, 
         sku: items.stored_sku(&line.sku).to_owned(),
         order_qty: number("quantity", &line.order_qty)?,
         unit_price: Some(number("unit price", &line.unit_price)?),
-        discount_price: None,
+        discount_price: line
+            .discount_price
+            .as_ref()
+            .map(|price| number("discount price", price))
+            .transpose()?,
         lot_number: line.lot_number.clone(),
     })
 }

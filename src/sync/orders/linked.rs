@@ -107,6 +107,8 @@ fn to_linked(order: &OutboundOrder, link: Option<&Link>) -> LinkedOrder {
         },
         status: flourish_status(&order.order_status),
         lines: order.order_lines.iter().map(planned_line).collect(),
+        adjustments: super::money::from_flourish(&order.adjustments),
+        total: super::money::flourish_total(order),
     }
 }
 
@@ -124,19 +126,20 @@ pub(crate) fn flourish_status(status: &FlourishOrderStatus) -> FlourishStatus {
     }
 }
 
-fn planned_line(line: &FlourishLine) -> PlannedLine {
+pub(super) fn planned_line(line: &FlourishLine) -> PlannedLine {
     PlannedLine {
         sku: line.sku.trim().to_owned(),
         lot_number: line.lot_number.clone().filter(|l| !l.trim().is_empty()),
         order_qty: from_f64(line.order_qty),
         unit_price: from_f64(line.unit_price.unwrap_or(0.0)),
+        discount_price: line.discount_price.map(from_f64),
     }
 }
 
 /// Shortest decimal that prints as the float does (Flourish sends amounts as JSON numbers).
 /// Only read for comparison: a number beyond a decimal's range compares as zero, which differs
 /// from any planned line, so the plan rewrites the line with LeafLink's figures.
-fn from_f64(value: f64) -> Decimal {
+pub(crate) fn from_f64(value: f64) -> Decimal {
     parse_decimal(&value.to_string()).unwrap_or(Decimal::ZERO)
 }
 

@@ -59,6 +59,7 @@ pub(super) async fn load(context: &SyncContext, number: &str) -> Result<Loading,
             sales_reps: order.sales_reps.iter().map(|r| r.id).collect(),
             customer: short_customer(&order),
             lines: Vec::new(),
+            money: super::money::order_money(&order.money)?,
         },
         created_on: order.created_on.with_timezone(&Utc),
         external_ids: order.external_ids.clone(),
@@ -191,13 +192,15 @@ async fn lines(context: &SyncContext, order: &OrderReceived) -> Result<Vec<Order
     let lots = super::line_reads::batch_lots(context, &batches).await?;
     let mut lines = Vec::with_capacity(items.len());
     for item in items {
+        let (price, list_price) = super::money::line_prices(&item)?;
         lines.push(OrderLine {
             product_id: Some(item.product),
             sku: skus.get(&item.product).cloned().unwrap_or_default(),
             quantity: decimal("line quantity", &item.quantity.0)?,
             bulk_units: item.bulk_units,
             unit_multiplier: item.unit_multiplier,
-            price: decimal("line price", &item.sale_price.amount.0)?,
+            price,
+            list_price,
             lot_number: item.batch.and_then(|b| lots.get(&b).cloned()),
         });
     }

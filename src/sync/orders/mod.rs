@@ -8,6 +8,7 @@ mod apply;
 mod line_reads;
 mod linked;
 mod load;
+mod money;
 
 use std::sync::Arc;
 
@@ -19,9 +20,9 @@ use crate::store::links::Link;
 
 use super::SyncContext;
 use super::record::{self, Writes};
-pub(crate) use linked::{flourish_order_id, flourish_status};
+pub(crate) use linked::{flourish_order_id, flourish_status, from_f64};
 use load::Loaded;
-pub(crate) use load::leaflink_status;
+pub(crate) use load::{leaflink_status, parse_decimal};
 
 /// Registers `leaflink.order`.
 pub fn register(processors: &mut Processors, context: &Arc<SyncContext>) {
