@@ -16,7 +16,7 @@ use crate::ingest::Ingest;
 use crate::jobs::worker::{Worker, WorkerSettings};
 use crate::jobs::{self, Processors};
 use crate::metrics::Metrics;
-use crate::store::{Db, events, now_ms};
+use crate::store::{self, Backend, CHECKPOINT_INTERVAL, Db, events, now_ms};
 use crate::sync::{SyncContext, poll};
 
 /// What runs the jobs: the processors and, when both platforms are configured, the sync context
@@ -133,6 +133,7 @@ impl Application {
             ),
             _ => Vec::new(),
         };
+        let checkpoints = tokio::spawn(checkpoints(self.state.db.clone(), shutdown.clone()));
         let maintenance = tokio::spawn(maintenance(
             self.state.clone(),
             self.config.dedupe_retention,
@@ -153,7 +154,27 @@ impl Application {
             poller.await.context("poller task")?;
         }
         maintenance.abort();
+        checkpoints.abort();
         Ok(())
+    }
+}
+
+/// On SQLite, checkpoints the write-ahead log every [`CHECKPOINT_INTERVAL`] beside the writer
+/// (whose connection never does it itself), until `shutdown`.
+async fn checkpoints(db: Db, shutdown: CancellationToken) {
+    if db.backend != Backend::Sqlite {
+        return;
+    }
+    let mut every = tokio::time::interval(CHECKPOINT_INTERVAL);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = every.tick() => {}
+            _ = shutdown.cancelled() => return,
+        }
+        if let Err(error) = store::checkpoint(&db).await {
+            tracing::warn!(%error, "checkpointing the write-ahead log failed");
+        }
     }
 }
 
