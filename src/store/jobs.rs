@@ -384,10 +384,8 @@ mod tests {
 
     /// SQLite's query plan for `sql`, one step a line.
     async fn explain(db: &Db, sql: &str) -> Vec<String> {
-        let mut query = sqlx::query(&format!("EXPLAIN QUERY PLAN {sql}"))
-            .bind("owner")
-            .bind(0_i64)
-            .bind(0_i64);
+        let explain = format!("EXPLAIN QUERY PLAN {sql}");
+        let mut query = sqlx::query(&explain).bind("owner").bind(0_i64).bind(0_i64);
         for kind in ["leaflink.order", "leaflink.product"] {
             query = query.bind(kind);
         }
