@@ -18,7 +18,7 @@ use crate::jobs::{self, Processors};
 use crate::metrics::Metrics;
 use crate::notify::{self, Notifier};
 use crate::secrets::Sealer;
-use crate::store::{Db, events, now_ms};
+use crate::store::{self, Backend, CHECKPOINT_INTERVAL, Db, events, now_ms};
 use crate::sync::{SyncContext, poll};
 
 /// What runs the jobs: the processors and, when both platforms are configured, the sync context
@@ -161,6 +161,7 @@ impl Application {
         };
         let notifier =
             run_worker.then(|| tokio::spawn(self.notifier.clone().run(shutdown.clone())));
+        let checkpoints = tokio::spawn(checkpoints(self.state.db.clone(), shutdown.clone()));
         let maintenance = tokio::spawn(maintenance(
             self.state.clone(),
             self.config.dedupe_retention,
@@ -184,6 +185,7 @@ impl Application {
             notifier.await.context("notifier task")?;
         }
         maintenance.abort();
+        checkpoints.abort();
         Ok(())
     }
 }
@@ -204,6 +206,25 @@ fn watched(config: &Config, sync: Option<&crate::sync::SyncContext>) -> Vec<noti
             requests_per_minute: flourish.transport.requests_per_minute,
         },
     ]
+}
+
+/// On SQLite, checkpoints the write-ahead log every [`CHECKPOINT_INTERVAL`] beside the writer
+/// (whose connection never does it itself), until `shutdown`.
+async fn checkpoints(db: Db, shutdown: CancellationToken) {
+    if db.backend != Backend::Sqlite {
+        return;
+    }
+    let mut every = tokio::time::interval(CHECKPOINT_INTERVAL);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = every.tick() => {}
+            _ = shutdown.cancelled() => return,
+        }
+        if let Err(error) = store::checkpoint(&db).await {
+            tracing::warn!(%error, "checkpointing the write-ahead log failed");
+        }
+    }
 }
 
 /// Hourly, from start: forgets deduplication keys past their window, then runs a retention

@@ -15,7 +15,7 @@ use tokio::sync::{Notify, mpsc, oneshot};
 use crate::jobs::worker::{MAX_RESTART_DELAY, MIN_RESTART_DELAY};
 use crate::metrics::Metrics;
 use crate::store::events::{self, NewEvent, Stored};
-use crate::store::{Backend, Db, now_ms};
+use crate::store::{Backend, Db, now_ms, set_durable_commits};
 
 /// Most events committed together.
 const MAX_BATCH: usize = 256;
@@ -50,7 +50,7 @@ impl std::fmt::Debug for Request {
 pub struct IngestError(pub String);
 
 impl Ingest {
-    /// Starts the writer task; `new_jobs` is notified after every commit that added jobs.
+    /// Starts the writer task; `new_jobs` is notified (one waiter) after every commit.
     pub fn start(db: Db, dedupe_retention: Duration, new_jobs: Arc<Notify>) -> Self {
         Self::start_with(db, dedupe_retention, new_jobs, Metrics::new())
     }
@@ -149,7 +149,7 @@ impl Supervised {
             for (reply, result) in replies.into_iter().zip(results) {
                 let _ = reply.send(result);
             }
-            self.new_jobs.notify_waiters();
+            self.new_jobs.notify_one();
             if panic {
                 panic!("the writer was asked to panic");
             }
@@ -210,14 +210,26 @@ impl Writer {
             Some(connection) => connection,
             slot => slot.insert(self.db.writes.acquire().await?),
         };
+        let sqlite = self.db.backend == Backend::Sqlite;
         let result = async {
+            if sqlite {
+                // Nothing is acknowledged before it is on disk.
+                set_durable_commits(connection, true).await?;
+            }
             let mut tx = connection.begin().await?;
             let results = events::insert_batch(&mut tx, events, now, cutoff).await?;
             tx.commit().await?;
             Ok(results)
         }
         .await;
-        if result.is_err() || self.db.backend == Backend::Sqlite {
+        if sqlite
+            && result.is_ok()
+            && let Err(error) = set_durable_commits(connection, false).await
+        {
+            // Committed all the same; the connection just keeps syncing every commit.
+            tracing::warn!(%error, "could not switch the write connection back to unsynced commits");
+        }
+        if result.is_err() || sqlite {
             // On error the connection may be broken: give it back and take a checked one next
             // time. SQLite's one write connection is shared with job claims and completions.
             self.connection = None;
@@ -230,6 +242,38 @@ impl Writer {
 mod tests {
     use super::*;
     use crate::store::events::tests::{order, sqlite_db};
+
+    /// `PRAGMA synchronous` of one connection of `pool`: 1 is NORMAL, 2 is FULL.
+    async fn synchronous(pool: &sqlx::AnyPool) -> i64 {
+        sqlx::query_scalar("PRAGMA synchronous")
+            .fetch_one(pool)
+            .await
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn events_are_committed_with_synced_commits_and_job_writes_without() {
+        let (db, _dir) = sqlite_db().await;
+        // Refuses any event stored by a connection that would not sync its commit.
+        sqlx::query(
+            "CREATE TRIGGER only_durable BEFORE INSERT ON events \
+             WHEN (SELECT synchronous FROM pragma_synchronous) < 2 \
+             BEGIN SELECT RAISE(ABORT, 'commit would not be synced'); END",
+        )
+        .execute(&db.pool)
+        .await
+        .unwrap();
+        assert_eq!(synchronous(&db.writes).await, 1, "claims and completions");
+        assert_eq!(synchronous(&db.pool).await, 2, "everything else");
+        let metrics = Metrics::new();
+        let mut writer = Writer::new(db.clone(), metrics.clone());
+        let results = writer
+            .store(&[order("A", "a"), order("B", "b")], 1_000, 0)
+            .await;
+        assert!(results.iter().all(Result::is_ok), "{results:?}");
+        assert_eq!(metrics.group_commit_fallbacks(), 0);
+        assert_eq!(synchronous(&db.writes).await, 1, "back to unsynced commits");
+    }
 
     #[tokio::test]
     async fn one_bad_row_fails_alone_and_its_neighbours_are_stored() {

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use reqwest::StatusCode;
+use tracing::Instrument;
 
 mod usage;
 
@@ -275,10 +276,26 @@ impl Transport {
         }
     }
 
+    /// One request, in a `platform_call` span (debug level) that names its method and path.
     async fn attempt(&self, request: reqwest::RequestBuilder) -> Result<Reply, ClientError> {
         let (http, request) = request.build_split();
         let request = request.map_err(|e| ClientError::Transport(e.to_string()))?;
         let method = request.method().as_str().to_owned();
+        let span = tracing::debug_span!(
+            "platform_call",
+            platform = self.usage.platform(),
+            method = %method,
+            path = request.url().path(),
+        );
+        self.exchange(http, request, method).instrument(span).await
+    }
+
+    async fn exchange(
+        &self,
+        http: reqwest::Client,
+        request: reqwest::Request,
+        method: String,
+    ) -> Result<Reply, ClientError> {
         let sent = http.execute(request).await;
         let now_ms = chrono::Utc::now().timestamp_millis();
         self.usage.record(

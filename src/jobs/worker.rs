@@ -61,6 +61,11 @@ impl Worker {
         }
     }
 
+    /// How many jobs this worker runs at once.
+    pub fn concurrency(&self) -> usize {
+        self.settings.concurrency
+    }
+
     /// Runs `concurrency` loops until `shutdown`, then lets running jobs finish within the grace
     /// period and gives back the rest. A loop that panics is started again after a pause that
     /// doubles with each death in a row (up to [`MAX_RESTART_DELAY`]); its job, still leased,
@@ -150,6 +155,10 @@ impl Worker {
         let Some(job) = claimed.into_iter().next() else {
             return Ok(false);
         };
+        // There may be more: pass the wake-up on to one idle slot, which passes it on in turn
+        // while it finds jobs. Waking every slot at each commit would make all of them queue
+        // for the write connection to claim, nearly all for nothing.
+        self.new_jobs.notify_one();
         self.run_job(job, now, shutdown).await?;
         Ok(true)
     }

@@ -40,8 +40,45 @@ pub struct Db {
     /// which takes one writer at a time, this is a pool of one connection: writers queue for
     /// it in order instead of polling the file lock (which starves some of them for seconds).
     /// On PostgreSQL it is `pool`.
+    ///
+    /// On SQLite this connection does not sync each commit to disk (`synchronous = NORMAL`):
+    /// claims, heartbeats, completions and links are state a rerun rebuilds (every job is
+    /// idempotent), and a sync costs milliseconds on a busy disk. The group-commit writer makes
+    /// its batches of events durable ([`set_durable_commits`]) before they are acknowledged; as
+    /// the write-ahead log is synced as a whole, that also makes every earlier commit durable.
     pub writes: AnyPool,
 }
+
+/// On SQLite, whether each commit of `connection` is synced to disk before it returns
+/// (`synchronous = FULL`) or only at the next synced commit or checkpoint (`NORMAL`, which in
+/// WAL mode never corrupts the database). Not for use inside a transaction.
+pub async fn set_durable_commits(
+    connection: &mut sqlx::AnyConnection,
+    durable: bool,
+) -> sqlx::Result<()> {
+    let pragma = if durable {
+        "PRAGMA synchronous = FULL"
+    } else {
+        "PRAGMA synchronous = NORMAL"
+    };
+    connection.execute(pragma).await?;
+    Ok(())
+}
+
+/// On SQLite, copies what the write-ahead log holds back into the database file without
+/// waiting for (or holding up) the writer; the service calls it every
+/// [`CHECKPOINT_INTERVAL`]. Nothing to do on PostgreSQL.
+pub async fn checkpoint(db: &Db) -> sqlx::Result<()> {
+    if db.backend == Backend::Sqlite {
+        sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+            .execute(&db.pool)
+            .await?;
+    }
+    Ok(())
+}
+
+/// How often the service checkpoints SQLite's write-ahead log.
+pub const CHECKPOINT_INTERVAL: Duration = Duration::from_millis(500);
 
 /// Milliseconds since the Unix epoch: the one time format in the database.
 pub fn now_ms() -> i64 {
@@ -68,7 +105,7 @@ impl Db {
             .context("parsing the database URL")?
             .log_statements(tracing::log::LevelFilter::Trace)
             .log_slow_statements(tracing::log::LevelFilter::Warn, Duration::from_secs(1));
-        let pool = pool_options(backend)
+        let pool = pool_options(backend, true)
             .max_connections(match backend {
                 Backend::Sqlite => 8,
                 Backend::Postgres => 16,
@@ -78,7 +115,7 @@ impl Db {
             .context("connecting to the database")?;
         let writes = match backend {
             Backend::Postgres => pool.clone(),
-            Backend::Sqlite => pool_options(backend)
+            Backend::Sqlite => pool_options(backend, false)
                 .max_connections(1)
                 // Taken for every batch and claim: checking it each time would cost a round trip.
                 .test_before_acquire(false)
@@ -126,17 +163,23 @@ impl Db {
 }
 
 /// Pool settings shared by the read and write pools: on SQLite every connection runs in WAL
-/// mode with durable commits, a bounded page cache and a wait for the file lock.
-fn pool_options(backend: Backend) -> AnyPoolOptions {
+/// mode, a bounded page cache and a wait for the file lock, with commits synced one by one
+/// when `durable_commits` (see [`Db::writes`] for the one connection that is not).
+fn pool_options(backend: Backend, durable_commits: bool) -> AnyPoolOptions {
     AnyPoolOptions::new()
         .acquire_timeout(Duration::from_secs(10))
         .after_connect(move |conn, _| {
             Box::pin(async move {
                 if backend == Backend::Sqlite {
-                    // WAL lets readers run beside the writer; FULL makes every commit
-                    // durable before the webhook is acknowledged.
+                    // WAL lets readers run beside the writer.
                     conn.execute("PRAGMA journal_mode = WAL").await?;
-                    conn.execute("PRAGMA synchronous = FULL").await?;
+                    set_durable_commits(conn, durable_commits).await?;
+                    if !durable_commits {
+                        // The write connection never copies the log back into the database
+                        // itself: that would stall the commit (and every webhook queued behind
+                        // it) that crosses the threshold. `checkpoint` does it beside it.
+                        conn.execute("PRAGMA wal_autocheckpoint = 0").await?;
+                    }
                     conn.execute("PRAGMA busy_timeout = 10000").await?;
                     conn.execute("PRAGMA foreign_keys = ON").await?;
                 }

@@ -67,7 +67,7 @@ pub(crate) fn store_error(error: sqlx::Error) -> JobError {
 
 /// Records a link (sync never replaces an operator's pin).
 pub(crate) async fn record_link(context: &SyncContext, link: &NewLink<'_>) -> Result<(), JobError> {
-    links::upsert(&context.db.pool, &context.connection, link, now_ms())
+    links::upsert(&context.db.writes, &context.connection, link, now_ms())
         .await
         .map_err(store_error)?;
     Ok(())
