@@ -49,16 +49,31 @@ pub async fn require_admin(
         .and_then(|v| v.to_str().ok())
         .and_then(bearer_token)
         .ok_or_else(|| ApiError::Unauthorized("send Authorization: Bearer <admin token>".into()))?;
-    let matches: bool = token_hash(given.trim())
-        .ct_eq(&state.admin_token_hash)
-        .into();
-    if !matches {
-        return Err(ApiError::Unauthorized(
-            "the admin token is not valid".into(),
-        ));
-    }
+    authenticate(&state, given)?;
     refuse_control_characters(request.uri())?;
     Ok(next.run(request).await)
+}
+
+/// Whom a token signs in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Principal {
+    /// The admin token: every connection, every action.
+    Admin,
+}
+
+/// The one check of an operator token: the API's bearer header and the console's sign-in both
+/// come here.
+pub fn authenticate(state: &AppState, token: &str) -> Result<Principal, ApiError> {
+    let matches: bool = token_hash(token.trim())
+        .ct_eq(&state.admin_token_hash)
+        .into();
+    if matches {
+        Ok(Principal::Admin)
+    } else {
+        Err(ApiError::Unauthorized(
+            "the admin token is not valid".into(),
+        ))
+    }
 }
 
 /// The credentials of `Authorization: Bearer <token>`; the scheme name is case-insensitive
