@@ -32,9 +32,6 @@ async fn run(cli: Cli) -> anyhow::Result<u8> {
         remote(cli.command).await?;
         return Ok(0);
     }
-    if let Command::Healthcheck(args) = &cli.command {
-        return Ok(leafbridge::cli::healthcheck::run(args).await);
-    }
     if let Command::Preflight(args) = cli.command {
         let config = Config::load_for_inspection(file)?;
         let settings = leafbridge::preflight::PreflightSettings::from_config(&config)?;
@@ -93,6 +90,6 @@ async fn run_local(command: Command, file: Option<&Path>) -> anyhow::Result<()> 
             leafbridge::cli::attention::run(args, Some(config)).await
         }
         Command::Preflight(_) => unreachable!("preflight is run before"),
-        Command::Healthcheck(_) => unreachable!("healthcheck is run before"),
+        Command::Healthcheck(args) => leafbridge::cli::healthcheck::run(&args).await,
     }
 }

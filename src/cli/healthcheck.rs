@@ -1,5 +1,5 @@
-//! `leafbridge healthcheck`: asks a running instance's `/readyz` and exits 0 when it is ready,
-//! 1 when not — the container's health check, for images without an HTTP client.
+//! `leafbridge healthcheck`: asks a running instance's `/readyz`; exits 0 when it is ready and 1
+//! with the reason when not. The container's health check, for images without an HTTP client.
 
 use std::time::Duration;
 
@@ -19,31 +19,21 @@ pub struct HealthcheckArgs {
     pub timeout_secs: u64,
 }
 
-/// The exit status: 0 when `/readyz` answers 2xx, 1 otherwise (the reason is printed).
-pub async fn run(args: &HealthcheckArgs) -> u8 {
+/// Ok when `/readyz` answers 2xx; otherwise why not (the binary exits 1 with it).
+pub async fn run(args: &HealthcheckArgs) -> anyhow::Result<()> {
     let url = format!("{}/readyz", args.url.trim_end_matches('/'));
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(args.timeout_secs))
-        .build();
-    let answer = match client {
-        Ok(client) => client.get(&url).send().await,
-        Err(error) => {
-            eprintln!("leafbridge healthcheck: {error}");
-            return 1;
-        }
-    };
-    match answer {
-        Ok(response) if response.status().is_success() => 0,
-        Ok(response) => {
-            eprintln!(
-                "leafbridge healthcheck: {url} answered {}",
-                response.status()
-            );
-            1
-        }
-        Err(error) => {
-            eprintln!("leafbridge healthcheck: {url}: {error}");
-            1
-        }
-    }
+        .build()?;
+    let response = client
+        .get(&url)
+        .send()
+        .await
+        .map_err(|error| anyhow::anyhow!("not ready: {url}: {error}"))?;
+    anyhow::ensure!(
+        response.status().is_success(),
+        "not ready: {url} answered {}",
+        response.status()
+    );
+    Ok(())
 }

@@ -18,7 +18,7 @@ use axum::Router;
 use axum::http::{StatusCode, header};
 use axum::middleware;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
+use axum::routing::{any, get, post};
 
 use crate::http::{ApiError, AppState};
 use crate::operator::OperatorError;
@@ -26,39 +26,45 @@ use crate::operator::OperatorError;
 /// Every console route; pages behind [`session::guard`], sign-in and its link outside it.
 pub fn router(state: AppState) -> Router<AppState> {
     let pages = Router::new()
-        .route("/", get(overview::page))
-        .route("/attention", get(attention::page))
-        .route("/attention/{id}/retry", post(attention::retry_one))
-        .route("/attention/retry-group", post(attention::retry_group))
-        .route("/events", get(events::list))
-        .route("/events/{id}", get(events::detail))
-        .route("/events/{id}/replay", post(events::replay))
-        .route("/orders", get(records::orders))
-        .route("/products", get(records::products))
-        .route("/jobs", get(jobs::page))
-        .route("/jobs/{id}/retry", post(jobs::retry))
-        .route("/links", get(links::page).post(links::pin))
-        .route("/links/{id}/unlink", post(links::unlink))
-        .route("/resync", get(resync::form).post(resync::confirm))
-        .route("/resync/plan", post(resync::plan))
-        .route("/resync/{id}", get(resync::progress))
-        .route("/preflight", get(preflight::page))
-        .route("/preflight/report", get(preflight::report))
-        .route("/connections", get(connections::page))
-        .route("/sign-out", post(session::sign_out))
+        .route("/console/", get(overview::page))
+        .route("/console/attention", get(attention::page))
+        .route("/console/attention/{id}/retry", post(attention::retry_one))
+        .route(
+            "/console/attention/retry-group",
+            post(attention::retry_group),
+        )
+        .route("/console/events", get(events::list))
+        .route("/console/events/{id}", get(events::detail))
+        .route("/console/events/{id}/replay", post(events::replay))
+        .route("/console/orders", get(records::orders))
+        .route("/console/products", get(records::products))
+        .route("/console/jobs", get(jobs::page))
+        .route("/console/jobs/{id}/retry", post(jobs::retry))
+        .route("/console/links", get(links::page).post(links::pin))
+        .route("/console/links/{id}/unlink", post(links::unlink))
+        .route("/console/resync", get(resync::form).post(resync::confirm))
+        .route("/console/resync/plan", post(resync::plan))
+        .route("/console/resync/{id}", get(resync::progress))
+        .route("/console/preflight", get(preflight::page))
+        .route("/console/preflight/report", get(preflight::report))
+        .route("/console/connections", get(connections::page))
+        .route("/console/sign-out", post(session::sign_out))
         .route_layer(middleware::from_fn_with_state(state, session::guard));
     let open = Router::new()
         .route(
-            "/sign-in",
+            "/console/sign-in",
             get(session::sign_in_form).post(session::sign_in),
         )
-        .route("/sign-in/link", get(session::sign_in_link));
-    Router::new().nest(
-        "/console",
-        pages
-            .merge(open)
-            .fallback(|| async { HtmlError(ApiError::NotFound("no such console page".into())) }),
-    )
+        .route("/console/sign-in/link", get(session::sign_in_link))
+        .route(
+            "/console",
+            get(|| async { Redirect::permanent("/console/") }),
+        )
+        .route(
+            "/console/{*rest}",
+            any(|| async { HtmlError(ApiError::NotFound("no such console page".into())) }),
+        );
+    pages.merge(open)
 }
 
 /// An [`ApiError`] answered as an HTML page (same status, same message) to a person.
