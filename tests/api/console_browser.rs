@@ -132,6 +132,20 @@ async fn click(client: &Client, css: &str) {
         .unwrap_or_else(|e| panic!("clicking {css}: {e}"));
 }
 
+/// Clicks `css` and waits for the page that follows to contain `expected`; answers its source.
+async fn click_until(client: &Client, css: &str, expected: &str) -> String {
+    click(client, css).await;
+    let mut page = String::new();
+    for _ in 0..100 {
+        page = source(client).await;
+        if page.contains(expected) {
+            return page;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("after clicking {css}, no page with {expected:?}: {page}");
+}
+
 async fn open(client: &Client, world: &World, path: &str) -> String {
     client
         .goto(&format!("{}{path}", world.app.address))
@@ -167,8 +181,12 @@ async fn an_operator_fixes_retries_replays_resyncs_and_signs_out_in_a_real_brows
         .send_keys(ADMIN_TOKEN)
         .await
         .unwrap();
-    click(&client, "form button[type=submit]").await;
-    let page = source(&client).await;
+    let page = click_until(
+        &client,
+        "form button[type=submit]",
+        "<h1>Needs attention</h1>",
+    )
+    .await;
     assert!(
         page.contains("<h1>Needs attention</h1>"),
         "back where they were: {page}"
@@ -193,8 +211,12 @@ async fn an_operator_fixes_retries_replays_resyncs_and_signs_out_in_a_real_brows
         }))
         .unwrap();
     world.settle().await;
-    click(&client, "button[aria-label^='Retry leaflink.order']").await;
-    let page = source(&client).await;
+    let page = click_until(
+        &client,
+        "button[aria-label^='Retry leaflink.order']",
+        "Retry queued as event",
+    )
+    .await;
     assert!(page.contains("Retry queued as event"), "{page}");
     world.settle().await;
     let key = format!("leaflink.order:{number}");
@@ -213,15 +235,18 @@ async fn an_operator_fixes_retries_replays_resyncs_and_signs_out_in_a_real_brows
     shoot(&client, "events").await;
 
     // Its page tells the journey; Replay queues it again.
-    click(&client, "tbody tr td a").await;
-    let page = source(&client).await;
+    let page = click_until(&client, "tbody tr td a", "Journey").await;
     assert!(
         page.contains("Journey") && page.contains("Outcome"),
         "{page}"
     );
     shoot(&client, "event").await;
-    click(&client, "button[aria-label='Replay this event']").await;
-    let page = source(&client).await;
+    let page = click_until(
+        &client,
+        "button[aria-label='Replay this event']",
+        "Replay of event",
+    )
+    .await;
     assert!(page.contains("Replay of event"), "{page}");
     world.settle().await;
 
@@ -235,13 +260,16 @@ async fn an_operator_fixes_retries_replays_resyncs_and_signs_out_in_a_real_brows
         .send_keys(&number)
         .await
         .unwrap();
-    click(&client, "form.stack button[type=submit]").await;
-    let page = source(&client).await;
+    let page = click_until(
+        &client,
+        "form.stack button[type=submit]",
+        "Nothing has been written yet",
+    )
+    .await;
     assert!(page.contains("Nothing has been written yet"), "{page}");
     assert!(page.contains(&number));
     shoot(&client, "resync-dry-run").await;
-    click(&client, "form.stack button[type=submit]").await;
-    let page = source(&client).await;
+    let page = click_until(&client, "form.stack button[type=submit]", "Resync progress").await;
     assert!(page.contains("Resync progress"), "{page}");
     world.settle().await;
     client.refresh().await.unwrap();
@@ -278,8 +306,12 @@ async fn an_operator_fixes_retries_replays_resyncs_and_signs_out_in_a_real_brows
     }
 
     // Sign out: the browser is sent to sign in, and the old session cookie is refused.
-    click(&client, "header form button[type=submit]").await;
-    let page = source(&client).await;
+    let page = click_until(
+        &client,
+        "header form button[type=submit]",
+        "You are signed out.",
+    )
+    .await;
     assert!(page.contains("You are signed out."), "{page}");
     let page = open(&client, &world, "/console/").await;
     assert!(page.contains("Sign in to the leafbridge console"), "{page}");
