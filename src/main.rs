@@ -90,5 +90,6 @@ async fn run_local(command: Command, file: Option<&Path>) -> anyhow::Result<()> 
             leafbridge::cli::attention::run(args, Some(config)).await
         }
         Command::Preflight(_) => unreachable!("preflight is run before"),
+        Command::Healthcheck(args) => leafbridge::cli::healthcheck::run(&args).await,
     }
 }

@@ -90,6 +90,7 @@ async fn run_in(dir: &std::path::Path, args: DemoArgs) -> anyhow::Result<()> {
     let server = tokio::spawn(app.run(shutdown.clone(), true));
     let outcome = scenario(&demo).await;
     print_urls(&address, &demo);
+    print_console(&address, &demo.db).await;
     if outcome.is_ok() && !args.exit {
         println!("\nleafbridge keeps serving; press Ctrl-C to stop.");
         cancel_on_signal(shutdown.clone());
@@ -330,6 +331,18 @@ impl Demo {
             .and_then(|o| o["status"].as_str())
             .unwrap_or("unknown")
             .to_owned()
+    }
+}
+
+/// The console's address and a one-time sign-in link (valid for 30 minutes, used once).
+async fn print_console(address: &str, db: &Db) {
+    println!("  console              {address}/console/");
+    match crate::console::session::one_time_link(db).await {
+        Ok(secret) => println!(
+            "  sign in once with    {address}/console/sign-in/link?token={secret}\n  \
+             (then see the bad-SKU order waiting under Attention)"
+        ),
+        Err(error) => println!("  (no sign-in link: {error}; sign in with the admin token)"),
     }
 }
 

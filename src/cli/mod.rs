@@ -2,6 +2,7 @@
 
 pub mod attention;
 pub mod demo;
+pub mod healthcheck;
 pub mod migrate;
 pub mod operator;
 pub mod preflight;
@@ -56,6 +57,8 @@ pub enum Command {
     Replay(replay::ReplayArgs),
     /// What needs a person, grouped by reason, with the fix and where; --retry after the fix.
     Attention(attention::AttentionArgs),
+    /// Ask a running instance's /readyz: exit 0 when ready, 1 when not (container health checks).
+    Healthcheck(healthcheck::HealthcheckArgs),
 }
 
 impl Command {
@@ -69,7 +72,8 @@ impl Command {
             | Self::Migrate
             | Self::Demo(_)
             | Self::Preflight(_)
-            | Self::Simulate(_) => {
+            | Self::Simulate(_)
+            | Self::Healthcheck(_) => {
                 return false;
             }
         };

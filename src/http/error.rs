@@ -13,11 +13,12 @@ pub enum ApiError {
     Unauthorized(String),
     #[error("{0}")]
     InvalidSignature(String),
-    /// A valid token that may not do this (a connection token on admin-only endpoints).
-    #[error("{0}")]
-    Forbidden(String),
     #[error("{0}")]
     BadRequest(String),
+    /// A valid token or session that may not do this (a connection token on admin-only
+    /// endpoints, a console form without its session's CSRF token).
+    #[error("{0}")]
+    Forbidden(String),
     #[error("{0}")]
     NotFound(String),
     /// The request is well-formed but conflicts with the current state (e.g. retrying a job
@@ -48,12 +49,13 @@ pub struct ErrorBody {
 }
 
 impl ApiError {
-    fn parts(&self) -> (StatusCode, &'static str) {
+    /// The status and the `code` this error answers.
+    pub fn parts(&self) -> (StatusCode, &'static str) {
         match self {
             Self::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized"),
             Self::InvalidSignature(_) => (StatusCode::UNAUTHORIZED, "invalid_signature"),
-            Self::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
             Self::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
+            Self::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
             Self::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             Self::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
             Self::Unprocessable(_) => (StatusCode::UNPROCESSABLE_ENTITY, "unprocessable"),

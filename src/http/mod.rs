@@ -80,6 +80,8 @@ pub fn route_list(state: &AppState) -> Vec<(String, String)> {
 pub fn router(state: AppState) -> Router {
     let (router, _) = routes(&state).into_parts();
     router
+        // The operator console: HTML pages for people, outside the JSON API and its spec.
+        .merge(crate::console::router(state.clone()))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state)

@@ -247,3 +247,22 @@ pub async fn list(
     }
     query.fetch_all(pool).await?.iter().map(link_row).collect()
 }
+
+/// Links whose key or remote id is `text` (a SKU, license, order number or a platform id), any
+/// kind, newest first.
+pub async fn find(
+    pool: &AnyPool,
+    connection: &str,
+    text: &str,
+    limit: i64,
+) -> sqlx::Result<Vec<Link>> {
+    let rows = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM links WHERE connection = $1 AND (key = $2 OR remote_id = $2) \
+         ORDER BY updated_at DESC LIMIT {limit}"
+    ))
+    .bind(connection)
+    .bind(text)
+    .fetch_all(pool)
+    .await?;
+    rows.iter().map(link_row).collect()
+}

@@ -86,3 +86,22 @@ pub async fn queue(
     }
     Ok(stats)
 }
+
+/// Events received at or after `since` (ms since the epoch), per source.
+pub async fn received_since(
+    pool: &AnyPool,
+    connection: &str,
+    since: i64,
+) -> sqlx::Result<BTreeMap<String, i64>> {
+    let rows = sqlx::query(
+        "SELECT source, COUNT(*) AS n FROM events \
+         WHERE connection = $1 AND received_at >= $2 GROUP BY source",
+    )
+    .bind(connection)
+    .bind(since)
+    .fetch_all(pool)
+    .await?;
+    rows.iter()
+        .map(|row| Ok((row.try_get("source")?, row.try_get("n")?)))
+        .collect()
+}

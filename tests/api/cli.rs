@@ -121,3 +121,35 @@ fn migrate_needs_only_a_database_and_is_idempotent() {
             .starts_with("0 migration(s) applied")
     );
 }
+
+#[tokio::test]
+async fn healthcheck_exits_0_when_ready_and_1_with_the_reason_when_not() {
+    let app = crate::helpers::spawn_app(leafbridge::jobs::Processors::new()).await;
+    let url = app.address.clone();
+    let ready =
+        tokio::task::spawn_blocking(move || leafbridge(&["healthcheck", "--url", &url], &[]))
+            .await
+            .unwrap();
+    assert!(
+        ready.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ready.stderr)
+    );
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let nobody = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let down = tokio::task::spawn_blocking(move || {
+        leafbridge(
+            &["healthcheck", "--url", &nobody, "--timeout-secs", "2"],
+            &[],
+        )
+    })
+    .await
+    .unwrap();
+    assert_eq!(down.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&down.stderr);
+    assert!(
+        stderr.contains("not ready") && stderr.lines().count() == 1,
+        "{stderr}"
+    );
+}

@@ -3,6 +3,8 @@
 mod api_economy;
 mod cli;
 mod client_fidelity;
+mod console_browser;
+mod console_http;
 mod durability;
 mod flourish_client;
 mod flourish_contract;

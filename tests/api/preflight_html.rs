@@ -34,7 +34,7 @@ fn chromium_installed() -> bool {
 }
 
 /// Whether the PNG has at least two different pixels.
-fn has_several_colours(png_bytes: &[u8]) -> bool {
+pub(crate) fn has_several_colours(png_bytes: &[u8]) -> bool {
     let decoder = png::Decoder::new(png_bytes);
     let mut reader = decoder.read_info().expect("a PNG");
     let mut pixels = vec![0; reader.output_buffer_size()];

@@ -69,6 +69,11 @@ async fn list_events(
     Scoped(state, _): Scoped,
     Params(query): Params<EventQuery>,
 ) -> Result<Json<EventPage>, ApiError> {
+    list_page(&state, query).await.map(Json)
+}
+
+/// One page of the event log, as `GET /api/v1/events` answers it.
+pub async fn list_page(state: &AppState, query: EventQuery) -> Result<EventPage, ApiError> {
     let limit = limit(query.limit)?;
     one_of("source", &query.source, &SOURCES)?;
     one_of("status", &query.status, &STATUSES)?;
@@ -84,7 +89,7 @@ async fn list_events(
         before_id: query.cursor,
     };
     let items = events::list(&state.db.pool, &state.connection, &filter, limit + 1).await?;
-    Ok(Json(Page::cut(items, limit, |e| e.id.clone())))
+    Ok(Page::cut(items, limit, |e| e.id.clone()))
 }
 
 /// `GET /api/v1/events/{id}`: the event, its envelope, processing detail and every attempt.
@@ -99,11 +104,16 @@ async fn get_event(
     Scoped(state, _): Scoped,
     Path(id): Path<String>,
 ) -> Result<Json<EventView>, ApiError> {
-    let event = events::get(&state.db.pool, &state.connection, &id)
+    view(&state, &id).await.map(Json)
+}
+
+/// One event with its attempts, as `GET /api/v1/events/{id}` answers it.
+pub async fn view(state: &AppState, id: &str) -> Result<EventView, ApiError> {
+    let event = events::get(&state.db.pool, &state.connection, id)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("no event {id}")))?;
-    let attempts = jobs::attempts_for_event(&state.db.pool, &id).await?;
-    Ok(Json(EventView { event, attempts }))
+    let attempts = jobs::attempts_for_event(&state.db.pool, id).await?;
+    Ok(EventView { event, attempts })
 }
 
 async fn replay_event(

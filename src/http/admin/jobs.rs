@@ -36,6 +36,11 @@ async fn list_jobs(
     Scoped(state, _): Scoped,
     Params(query): Params<JobQuery>,
 ) -> Result<Json<JobPage>, ApiError> {
+    list_page(&state, query).await.map(Json)
+}
+
+/// One page of jobs, as `GET /api/v1/jobs` answers it.
+pub async fn list_page(state: &AppState, query: JobQuery) -> Result<JobPage, ApiError> {
     let limit = limit(query.limit)?;
     if let Some(wanted) = &query.state
         && !["pending", "running", "done", "dead"].contains(&wanted.as_str())
@@ -52,7 +57,7 @@ async fn list_jobs(
         limit + 1,
     )
     .await?;
-    Ok(Json(Page::cut(rows, limit, |j| j.id.clone())))
+    Ok(Page::cut(rows, limit, |j| j.id.clone()))
 }
 
 /// Makes a dead job run once more; answers the job as it now is.
@@ -60,17 +65,21 @@ async fn retry_job(
     Scoped(state, _): Scoped,
     Path(id): Path<String>,
 ) -> Result<Json<JobRow>, ApiError> {
+    retry(&state, &id).await.map(Json)
+}
+
+/// Makes the dead job `id` run once more (409 when it is not dead).
+pub async fn retry(state: &AppState, id: &str) -> Result<JobRow, ApiError> {
     let (pool, connection) = (&state.db.pool, &state.connection);
-    let job = job_admin::get(pool, connection, &id)
+    let job = job_admin::get(pool, connection, id)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("no job {id}")))?;
-    if !job_admin::retry_dead(pool, connection, &id, now_ms()).await? {
+    if !job_admin::retry_dead(pool, connection, id, now_ms()).await? {
         return Err(ApiError::Conflict(format!(
             "job {id} is {}: only dead jobs can be retried",
             job.state
         )));
     }
-    let job = job_admin::get(pool, connection, &id).await?;
-    job.map(Json)
-        .ok_or_else(|| ApiError::NotFound(format!("no job {id}")))
+    let job = job_admin::get(pool, connection, id).await?;
+    job.ok_or_else(|| ApiError::NotFound(format!("no job {id}")))
 }

@@ -39,6 +39,11 @@ async fn list_links(
     Scoped(state, _): Scoped,
     Params(query): Params<LinkQuery>,
 ) -> Result<Json<LinkPage>, ApiError> {
+    list_page(&state, query).await.map(Json)
+}
+
+/// One page of links, as `GET /api/v1/links` answers it.
+pub async fn list_page(state: &AppState, query: LinkQuery) -> Result<LinkPage, ApiError> {
     let limit = limit(query.limit)?;
     let kind = match &query.kind {
         None => None,
@@ -58,7 +63,7 @@ async fn list_links(
         limit + 1,
     )
     .await?;
-    Ok(Json(Page::cut(rows, limit, |l| l.id.clone())))
+    Ok(Page::cut(rows, limit, |l| l.id.clone()))
 }
 
 async fn get_link(
@@ -90,6 +95,12 @@ async fn pin_link(
     Scoped(state, _): Scoped,
     Body(pin): Body<PinLink>,
 ) -> Result<(StatusCode, Json<Link>), ApiError> {
+    let stored = pin_pair(&state, pin).await?;
+    Ok((StatusCode::CREATED, Json(stored)))
+}
+
+/// Stores a pair pinned by an operator, as `POST /api/v1/links` does.
+pub async fn pin_pair(state: &AppState, pin: PinLink) -> Result<Link, ApiError> {
     let (key, remote_id) = (pin.key.trim(), pin.remote_id.trim());
     if key.is_empty() {
         return Err(ApiError::Unprocessable("key: must not be empty".into()));
@@ -113,15 +124,21 @@ async fn pin_link(
         link.remote_id = remote_id,
         "link pinned by an operator"
     );
-    Ok((StatusCode::CREATED, Json(stored)))
+    Ok(stored)
 }
 
 async fn delete_link(
     Scoped(state, _): Scoped,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    if links::delete(&state.db.pool, &state.connection, &id).await? {
-        Ok(StatusCode::NO_CONTENT)
+    unlink(&state, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Deletes the link `id`, as `DELETE /api/v1/links/{id}` does.
+pub async fn unlink(state: &AppState, id: &str) -> Result<(), ApiError> {
+    if links::delete(&state.db.pool, &state.connection, id).await? {
+        Ok(())
     } else {
         Err(ApiError::NotFound(format!("no link {id}")))
     }

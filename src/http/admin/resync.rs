@@ -25,15 +25,21 @@ async fn resync(
     Scoped(state, _): Scoped,
     Body(request): Body<ResyncRequest>,
 ) -> Result<(StatusCode, Json<ResyncResponse>), ApiError> {
-    check_ids(&request)?;
-    let answer = Operator::from_state(&state)
-        .resync(&request, &NoProgress)
-        .await?;
+    let answer = start(&state, &request).await?;
     let status = match answer {
         ResyncResponse::DryRun(_) => StatusCode::OK,
         ResyncResponse::Accepted(_) => StatusCode::ACCEPTED,
     };
     Ok((status, Json(answer)))
+}
+
+/// Checks the request's ids, then enqueues or dry-runs it, as `POST /api/v1/resync` does.
+pub async fn start(state: &AppState, request: &ResyncRequest) -> Result<ResyncResponse, ApiError> {
+    check_ids(request)?;
+    let answer = Operator::from_state(state)
+        .resync(request, &NoProgress)
+        .await?;
+    Ok(answer)
 }
 
 /// The ids a resync names follow the webhooks' rules: printable, at most 255 bytes, and LeafLink

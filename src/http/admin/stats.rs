@@ -45,9 +45,14 @@ pub struct Stats {
 }
 
 async fn get_stats(Scoped(state, _): Scoped) -> Result<Json<Stats>, ApiError> {
+    gather(&state).await.map(Json)
+}
+
+/// The figures `GET /api/v1/stats` answers, for the connection `state` works on.
+pub async fn gather(state: &AppState) -> Result<Stats, ApiError> {
     let (pool, connection, now) = (&state.db.pool, &state.connection, now_ms());
     let queue = stats::queue(pool, connection, now).await?;
-    Ok(Json(Stats {
+    Ok(Stats {
         last_hour: stats::outcomes_since(pool, connection, now - HOUR_MS).await?,
         last_day: stats::outcomes_since(pool, connection, now - 24 * HOUR_MS).await?,
         queue: QueueView {
@@ -63,5 +68,5 @@ async fn get_stats(Scoped(state, _): Scoped) -> Result<Json<Stats>, ApiError> {
             .flat_map(|sync| [sync.leaflink.usage(), sync.flourish.usage()])
             .map(|usage| usage.summary(now))
             .collect(),
-    }))
+    })
 }
