@@ -82,10 +82,10 @@ impl Application {
                 .map(Arc::new),
             sync,
             metrics: metrics.clone(),
-            connection: config.connection.clone(),
+            connection: config.connection.name.clone(),
             body_limit: config.body_limit_bytes,
-            leaflink_keys: Arc::new(config.leaflink_webhook_keys.clone()),
-            flourish_keys: Arc::new(config.flourish_webhook_keys.clone()),
+            leaflink_keys: Arc::new(config.connection.leaflink_webhook_keys.clone()),
+            flourish_keys: Arc::new(config.connection.flourish_webhook_keys.clone()),
             admin_token_hash: http::token_hash(config.admin_token.expose().trim()),
         };
         let settings = WorkerSettings {

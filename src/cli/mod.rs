@@ -1,6 +1,7 @@
 //! The command line: global options and one subcommand per file.
 
 pub mod attention;
+pub mod connections;
 pub mod demo;
 pub mod migrate;
 pub mod operator;
@@ -56,6 +57,8 @@ pub enum Command {
     Replay(replay::ReplayArgs),
     /// What needs a person, grouped by reason, with the fix and where; --retry after the fix.
     Attention(attention::AttentionArgs),
+    /// Stored connections: `rotate-key` re-encrypts their secrets under a new key.
+    Connections(connections::ConnectionsArgs),
 }
 
 impl Command {
@@ -69,7 +72,8 @@ impl Command {
             | Self::Migrate
             | Self::Demo(_)
             | Self::Preflight(_)
-            | Self::Simulate(_) => {
+            | Self::Simulate(_)
+            | Self::Connections(_) => {
                 return false;
             }
         };

@@ -42,6 +42,12 @@ pub(super) struct ProcessLayer {
     pub shutdown_grace_seconds: Option<u64>,
     #[serde(default, deserialize_with = "de::loose_flag")]
     pub log_json: Option<bool>,
+    #[serde(default, deserialize_with = "de::secret")]
+    pub secret_key: Option<Secret>,
+    #[serde(default, deserialize_with = "de::opt_text")]
+    pub secret_key_file: Option<String>,
+    #[serde(default, deserialize_with = "de::secret")]
+    pub secret_key_previous: Option<Secret>,
 }
 
 /// One LeafLink company: API access and webhook keys.

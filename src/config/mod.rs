@@ -57,6 +57,11 @@ pub struct Config {
     pub max_retry_after: Duration,
     pub shutdown_grace: Duration,
     pub log_json: bool,
+    /// The key secrets stored in the database are encrypted under (`LEAFBRIDGE_SECRET_KEY`, or
+    /// the file named by `LEAFBRIDGE_SECRET_KEY_FILE`); `None`: no secret may be stored.
+    pub secret_key: Option<Secret>,
+    /// The key before a rotation, still accepted for reading (`LEAFBRIDGE_SECRET_KEY_PREVIOUS`).
+    pub previous_secret_key: Option<Secret>,
 }
 
 /// Default retry delays: ten retries spread over a little more than three days.
@@ -186,6 +191,26 @@ impl ProcessLayer {
                 "must be at least 1 day",
             ));
         }
+        let secret_key = match (self.secret_key, self.secret_key_file) {
+            (Some(key), _) => Some(key),
+            (None, Some(path)) => Some(Secret::new(std::fs::read_to_string(&path).map_err(
+                |e| {
+                    invalid(
+                        "LEAFBRIDGE_SECRET_KEY_FILE",
+                        format!("cannot read {path}: {e}"),
+                    )
+                },
+            )?)),
+            (None, None) => None,
+        };
+        use crate::connections::vault::Vault;
+        const BAD_KEY: &str = "must be 32 bytes, base64- or hex-encoded";
+        Vault::new(secret_key.as_ref(), None)
+            .map_err(|_| invalid("LEAFBRIDGE_SECRET_KEY", BAD_KEY))?;
+        if let Some(previous) = &self.secret_key_previous {
+            Vault::new(Some(previous), None)
+                .map_err(|_| invalid("LEAFBRIDGE_SECRET_KEY_PREVIOUS", BAD_KEY))?;
+        }
         let secs = Duration::from_secs;
         Ok(Config {
             database_url,
@@ -215,6 +240,8 @@ impl ProcessLayer {
             max_retry_after: secs(self.max_retry_after_seconds.unwrap_or(3_600)),
             shutdown_grace: secs(self.shutdown_grace_seconds.unwrap_or(20)),
             log_json: self.log_json.unwrap_or(false),
+            secret_key,
+            previous_secret_key: self.secret_key_previous,
         })
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod attention;
 pub mod claims;
+pub mod connections;
 pub mod events;
 pub mod job_admin;
 pub mod jobs;

@@ -3,6 +3,7 @@
 mod api_economy;
 mod cli;
 mod client_fidelity;
+mod connections_secrets;
 mod durability;
 mod flourish_client;
 mod flourish_contract;
