@@ -67,7 +67,10 @@ impl Application {
             mut processors,
             sync,
         } = wiring(&db)?;
-        let sealer = Sealer::new(config.secret_key.as_ref())?;
+        let sealer = Sealer::new(
+            config.secret_key.as_ref(),
+            config.previous_secret_key.as_ref(),
+        )?;
         processors.register(
             notify::JOB_KIND,
             notify::Deliverer::new(db.clone(), sealer.clone()),
@@ -89,7 +92,7 @@ impl Application {
             ingest: ingest.clone(),
             period: config.notify_period,
             base_url: format!("http://{}", listener.local_addr()?),
-            connection: config.connection.clone(),
+            connection: config.connection.name.clone(),
             watched: watched(&config, sync.as_deref()),
         };
         let state = AppState {
@@ -102,10 +105,10 @@ impl Application {
                 .map(Arc::new),
             sync,
             metrics: metrics.clone(),
-            connection: config.connection.clone(),
+            connection: config.connection.name.clone(),
             body_limit: config.body_limit_bytes,
-            leaflink_keys: Arc::new(config.leaflink_webhook_keys.clone()),
-            flourish_keys: Arc::new(config.flourish_webhook_keys.clone()),
+            leaflink_keys: Arc::new(config.connection.leaflink_webhook_keys.clone()),
+            flourish_keys: Arc::new(config.connection.flourish_webhook_keys.clone()),
             admin_token_hash: http::token_hash(config.admin_token.expose().trim()),
         };
         let settings = WorkerSettings {
@@ -192,8 +195,11 @@ impl Application {
 
 /// The platform clients of the process's own connection and their limits, for the notifier.
 fn watched(config: &Config, sync: Option<&crate::sync::SyncContext>) -> Vec<notify::Watched> {
-    let (Some(sync), Some(leaflink), Some(flourish)) = (sync, &config.leaflink, &config.flourish)
-    else {
+    let (Some(sync), Some(leaflink), Some(flourish)) = (
+        sync,
+        &config.connection.leaflink,
+        &config.connection.flourish,
+    ) else {
         return Vec::new();
     };
     vec![

@@ -89,6 +89,11 @@ async fn run_local(command: Command, file: Option<&Path>) -> anyhow::Result<()> 
             leafbridge::telemetry::init_with(false, "warn");
             leafbridge::cli::attention::run(args, Some(config)).await
         }
+        Command::Connections(args) => {
+            let config = Config::load_for_inspection(file)?;
+            leafbridge::telemetry::init_with(false, "warn");
+            leafbridge::cli::connections::run(args, &config).await
+        }
         Command::Preflight(_) => unreachable!("preflight is run before"),
         Command::Healthcheck(args) => leafbridge::cli::healthcheck::run(&args).await,
     }

@@ -84,7 +84,7 @@ async fn run_in(dir: &std::path::Path, args: DemoArgs) -> anyhow::Result<()> {
         db: app.state().db.clone(),
         leaflink,
         flourish,
-        connection: config.connection.clone(),
+        connection: config.connection.name.clone(),
     };
     let shutdown = CancellationToken::new();
     let server = tokio::spawn(app.run(shutdown.clone(), true));

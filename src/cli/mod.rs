@@ -1,6 +1,7 @@
 //! The command line: global options and one subcommand per file.
 
 pub mod attention;
+pub mod connections;
 pub mod demo;
 pub mod healthcheck;
 pub mod migrate;
@@ -59,6 +60,8 @@ pub enum Command {
     Attention(attention::AttentionArgs),
     /// Ask a running instance's /readyz: exit 0 when ready, 1 when not (container health checks).
     Healthcheck(healthcheck::HealthcheckArgs),
+    /// Stored connections: `rotate-key` re-encrypts their secrets under a new key.
+    Connections(connections::ConnectionsArgs),
 }
 
 impl Command {
@@ -73,7 +76,8 @@ impl Command {
             | Self::Demo(_)
             | Self::Preflight(_)
             | Self::Simulate(_)
-            | Self::Healthcheck(_) => {
+            | Self::Healthcheck(_)
+            | Self::Connections(_) => {
                 return false;
             }
         };

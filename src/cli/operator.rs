@@ -70,7 +70,7 @@ async fn local(config: &Config) -> anyhow::Result<Operator> {
         ingest,
         processors: wiring.processors,
         sync: wiring.sync,
-        connection: config.connection.clone(),
+        connection: config.connection.name.clone(),
     })
 }
 

@@ -39,15 +39,17 @@ pub fn wiring(config: &Config, db: &Db) -> anyhow::Result<Wiring> {
 
 /// The shared sync context, when both platform API keys are configured.
 pub fn sync_context(config: &Config, db: &Db) -> anyhow::Result<Option<Arc<SyncContext>>> {
-    let (Some(leaflink), Some(flourish)) = (&config.leaflink, &config.flourish) else {
+    let (Some(leaflink), Some(flourish)) =
+        (&config.connection.leaflink, &config.connection.flourish)
+    else {
         return Ok(None);
     };
     Ok(Some(Arc::new(SyncContext {
         db: db.clone(),
-        connection: config.connection.clone(),
+        connection: config.connection.name.clone(),
         leaflink: LeafLinkClient::new(leaflink.clone())?,
         flourish: FlourishClient::new(flourish.clone())?,
-        settings: config.sync.clone(),
+        settings: config.connection.sync.clone(),
         caches: sync::cache::Caches::default(),
     })))
 }

@@ -24,22 +24,12 @@ pub const API_KEY_HEADER: &str = "x-api-key";
 pub const FACILITY_HEADER: &str = "FacilityID";
 
 /// How to reach one Flourish company.
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct FlourishConfig {
     /// e.g. `https://app.flourishsoftware.com/external/api/v1/`
     pub base_url: String,
-    pub api_key: String,
+    pub api_key: crate::config::Secret,
     pub transport: TransportConfig,
-}
-
-impl std::fmt::Debug for FlourishConfig {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("FlourishConfig")
-            .field("base_url", &self.base_url)
-            .field("api_key", &"[redacted]")
-            .field("transport", &self.transport)
-            .finish()
-    }
 }
 
 /// Filters of `GET /items`.
@@ -71,7 +61,7 @@ pub struct InventoryFilter {
 #[derive(Clone)]
 pub struct FlourishClient {
     base: Url,
-    api_key: String,
+    api_key: crate::config::Secret,
     transport: Transport,
 }
 
@@ -354,7 +344,7 @@ impl FlourishClient {
     ) -> reqwest::RequestBuilder {
         let request = http
             .request(method, url.clone())
-            .header(API_KEY_HEADER, &self.api_key)
+            .header(API_KEY_HEADER, self.api_key.expose())
             .header(reqwest::header::ACCEPT, "application/json");
         match facility_id {
             Some(facility) => request.header(FACILITY_HEADER, facility),

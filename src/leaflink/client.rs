@@ -30,24 +30,13 @@ pub enum AuthScheme {
 }
 
 /// Where and how to reach LeafLink.
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct LeafLinkConfig {
     /// E.g. `https://app.leaflink.com/api/v2/` (a trailing slash is added when missing).
     pub base_url: String,
-    pub api_key: String,
+    pub api_key: crate::config::Secret,
     pub auth_scheme: AuthScheme,
     pub transport: TransportConfig,
-}
-
-impl std::fmt::Debug for LeafLinkConfig {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LeafLinkConfig")
-            .field("base_url", &self.base_url)
-            .field("api_key", &"[redacted]")
-            .field("auth_scheme", &self.auth_scheme)
-            .field("transport", &self.transport)
-            .finish()
-    }
 }
 
 /// A LeafLink API client; cheap to clone.
@@ -55,7 +44,7 @@ impl std::fmt::Debug for LeafLinkConfig {
 pub struct LeafLinkClient {
     transport: Transport,
     base_url: url::Url,
-    authorization: String,
+    authorization: crate::config::Secret,
 }
 
 impl std::fmt::Debug for LeafLinkClient {
@@ -86,7 +75,7 @@ impl LeafLinkClient {
         Ok(Self {
             transport: Transport::new("leaflink", config.transport)?,
             base_url,
-            authorization: format!("{scheme} {}", config.api_key),
+            authorization: format!("{scheme} {}", config.api_key.expose()).into(),
         })
     }
 
@@ -110,7 +99,7 @@ impl LeafLinkClient {
             .transport
             .send(true, |http| {
                 http.get(url.clone())
-                    .header("authorization", &self.authorization)
+                    .header("authorization", self.authorization.expose())
                     .query(query)
             })
             .await?;
@@ -131,7 +120,7 @@ impl LeafLinkClient {
             .send(idempotent, |http| {
                 let request = http
                     .request(method.clone(), url.clone())
-                    .header("authorization", &self.authorization);
+                    .header("authorization", self.authorization.expose());
                 match body {
                     Some(body) => request.json(body),
                     None => request,
@@ -168,7 +157,7 @@ impl LeafLinkClient {
             .transport
             .send(true, |http| {
                 http.get(url.clone())
-                    .header("authorization", &self.authorization)
+                    .header("authorization", self.authorization.expose())
             })
             .await?;
         reply.json()

@@ -233,7 +233,7 @@ pub fn to_row(
     secret: Option<&str>,
     now: i64,
 ) -> Result<ChannelRow, ChannelError> {
-    let sealed = secret.map(|s| sealer.seal(s.as_bytes())).transpose()?;
+    let sealed = secret.map(|s| sealer.seal(s)).transpose()?;
     let settings_json = serde_json::to_value(settings)
         .map_err(|e| invalid(format!("settings cannot be stored: {e}")))?;
     Ok(ChannelRow {

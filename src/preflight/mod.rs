@@ -48,21 +48,23 @@ impl PreflightSettings {
             problem: "is not set (preflight reads both platforms)".to_owned(),
         };
         let leaflink = config
+            .connection
             .leaflink
             .clone()
             .ok_or_else(|| missing("LEAFBRIDGE_LEAFLINK_API_KEY"))?;
         let flourish = config
+            .connection
             .flourish
             .clone()
             .ok_or_else(|| missing("LEAFBRIDGE_FLOURISH_API_KEY"))?;
         Ok(Self {
             leaflink,
             flourish,
-            checks: CheckSettings::from_sync(&config.sync),
-            leaflink_webhook_key: !config.leaflink_webhook_keys.is_empty(),
-            flourish_webhook_key: !config.flourish_webhook_keys.is_empty(),
+            checks: CheckSettings::from_sync(&config.connection.sync),
+            leaflink_webhook_key: !config.connection.leaflink_webhook_keys.is_empty(),
+            flourish_webhook_key: !config.connection.flourish_webhook_keys.is_empty(),
             database_url: Some(config.database_url.clone()),
-            connection: config.connection.clone(),
+            connection: config.connection.name.clone(),
         })
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod attention;
 pub mod claims;
+pub mod connections;
 pub mod console_sessions;
 pub mod events;
 pub mod job_admin;

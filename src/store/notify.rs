@@ -352,3 +352,33 @@ pub async fn failing_pollers(
         })
         .collect()
 }
+
+/// Every channel's sealed secret, as `(id, sealed)`, for a key rotation.
+pub async fn sealed_channel_secrets(pool: &AnyPool) -> sqlx::Result<Vec<(String, String)>> {
+    let rows = sqlx::query(
+        "SELECT id, sealed_secret FROM notification_channels WHERE sealed_secret IS NOT NULL",
+    )
+    .fetch_all(pool)
+    .await?;
+    rows.iter()
+        .map(|row| Ok((row.try_get("id")?, row.try_get("sealed_secret")?)))
+        .collect()
+}
+
+/// Replaces a channel's sealed secret if it is still `old`; whether it did.
+pub async fn reseal_channel_secret(
+    pool: &AnyPool,
+    id: &str,
+    old: &str,
+    new: &str,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "UPDATE notification_channels SET sealed_secret = $1 WHERE id = $2 AND sealed_secret = $3",
+    )
+    .bind(new)
+    .bind(id)
+    .bind(old)
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}

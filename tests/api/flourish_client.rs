@@ -492,7 +492,7 @@ async fn the_api_key_never_appears_in_debug_output() {
     assert!(!format!("{client:?}").contains(API_KEY));
     let config = leafbridge::flourish::FlourishConfig {
         base_url: sim.base_url(),
-        api_key: API_KEY.to_owned(),
+        api_key: API_KEY.into(),
         transport: super::flourish_support::quick_transport(),
     };
     let debug = format!("{config:?}");
@@ -512,7 +512,7 @@ async fn a_base_url_without_trailing_slash_reaches_the_same_paths() {
     let (sim, _client) = setup().await;
     let config = leafbridge::flourish::FlourishConfig {
         base_url: sim.base_url().trim_end_matches('/').to_owned(),
-        api_key: API_KEY.to_owned(),
+        api_key: API_KEY.into(),
         transport: super::flourish_support::quick_transport(),
     };
     let client = leafbridge::flourish::FlourishClient::new(config).expect("client");

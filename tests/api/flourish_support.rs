@@ -78,7 +78,7 @@ pub fn seed_with_items(count: usize) -> Value {
 pub async fn start_sim(seed: &Value) -> FlourishSim {
     let listen: SocketAddr = "127.0.0.1:0".parse().expect("address");
     let config = FlourishSimConfig {
-        api_key: API_KEY.to_owned(),
+        api_key: API_KEY.into(),
         webhook: None,
     };
     FlourishSim::start(listen, config, Some(seed))
@@ -101,7 +101,7 @@ pub fn quick_transport() -> TransportConfig {
 pub fn client_with_key(sim: &FlourishSim, api_key: &str) -> FlourishClient {
     let config = FlourishConfig {
         base_url: sim.base_url(),
-        api_key: api_key.to_owned(),
+        api_key: api_key.into(),
         transport: quick_transport(),
     };
     FlourishClient::new(config).expect("client")

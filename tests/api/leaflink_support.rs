@@ -78,7 +78,7 @@ fn product(id: i64, sku: &str, category: i64, quantity: &str) -> Value {
 /// A simulator on 127.0.0.1:0 with the seed and an optional webhook target.
 pub async fn start_sim(extra_products: usize, webhook: Option<WebhookTarget>) -> LeafLinkSim {
     let config = LeafLinkSimConfig {
-        api_key: API_KEY.to_owned(),
+        api_key: API_KEY.into(),
         webhook,
     };
     LeafLinkSim::start(
@@ -104,7 +104,7 @@ pub fn client_with_key(
     };
     LeafLinkClient::new(LeafLinkConfig {
         base_url: sim.base_url(),
-        api_key: api_key.to_owned(),
+        api_key: api_key.into(),
         auth_scheme,
         transport,
     })

@@ -85,7 +85,7 @@ async fn api_key_never_shows_in_debug_output() {
     assert!(!format!("{client:?}").contains(API_KEY));
     let config = leafbridge::leaflink::LeafLinkConfig {
         base_url: sim.base_url(),
-        api_key: API_KEY.to_owned(),
+        api_key: API_KEY.into(),
         auth_scheme: AuthScheme::App,
         transport: leafbridge::remote::TransportConfig::leaflink_default(),
     };

@@ -3,6 +3,7 @@
 mod api_economy;
 mod cli;
 mod client_fidelity;
+mod connections_secrets;
 mod console_browser;
 mod console_http;
 mod durability;

@@ -117,24 +117,24 @@ fn fast_transport() -> TransportConfig {
 /// Also returns the connection name links are stored under.
 fn item_processor(world: &World) -> (std::sync::Arc<dyn leafbridge::jobs::Processor>, String) {
     let mut config: Config = test_config("sqlite::memory:");
-    config.leaflink = Some(LeafLinkConfig {
+    config.connection.leaflink = Some(LeafLinkConfig {
         base_url: world.leaflink.base_url(),
         api_key: LEAFLINK_API_KEY.into(),
         auth_scheme: AuthScheme::App,
         transport: fast_transport(),
     });
-    config.flourish = Some(FlourishConfig {
+    config.connection.flourish = Some(FlourishConfig {
         base_url: world.flourish.base_url(),
         api_key: FLOURISH_API_KEY.into(),
         transport: fast_transport(),
     });
-    config.sync = seed_settings();
+    config.connection.sync = seed_settings();
     let context = leafbridge::cli::serve::sync_context(&config, &world.app.db)
         .unwrap()
         .unwrap();
     let processors = leafbridge::sync::processors(context);
     let processor = processors.get("flourish.item").unwrap().clone();
-    (processor, config.connection)
+    (processor, config.connection.name)
 }
 
 #[tokio::test]

@@ -63,18 +63,18 @@ fn world_config(
 ) -> impl FnOnce(&str) -> Config {
     move |url: &str| -> Config {
         let mut config = test_config(url);
-        config.leaflink = Some(LeafLinkConfig {
+        config.connection.leaflink = Some(LeafLinkConfig {
             base_url: leaflink_url,
             api_key: LEAFLINK_API_KEY.into(),
             auth_scheme: AuthScheme::App,
             transport: transport(),
         });
-        config.flourish = Some(FlourishConfig {
+        config.connection.flourish = Some(FlourishConfig {
             base_url: flourish_url,
             api_key: FLOURISH_API_KEY.into(),
             transport: transport(),
         });
-        config.sync = settings;
+        config.connection.sync = settings;
         config
     }
 }

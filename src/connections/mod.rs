@@ -1,0 +1,5 @@
+//! Connections as data: their secrets, encrypted at rest under a key of the configuration and
+//! stored beside the connection's non-secret settings.
+
+pub mod secrets;
+pub mod vault;
