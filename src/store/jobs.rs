@@ -336,12 +336,18 @@ pub struct QueueStats {
     pub oldest_pending_age_ms: i64,
 }
 
+/// Jobs per state and the age of the oldest pending one, over every connection.
 pub async fn stats(pool: &AnyPool, now: i64) -> sqlx::Result<QueueStats> {
     let rows = sqlx::query(
         "SELECT state, COUNT(*) AS n, MIN(created_at) AS oldest FROM jobs GROUP BY state",
     )
     .fetch_all(pool)
     .await?;
+    queue_stats(&rows, now)
+}
+
+/// Folds rows of `state, n, oldest` (jobs grouped by state) into [`QueueStats`].
+pub(crate) fn queue_stats(rows: &[sqlx::any::AnyRow], now: i64) -> sqlx::Result<QueueStats> {
     let mut stats = QueueStats::default();
     for row in rows {
         let state: String = row.try_get("state")?;

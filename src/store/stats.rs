@@ -68,23 +68,7 @@ pub async fn queue(
     .bind(connection)
     .fetch_all(pool)
     .await?;
-    let mut stats = super::jobs::QueueStats::default();
-    for row in rows {
-        let state: String = row.try_get("state")?;
-        let n: i64 = row.try_get("n")?;
-        let oldest: Option<i64> = row.try_get("oldest")?;
-        match state.as_str() {
-            "pending" => {
-                stats.pending = n;
-                stats.oldest_pending_age_ms = oldest.map_or(0, |t| (now - t).max(0));
-            }
-            "running" => stats.running = n,
-            "done" => stats.done = n,
-            "dead" => stats.dead = n,
-            _ => {}
-        }
-    }
-    Ok(stats)
+    super::jobs::queue_stats(&rows, now)
 }
 
 /// Events received at or after `since` (ms since the epoch), per source.

@@ -89,7 +89,7 @@ async fn sign_in_makes_a_strict_http_only_session_and_forms_need_its_csrf_token(
             .text()
             .await
             .unwrap()
-            .contains("the admin token is not valid")
+            .contains("the token is not valid")
     );
 
     let forged = http
