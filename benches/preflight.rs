@@ -208,6 +208,7 @@ fn flourish() -> FlourishData {
             })
             .collect(),
         strains: Vec::new(),
+        payment_terms: Vec::new(),
         inventory: (0..ITEMS)
             .map(|i| StockRow {
                 facility_id: "f1".into(),

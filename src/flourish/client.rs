@@ -8,7 +8,7 @@ use url::Url;
 
 use super::model::{
     Brand, Destination, DestinationFields, Facility, InventoryRow, Item, NewOutboundOrder,
-    OrderStatus, OutboundOrder, OutboundOrderUpdate, Page, SalesRep, Single, Strain,
+    OrderStatus, OutboundOrder, OutboundOrderUpdate, Page, PaymentTerm, SalesRep, Single, Strain,
 };
 use crate::remote::{ClientError, Transport, TransportConfig};
 
@@ -220,6 +220,12 @@ impl FlourishClient {
 
     pub async fn list_facilities(&self) -> Result<Vec<Facility>, ClientError> {
         self.list_all(&["facilities"], Query::new(), None).await
+    }
+
+    /// Every payment term of the company (`GET /order-payment-terms`).
+    pub async fn list_payment_terms(&self) -> Result<Vec<PaymentTerm>, ClientError> {
+        self.list_all(&["order-payment-terms"], Query::new(), None)
+            .await
     }
 
     pub async fn get_facility(&self, id: &str) -> Result<Facility, ClientError> {

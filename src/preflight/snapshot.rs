@@ -70,6 +70,8 @@ pub struct FlourishData {
     pub strains: Vec<fl::Strain>,
     /// Inventory of every facility, one row per lot.
     pub inventory: Vec<StockRow>,
+    /// Payment terms.
+    pub payment_terms: Vec<fl::PaymentTerm>,
 }
 
 /// Both platforms as read at one moment.
@@ -105,7 +107,7 @@ pub struct FetchError {
 }
 
 /// Lists read from LeafLink plus lists read from Flourish.
-pub const STEPS: usize = 9 + 7;
+pub const STEPS: usize = 9 + 8;
 
 /// Counts finished steps across both platforms, which are read at the same time.
 struct Tracker<'a> {
@@ -244,6 +246,11 @@ async fn fetch_flourish(
         )?,
         brands: t.step(side, "Flourish brands", client.list_brands().await)?,
         strains: t.step(side, "Flourish strains", client.list_strains().await)?,
+        payment_terms: t.step(
+            side,
+            "Flourish payment terms",
+            client.list_payment_terms().await,
+        )?,
         inventory: t.step(
             side,
             "Flourish inventory",

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use tokio::sync::Mutex;
 
-use crate::flourish::model::{Destination, Facility, InventoryRow, Item, SalesRep};
+use crate::flourish::model::{Destination, Facility, InventoryRow, Item, PaymentTerm, SalesRep};
 use crate::flourish::{InventoryFilter, ItemFilter};
 use crate::jobs::{JobContext, JobError};
 use crate::leaflink::client::{CustomerQuery, ProductQuery};
@@ -155,6 +155,8 @@ pub struct Caches {
     pub subcategories: Shared<Vec<Subcategory>>,
     pub company_staff: Shared<Vec<CompanyStaff>>,
     pub facilities: Shared<Vec<Facility>>,
+    /// Flourish payment terms.
+    pub payment_terms: Shared<Vec<PaymentTerm>>,
     sales_reps: Mutex<HashMap<String, Arc<Shared<Vec<SalesRep>>>>>,
     /// Every LeafLink product by id.
     products: Shared<BTreeMap<i64, Product>>,
@@ -253,6 +255,18 @@ impl SyncContext {
         self.caches
             .facilities
             .get(self.ttl_ms(), want, || client.list_facilities())
+            .await
+    }
+
+    /// Flourish payment terms.
+    pub async fn payment_terms(
+        &self,
+        want: Freshness,
+    ) -> Result<Arc<Vec<PaymentTerm>>, ClientError> {
+        let client = &self.flourish;
+        self.caches
+            .payment_terms
+            .get(self.ttl_ms(), want, || client.list_payment_terms())
             .await
     }
 

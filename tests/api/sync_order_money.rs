@@ -246,3 +246,53 @@ async fn a_refund_in_flourish_needs_attention_since_leaflink_records_no_refunds(
     assert!(writes(world.leaflink.control().requests()).is_empty());
     assert_eq!(payments_of(&world, &number).len(), 1);
 }
+
+/// Gives the Flourish simulator the payment terms `terms` (`[(id, name)]`).
+fn flourish_terms(world: &World, terms: &[(i64, &str)]) {
+    let mut state = world.flourish.dump();
+    state["payment_terms"] = terms
+        .iter()
+        .map(|(id, name)| json!({"id": id, "name": name}))
+        .collect();
+    world.flourish.load_seed(&state).unwrap();
+}
+
+/// The id of the payment term of a Flourish order, as text.
+fn term_of(order: &Value) -> Option<String> {
+    match &order["payment_term"]["id"] {
+        Value::String(id) => Some(id.clone()),
+        Value::Number(id) => Some(id.to_string()),
+        _ => None,
+    }
+}
+
+#[tokio::test]
+async fn a_leaflink_payment_term_arrives_as_the_flourish_term_of_that_name() {
+    let world = spawn_world().await;
+    flourish_terms(&world, &[(7, "COD"), (8, "Net 30")]);
+    let number = order_with(&world, json!({"payment_term": " net 30 "})).await;
+    let order = only_flourish_order(&world, &number);
+    assert_eq!(term_of(&order), Some("8".to_owned()));
+    assert_synced(&world, &number).await;
+}
+
+#[tokio::test]
+async fn an_unknown_payment_term_needs_attention_naming_it_until_flourish_has_it() {
+    let world = spawn_world().await;
+    flourish_terms(&world, &[(7, "COD")]);
+    let number = order_with(&world, json!({"payment_term": "Net 45"})).await;
+    let (outcome, reason) = last_outcome(&world, &format!("leaflink.order:{number}")).await;
+    assert_eq!(outcome, "needs_attention");
+    assert!(reason.contains("\"Net 45\""), "{reason}");
+    assert!(flourish_orders(&world, &number).is_empty());
+
+    // The term is created in Flourish; the next change of the order takes it.
+    flourish_terms(&world, &[(7, "COD"), (9, "NET 45")]);
+    let shipping = json!({"shipping_charge": {"amount": "25.00", "currency": "USD"}});
+    world.leaflink.set_order_money(&number, &shipping).unwrap();
+    world.settle().await;
+    let order = only_flourish_order(&world, &number);
+    assert_eq!(term_of(&order), Some("9".to_owned()));
+    let (outcome, _) = last_outcome(&world, &format!("leaflink.order:{number}")).await;
+    assert_eq!(outcome, "synced");
+}

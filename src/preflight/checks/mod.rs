@@ -10,6 +10,7 @@ mod context;
 mod customers;
 mod facilities;
 mod listing;
+mod payment_terms;
 mod reps;
 mod skus;
 mod strains;
@@ -130,6 +131,7 @@ pub fn run_checks(snapshot: &Snapshot, settings: &CheckSettings) -> CheckResults
     findings.extend(reps::check(&cx));
     findings.extend(batches::check(&cx));
     findings.extend(facilities::check(&cx));
+    findings.extend(payment_terms::check(&cx));
     findings.extend(whitespace::check(&cx));
     let mut notes = strains::notes(&cx);
     notes.extend(customers::notes(&cx));

@@ -262,3 +262,29 @@ fn settings_leafbridge_does_not_manage_are_not_checked() {
         "{checks:?}"
     );
 }
+
+fn order(number: &str, term: &str) -> Value {
+    json!({"number": number, "status": "Submitted", "customer": {"id": 1},
+           "created_on": "2026-01-02T03:04:05Z", "payment_term": term})
+}
+
+#[test]
+fn an_open_orders_payment_term_without_a_flourish_match_is_one_finding_per_term() {
+    let mut snap = snapshot(json!([]), json!([]));
+    snap.leaflink.orders = list(json!([
+        order("o1", "Net 45"),
+        order("o2", " net 45"),
+        order("o3", "NET 30"),
+        order("o4", ""),
+    ]));
+    snap.flourish.payment_terms = list(json!([{"id": 8, "name": "Net 30 "}]));
+    let mut found = checks_of(&snap, &CheckSettings::default());
+    found.retain(|(check, _)| check == "payment_term_without_flourish_match");
+    assert_eq!(
+        found,
+        [(
+            "payment_term_without_flourish_match".to_owned(),
+            vec!["o1".to_owned(), "o2".to_owned()]
+        )]
+    );
+}

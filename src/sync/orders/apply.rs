@@ -74,7 +74,7 @@ pub(super) async fn apply(
             } => {
                 let target = (order_id.as_str(), facility_id.as_str());
                 let new = (lines.as_slice(), adjustments);
-                update_lines(context, target, new, &loaded.items, writes).await
+                update_lines(context, target, new, loaded, writes).await
             }
             OrderStep::WriteExternalId { key } => match &made.order {
                 Some(id) => write_external_id(context, &plan.order_number, key, id, writes).await,
@@ -286,7 +286,7 @@ async fn create_order(
         order_lines,
         notes: Vec::new(),
         adjustments: super::money::to_flourish(&draft.adjustments)?,
-        payment_term: None,
+        payment_term: loaded.payment_term.clone().map(IdRef::new),
     };
     let created = context
         .flourish
@@ -301,21 +301,23 @@ async fn create_order(
     Ok(created.id)
 }
 
-/// Rewrites the lines, discounts and charges of Flourish order `(order id, facility id)`.
+/// Rewrites the lines, discounts, charges and payment term of Flourish order
+/// `(order id, facility id)`.
 async fn update_lines(
     context: &SyncContext,
     (order_id, facility_id): (&str, &str),
     (lines, adjustments): (&[PlannedLine], &Adjustments),
-    items: &ItemIndex,
+    loaded: &Loaded,
     writes: &mut Writes,
 ) -> Result<(), StepError> {
     let lines = lines
         .iter()
-        .map(|line| flourish_line(line, items))
+        .map(|line| flourish_line(line, &loaded.items))
         .collect::<Result<_, _>>()?;
     let update = OutboundOrderUpdate {
         order_lines: Some(lines),
         adjustments: Some(super::money::to_flourish(adjustments)?),
+        payment_term: loaded.payment_term.clone().map(IdRef::new),
         ..OutboundOrderUpdate::default()
     };
     context

@@ -31,6 +31,8 @@ pub(super) struct Loaded {
     pub linked: Option<LinkedOrder>,
     /// The linked order was found by `original_order_id`, not through a stored link.
     pub adopted: bool,
+    /// The Flourish payment term (id) matching the LeafLink order's, when it names one.
+    pub payment_term: Option<String>,
 }
 
 /// A read that ends the job with an outcome instead of a plan.
@@ -69,6 +71,7 @@ pub(super) async fn load(context: &SyncContext, number: &str) -> Result<Loading,
         items: ItemIndex::default(),
         linked,
         adopted,
+        payment_term: None,
     };
     // Cancelled, Draft and later states never route, place or price anything: skip those reads.
     if syncable && let Err(outcome) = load_for_sync(context, &order, &mut loaded).await? {
@@ -88,6 +91,12 @@ async fn load_for_sync(
     loaded.routing = routing;
     loaded.order.lines = lines(context, order).await?;
     loaded.items = items(context, &loaded.order.lines).await?;
+    if let Some(name) = order.money.payment_term_name() {
+        match super::terms::flourish_term(context, name).await? {
+            Ok(id) => loaded.payment_term = Some(id),
+            Err(outcome) => return Ok(Err(outcome)),
+        }
+    }
     if let Some(license) = customer.license_number.as_deref().and_then(LicenseKey::new) {
         let (index, links) = destinations_for(context, &license).await?;
         match find_destination(&customer, &index, &links) {

@@ -9,6 +9,8 @@ mod line_reads;
 mod linked;
 mod load;
 mod money;
+mod terms;
+pub(crate) use terms::find_term;
 
 use std::sync::Arc;
 
