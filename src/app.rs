@@ -11,6 +11,8 @@ use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 use crate::config::Config;
+use crate::connections::runtime::{Origin, Registry, Running};
+use crate::connections::vault::Vault;
 use crate::http::{self, AppState};
 use crate::ingest::Ingest;
 use crate::jobs::worker::{Worker, WorkerSettings};
@@ -19,7 +21,7 @@ use crate::metrics::Metrics;
 use crate::notify::{self, Notifier};
 use crate::secrets::Sealer;
 use crate::store::{self, Backend, CHECKPOINT_INTERVAL, Db, events, now_ms};
-use crate::sync::{SyncContext, poll};
+use crate::sync::SyncContext;
 
 /// What runs the jobs: the processors and, when both platforms are configured, the sync context
 /// the flows, pollers and operator calls share.
@@ -64,23 +66,41 @@ impl Application {
             .await
             .with_context(|| format!("binding {}", config.listen))?;
         let Wiring {
-            mut processors,
+            processors: own_processors,
             sync,
         } = wiring(&db)?;
         let sealer = Sealer::new(
             config.secret_key.as_ref(),
             config.previous_secret_key.as_ref(),
         )?;
+        let vault = Vault::new(
+            config.secret_key.as_ref(),
+            config.previous_secret_key.as_ref(),
+        )?
+        .map(Arc::new);
+        // Processors every connection shares; each connection adds its flows' own.
+        let mut shared = Processors::new();
+        shared.register(
+            notify::JOB_KIND,
+            notify::Deliverer::new(db.clone(), sealer.clone()),
+        );
+        let mut processors = own_processors.clone();
         processors.register(
             notify::JOB_KIND,
             notify::Deliverer::new(db.clone(), sealer.clone()),
         );
         let metrics = Metrics::new();
-        if let Some(sync) = &sync {
-            metrics.watch_platform(sync.leaflink.usage());
-            metrics.watch_platform(sync.flourish.usage());
-        }
         let new_jobs = Arc::new(Notify::new());
+        let connections = start_connections(
+            &config,
+            &db,
+            vault,
+            &metrics,
+            &new_jobs,
+            own_processors,
+            sync.clone(),
+        )
+        .await?;
         let ingest = Ingest::start_with(
             db.clone(),
             config.dedupe_retention,
@@ -104,6 +124,7 @@ impl Application {
                 .ok()
                 .map(Arc::new),
             sync,
+            connections,
             metrics: metrics.clone(),
             connection: config.connection.name.clone(),
             body_limit: config.body_limit_bytes,
@@ -118,7 +139,14 @@ impl Application {
             max_retry_after: config.max_retry_after,
             shutdown_grace: config.shutdown_grace,
         };
-        let worker = Arc::new(Worker::new(db, processors, settings, new_jobs, metrics));
+        let worker = Arc::new(Worker::new(
+            db,
+            shared,
+            state.connections.clone(),
+            settings,
+            new_jobs,
+            metrics,
+        ));
         Ok(Self {
             listener,
             state,
@@ -154,14 +182,16 @@ impl Application {
     pub async fn run(self, shutdown: CancellationToken, run_worker: bool) -> anyhow::Result<()> {
         let worker =
             run_worker.then(|| tokio::spawn(Arc::clone(&self.worker).run(shutdown.clone())));
-        let pollers = match &self.state.sync {
-            Some(sync) if run_worker => poll::spawn(
-                Arc::clone(sync),
-                self.state.ingest.clone(),
-                shutdown.clone(),
-            ),
-            _ => Vec::new(),
-        };
+        if run_worker {
+            self.state
+                .connections
+                .run_pollers(self.state.ingest.clone(), shutdown.clone());
+        }
+        let connections = self.state.connections.clone();
+        let refresher = tokio::spawn(refresh_connections(
+            connections.clone(),
+            shutdown.clone(),
+        ));
         let notifier =
             run_worker.then(|| tokio::spawn(self.notifier.clone().run(shutdown.clone())));
         let checkpoints = tokio::spawn(checkpoints(self.state.db.clone(), shutdown.clone()));
@@ -181,9 +211,8 @@ impl Application {
         if let Some(worker) = worker {
             worker.await.context("worker task")?;
         }
-        for poller in pollers {
-            poller.await.context("poller task")?;
-        }
+        connections.join_pollers().await.context("poller task")?;
+        refresher.abort();
         if let Some(notifier) = notifier {
             notifier.await.context("notifier task")?;
         }
@@ -192,6 +221,57 @@ impl Application {
         Ok(())
     }
 }
+
+/// The registry of running connections: the environment's (with the wired processors and
+/// context), the file's, and the stored ones.
+async fn start_connections(
+    config: &Config,
+    db: &Db,
+    vault: Option<Arc<Vault>>,
+    metrics: &Metrics,
+    new_jobs: &Arc<Notify>,
+    processors: Processors,
+    sync: Option<Arc<SyncContext>>,
+) -> anyhow::Result<Registry> {
+    let url = &config.database_url;
+    let registry = Registry::new(
+        db.clone(),
+        url.clone(),
+        vault,
+        metrics.clone(),
+        Arc::clone(new_jobs),
+    );
+    let own = config.connection.clone();
+    registry.start(Running::with(own, Origin::Environment, url, processors, sync));
+    for settings in &config.connections {
+        let name = settings.name.clone();
+        let running = Running::build(settings.clone(), Origin::File, db, url)
+            .with_context(|| format!("starting connection {name}"))?;
+        registry.start(running);
+    }
+    registry.refresh().await?;
+    Ok(registry)
+}
+
+/// Every few seconds, starts, restarts and stops stored connections changed elsewhere (the
+/// CLI, another replica), until `shutdown`.
+async fn refresh_connections(registry: Registry, shutdown: CancellationToken) {
+    let mut every = tokio::time::interval(CONNECTION_REFRESH);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    every.tick().await;
+    loop {
+        tokio::select! {
+            _ = every.tick() => {}
+            _ = shutdown.cancelled() => return,
+        }
+        if let Err(error) = registry.refresh().await {
+            tracing::warn!(error = format!("{error:#}"), "reading stored connections failed");
+        }
+    }
+}
+
+/// How often stored connections are read again.
+pub const CONNECTION_REFRESH: Duration = Duration::from_secs(5);
 
 /// The platform clients of the process's own connection and their limits, for the notifier.
 fn watched(config: &Config, sync: Option<&crate::sync::SyncContext>) -> Vec<notify::Watched> {

@@ -60,7 +60,7 @@ pub enum Command {
     Attention(attention::AttentionArgs),
     /// Ask a running instance's /readyz: exit 0 when ready, 1 when not (container health checks).
     Healthcheck(healthcheck::HealthcheckArgs),
-    /// Stored connections: `rotate-key` re-encrypts their secrets under a new key.
+    /// Connections: `list`, `show`, `add`, `update`, `remove` stored ones; `rotate-key` re-encrypts their secrets.
     Connections(connections::ConnectionsArgs),
 }
 

@@ -6,9 +6,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::app::{Application, Wiring, cancel_on_signal};
 use crate::config::Config;
-use crate::flourish::FlourishClient;
 use crate::jobs::Processors;
-use crate::leaflink::LeafLinkClient;
 use crate::store::Db;
 use crate::sync::{self, SyncContext};
 
@@ -37,19 +35,7 @@ pub fn wiring(config: &Config, db: &Db) -> anyhow::Result<Wiring> {
     })
 }
 
-/// The shared sync context, when both platform API keys are configured.
+/// The sync context of the environment's connection, when both platform API keys are set.
 pub fn sync_context(config: &Config, db: &Db) -> anyhow::Result<Option<Arc<SyncContext>>> {
-    let (Some(leaflink), Some(flourish)) =
-        (&config.connection.leaflink, &config.connection.flourish)
-    else {
-        return Ok(None);
-    };
-    Ok(Some(Arc::new(SyncContext {
-        db: db.clone(),
-        connection: config.connection.name.clone(),
-        leaflink: LeafLinkClient::new(leaflink.clone())?,
-        flourish: FlourishClient::new(flourish.clone())?,
-        settings: config.connection.sync.clone(),
-        caches: sync::cache::Caches::default(),
-    })))
+    crate::connections::runtime::sync_context(&config.connection, db)
 }

@@ -128,7 +128,7 @@ pub(super) struct ConnectionLayer {
 /// The file table holding named connections.
 const CONNECTIONS: &str = "connections";
 
-fn connection_keys() -> BTreeSet<&'static str> {
+pub(super) fn connection_keys() -> BTreeSet<&'static str> {
     let mut keys = BTreeSet::new();
     keys.extend(serde_introspect::<LeafLinkLayer>());
     keys.extend(serde_introspect::<FlourishLayer>());

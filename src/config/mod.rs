@@ -6,6 +6,7 @@ mod connection;
 mod de;
 mod layers;
 mod secret;
+mod stored;
 mod sync;
 
 use std::collections::HashMap;
@@ -15,6 +16,7 @@ use std::time::Duration;
 
 pub use connection::{ConnectionSettings, check_name};
 pub use secret::Secret;
+pub use stored::{connection_from_json, connection_setting_keys};
 pub use sync::{ProductFields, RoutingSetting, SyncSettings};
 
 use layers::{ProcessLayer, Sources, env_name};

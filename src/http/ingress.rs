@@ -3,7 +3,7 @@
 
 use axum::Json;
 use axum::body::{Body, Bytes};
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::routing::post;
 use serde::Serialize;
@@ -20,6 +20,36 @@ pub fn routes() -> Routes<AppState> {
     Routes::new()
         .add("POST", "/webhooks/leaflink", post(leaflink))
         .add("POST", "/webhooks/flourish", post(flourish))
+        .add("POST", "/webhooks/leaflink/{connection}", post(leaflink_of))
+        .add("POST", "/webhooks/flourish/{connection}", post(flourish_of))
+}
+
+/// The state of the running connection `name`, or 404 (before any of the body is read).
+fn connection_state(state: &AppState, name: &str) -> Result<AppState, ApiError> {
+    if state.connections.get(name).is_none() {
+        return Err(ApiError::NotFound(format!("no connection {name}")));
+    }
+    Ok(state.for_connection(name))
+}
+
+async fn leaflink_of(
+    State(state): State<AppState>,
+    Path(connection): Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> Reply {
+    let state = connection_state(&state, &connection)?;
+    leaflink(State(state), headers, body).await
+}
+
+async fn flourish_of(
+    State(state): State<AppState>,
+    Path(connection): Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> Reply {
+    let state = connection_state(&state, &connection)?;
+    flourish(State(state), headers, body).await
 }
 
 /// The acknowledgement of a webhook.

@@ -36,6 +36,8 @@ pub struct AppState {
     pub preflight: Option<Arc<crate::preflight::PreflightSettings>>,
     /// Both platforms' clients and the rules' settings; `None` until the API keys are set.
     pub sync: Option<Arc<SyncContext>>,
+    /// Every running connection: its clients, processors, preflight and webhook keys.
+    pub connections: crate::connections::runtime::Registry,
     pub metrics: Metrics,
     pub connection: String,
     pub body_limit: usize,
@@ -46,14 +48,27 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// This state as seen by a request on `connection`: its rows only. The platforms' clients
-    /// and preflight belong to the process's own connection and are absent for another.
+    /// This state as seen by a request on `connection`: its rows only, and that connection's
+    /// clients, processors, preflight and webhook keys (none for a connection not running).
     pub fn for_connection(&self, connection: &str) -> Self {
         let mut state = self.clone();
-        if connection != self.connection {
-            state.connection = connection.to_owned();
-            state.sync = None;
-            state.preflight = None;
+        state.connection = connection.to_owned();
+        match self.connections.get(connection) {
+            Some(running) => {
+                state.sync = running.sync.clone();
+                state.preflight = running.preflight.clone();
+                state.processors = running.processors.clone();
+                state.leaflink_keys = Arc::clone(&running.leaflink_keys);
+                state.flourish_keys = Arc::clone(&running.flourish_keys);
+            }
+            None if connection == self.connection => {}
+            None => {
+                state.sync = None;
+                state.preflight = None;
+                state.processors = Processors::new();
+                state.leaflink_keys = Arc::default();
+                state.flourish_keys = Arc::default();
+            }
         }
         state
     }

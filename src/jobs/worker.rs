@@ -2,15 +2,19 @@
 //! transaction (heartbeating the lease), and records the result in a short completion. A slot
 //! that dies is logged, counted and started again.
 
+use std::collections::HashMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
+use parking_lot::Mutex;
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
-use super::{JobContext, JobError, Processed, Processors, backoff};
+use super::{JobContext, JobError, Processed, Processor, Processors, backoff};
+use crate::connections::runtime::{Registry, Running};
 use crate::metrics::Metrics;
 use crate::store::jobs::{self, ClaimedJob, Finish};
 use crate::store::{Db, events, now_ms};
@@ -32,10 +36,18 @@ pub const MIN_RESTART_DELAY: Duration = Duration::from_millis(200);
 /// The longest pause before a task that keeps dying is started again.
 pub const MAX_RESTART_DELAY: Duration = Duration::from_secs(10);
 
-/// Runs jobs from the store through the registered processors.
+/// Runs the jobs of every running connection through that connection's processors (and the
+/// processors every connection shares, such as notification delivery), claiming from the
+/// connections in turn.
 pub struct Worker {
     db: Db,
+    /// Processors of every connection (notification delivery).
     processors: Processors,
+    connections: Registry,
+    /// The connection to try first at the next claim: the one after the last that had a job.
+    turn: AtomicUsize,
+    /// Jobs of each connection running in this process now (see [`slot_cap`]).
+    busy: Mutex<HashMap<String, usize>>,
     settings: WorkerSettings,
     owner: String,
     new_jobs: Arc<Notify>,
@@ -46,6 +58,7 @@ impl Worker {
     pub fn new(
         db: Db,
         processors: Processors,
+        connections: Registry,
         settings: WorkerSettings,
         new_jobs: Arc<Notify>,
         metrics: Metrics,
@@ -54,6 +67,9 @@ impl Worker {
         Self {
             db,
             processors,
+            connections,
+            turn: AtomicUsize::new(0),
+            busy: Mutex::default(),
             settings,
             owner,
             new_jobs,
@@ -144,44 +160,98 @@ impl Worker {
         Ok(count)
     }
 
-    /// Claims and runs one job; false when nothing was runnable.
+    /// Claims and runs one job; false when nothing was runnable. Connections take turns: the
+    /// claim starts at the connection after the last one that had a job, so a backlog on one
+    /// connection delays another's next job by at most one job per busier connection.
     pub async fn run_one(&self, now: i64, shutdown: &CancellationToken) -> anyhow::Result<bool> {
+        let running = self.connections.all();
+        let cap = slot_cap(self.settings.concurrency, running.len());
+        let start = self.turn.load(Ordering::Relaxed);
+        for step in 0..running.len() {
+            let index = (start + step) % running.len();
+            let connection = &running[index];
+            let Some(_slot) = self.reserve(connection.name(), cap) else {
+                continue;
+            };
+            let Some(job) = self.claim(connection, now).await? else {
+                continue;
+            };
+            self.turn.store(index + 1, Ordering::Relaxed);
+            // There may be more: pass the wake-up on to one idle slot, which passes it on in
+            // turn while it finds jobs. Waking every slot at each commit would make all of
+            // them queue for the write connection to claim, nearly all for nothing.
+            self.new_jobs.notify_one();
+            self.run_job(job, connection, now, shutdown).await?;
+            return Ok(true);
+        }
+        Ok(false)
+    }
+
+    /// Counts a slot of `connection` as busy, unless it already has `cap` running here; the
+    /// slot is freed when the guard drops.
+    fn reserve(&self, connection: &str, cap: usize) -> Option<BusySlot<'_>> {
+        let mut busy = self.busy.lock();
+        let count = busy.entry(connection.to_owned()).or_default();
+        if *count >= cap {
+            return None;
+        }
+        *count += 1;
+        Some(BusySlot {
+            busy: &self.busy,
+            connection: connection.to_owned(),
+        })
+    }
+
+    /// Claims the next runnable job of `connection` whose kind it (or every connection) runs.
+    async fn claim(&self, connection: &Running, now: i64) -> anyhow::Result<Option<ClaimedJob>> {
         let lease_until = now + self.settings.lease.as_millis() as i64;
-        let kinds = self.processors.kinds();
-        let claimed = jobs::claim(&self.db, &kinds, &self.owner, now, lease_until, 1)
-            .await
-            .inspect_err(|_| self.metrics.job_store_error("claim"))
-            .context("claiming a job")?;
-        let Some(job) = claimed.into_iter().next() else {
-            return Ok(false);
-        };
-        // There may be more: pass the wake-up on to one idle slot, which passes it on in turn
-        // while it finds jobs. Waking every slot at each commit would make all of them queue
-        // for the write connection to claim, nearly all for nothing.
-        self.new_jobs.notify_one();
-        self.run_job(job, now, shutdown).await?;
-        Ok(true)
+        let mut kinds = connection.processors.kinds();
+        kinds.extend(self.processors.kinds());
+        kinds.sort();
+        kinds.dedup();
+        let claimed = jobs::claim_for(
+            &self.db,
+            Some(connection.name()),
+            &kinds,
+            &self.owner,
+            now,
+            lease_until,
+            1,
+        )
+        .await
+        .inspect_err(|_| self.metrics.job_store_error("claim"))
+        .context("claiming a job")?;
+        Ok(claimed.into_iter().next())
     }
 
     async fn run_job(
         &self,
         job: ClaimedJob,
+        connection: &Running,
         now: i64,
         shutdown: &CancellationToken,
     ) -> anyhow::Result<()> {
-        let span = tracing::info_span!("job", job.id = %job.id, job.kind = %job.kind, job.attempt = job.attempt);
-        self.run_in_span(job, now, shutdown).instrument(span).await
+        let span = tracing::info_span!("job", job.id = %job.id, job.kind = %job.kind, job.attempt = job.attempt, connection = %job.connection);
+        let processor = connection
+            .processors
+            .get(&job.kind)
+            .or_else(|| self.processors.get(&job.kind))
+            .cloned();
+        self.run_in_span(job, processor, now, shutdown)
+            .instrument(span)
+            .await
     }
 
     async fn run_in_span(
         &self,
         job: ClaimedJob,
+        processor: Option<Arc<dyn Processor>>,
         now: i64,
         shutdown: &CancellationToken,
     ) -> anyhow::Result<()> {
         let started = Instant::now();
         let result = match self.context(&job).await? {
-            Ok(context) => self.execute(&job, context, shutdown).await,
+            Ok(context) => self.execute(&job, processor, context, shutdown).await,
             Err(error) => Some(Err(error)),
         };
         let finish = match result {
@@ -247,10 +317,11 @@ impl Worker {
     async fn execute(
         &self,
         job: &ClaimedJob,
+        processor: Option<Arc<dyn Processor>>,
         context: JobContext,
         shutdown: &CancellationToken,
     ) -> Option<Result<Processed, JobError>> {
-        let Some(processor) = self.processors.get(&job.kind).cloned() else {
+        let Some(processor) = processor else {
             return Some(Err(JobError::Permanent(format!(
                 "no processor for job kind {}",
                 job.kind
@@ -315,6 +386,35 @@ impl Worker {
     }
 }
 
+/// How many of this process's slots one connection may hold at once: all of them when it is
+/// the only connection, else all but one, so a connection whose jobs are slow (a platform
+/// timing out) always leaves a slot to the others.
+pub fn slot_cap(concurrency: usize, connections: usize) -> usize {
+    if connections > 1 {
+        concurrency.saturating_sub(1).max(1)
+    } else {
+        concurrency.max(1)
+    }
+}
+
+/// A slot counted as busy for a connection until dropped.
+struct BusySlot<'a> {
+    busy: &'a Mutex<HashMap<String, usize>>,
+    connection: String,
+}
+
+impl Drop for BusySlot<'_> {
+    fn drop(&mut self) {
+        let mut busy = self.busy.lock();
+        if let Some(count) = busy.get_mut(&self.connection) {
+            *count = count.saturating_sub(1);
+            if *count == 0 {
+                busy.remove(&self.connection);
+            }
+        }
+    }
+}
+
 async fn grace_expired(shutdown: &CancellationToken, grace: Duration) {
     shutdown.cancelled().await;
     tokio::time::sleep(grace).await;
@@ -326,4 +426,17 @@ fn panic_error(error: tokio::task::JoinError) -> JobError {
         Err(_) => "cancelled".into(),
     };
     JobError::retryable(format!("processor panicked: {message}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_connection_may_not_hold_every_slot_when_there_are_others() {
+        assert_eq!(slot_cap(4, 1), 4);
+        assert_eq!(slot_cap(4, 2), 3);
+        assert_eq!(slot_cap(4, 10), 3);
+        assert_eq!(slot_cap(1, 3), 1);
+    }
 }

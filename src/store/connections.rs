@@ -166,3 +166,13 @@ pub async fn secrets(pool: &AnyPool, connection: Option<&str>) -> sqlx::Result<V
         })
         .collect()
 }
+
+/// Removes one secret of a connection (false when it had none).
+pub async fn delete_secret(pool: &AnyPool, connection: &str, setting: &str) -> sqlx::Result<bool> {
+    let done = sqlx::query("DELETE FROM connection_secrets WHERE connection = $1 AND setting = $2")
+        .bind(connection)
+        .bind(setting)
+        .execute(pool)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}

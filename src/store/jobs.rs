@@ -58,10 +58,25 @@ pub async fn claim(
     lease_until: i64,
     limit: i64,
 ) -> sqlx::Result<Vec<ClaimedJob>> {
+    claim_for(db, None, kinds, owner, now, lease_until, limit).await
+}
+
+/// Like [`claim`], among the jobs of `connection` only (every connection's when `None`): the
+/// worker claims connection by connection, in turn, so one connection's backlog never stands
+/// in front of another's jobs.
+pub async fn claim_for(
+    db: &Db,
+    connection: Option<&str>,
+    kinds: &[String],
+    owner: &str,
+    now: i64,
+    lease_until: i64,
+    limit: i64,
+) -> sqlx::Result<Vec<ClaimedJob>> {
     if kinds.is_empty() {
         return Ok(Vec::new());
     }
-    let candidates = candidates_sql(kinds.len(), limit);
+    let candidates = candidates_sql(kinds.len(), connection.is_some(), limit);
     let sql = match db.backend {
         Backend::Postgres => format!(
             "WITH next AS ({candidates} FOR UPDATE SKIP LOCKED) \
@@ -82,6 +97,9 @@ pub async fn claim(
     for kind in kinds {
         query = query.bind(kind);
     }
+    if let Some(connection) = connection {
+        query = query.bind(connection);
+    }
     let rows = query.fetch_all(&db.writes).await?;
     let mut jobs = rows
         .iter()
@@ -101,14 +119,20 @@ pub async fn claim(
     Ok(jobs)
 }
 
-/// The runnable jobs, first `limit` by arrival (`$3` is now; the kinds are `$4`…). Both `jobs`
-/// scans go through the partial indexes of unfinished jobs (migration 0008), so a claim does not
-/// slow down as finished jobs pile up, overall or for one busy entity.
-fn candidates_sql(kinds: usize, limit: i64) -> String {
+/// The runnable jobs, first `limit` by arrival (`$3` is now; the kinds are `$4`…, then the
+/// connection when `by_connection`). Both `jobs` scans go through the partial indexes of
+/// unfinished jobs (migrations 0008 and 0015), so a claim does not slow down as finished jobs
+/// pile up, overall, for one busy entity, or for another connection's backlog.
+fn candidates_sql(kinds: usize, by_connection: bool, limit: i64) -> String {
     let kind_list: Vec<String> = (0..kinds).map(|i| format!("${}", i + 4)).collect();
+    let connection = if by_connection {
+        format!("j.connection = ${} AND ", kinds + 4)
+    } else {
+        String::new()
+    };
     format!(
         "SELECT j.seq FROM jobs j \
-         WHERE j.kind IN ({kinds}) AND j.state IN ('pending', 'running') \
+         WHERE {connection}j.kind IN ({kinds}) AND j.state IN ('pending', 'running') \
            AND ((j.state = 'pending' AND j.run_at <= $3) \
              OR (j.state = 'running' AND j.lease_until < $3)) \
            AND NOT EXISTS (SELECT 1 FROM jobs e WHERE e.connection = j.connection \
@@ -376,7 +400,7 @@ mod tests {
     async fn a_claim_reads_unfinished_jobs_through_their_own_indexes() {
         // SQLite whatever the test backend: the plan below is in its words.
         let (db, _dir) = sqlite_db().await;
-        let plan = explain(&db, &candidates_sql(2, 1)).await;
+        let plan = explain(&db, &candidates_sql(2, false, 1), None).await;
         assert!(
             plan.iter()
                 .any(|step| step.contains("USING INDEX jobs_unfinished_by_entity")),
@@ -388,12 +412,30 @@ mod tests {
         );
     }
 
+    #[tokio::test]
+    async fn a_claim_for_one_connection_skips_other_connections_backlogs_by_index() {
+        let (db, _dir) = sqlite_db().await;
+        let plan = explain(&db, &candidates_sql(2, true, 1), Some("brand-b")).await;
+        assert!(
+            plan.iter()
+                .any(|step| step.contains("USING INDEX jobs_unfinished_by_connection")),
+            "a claim for one connection must read only that connection's unfinished jobs: {plan:?}"
+        );
+        assert!(
+            !plan.iter().any(|step| step == "SCAN j" || step == "SCAN e"),
+            "a claim must not scan the whole jobs table: {plan:?}"
+        );
+    }
+
     /// SQLite's query plan for `sql`, one step a line.
-    async fn explain(db: &Db, sql: &str) -> Vec<String> {
+    async fn explain(db: &Db, sql: &str, connection: Option<&str>) -> Vec<String> {
         let explain = format!("EXPLAIN QUERY PLAN {sql}");
         let mut query = sqlx::query(&explain).bind("owner").bind(0_i64).bind(0_i64);
         for kind in ["leaflink.order", "leaflink.product"] {
             query = query.bind(kind);
+        }
+        if let Some(connection) = connection {
+            query = query.bind(connection.to_owned());
         }
         query
             .fetch_all(&db.pool)

@@ -120,6 +120,22 @@ pub async fn spawn_app(processors: Processors) -> TestApp {
     spawn_app_on(database, test_config, processors, false).await
 }
 
+/// Like [`spawn_app`], with `names` declared as connections of the configuration file (with
+/// the environment's webhook keys and no API keys: their events are stored and wait).
+pub async fn spawn_app_declaring(processors: Processors, names: &[&str]) -> TestApp {
+    let names: Vec<String> = names.iter().map(|n| n.to_string()).collect();
+    let config = move |url: &str| {
+        let mut config = test_config(url);
+        for name in names {
+            let mut declared = config.connection.clone();
+            declared.name = name;
+            config.connections.push(declared);
+        }
+        config
+    };
+    spawn_app_on(fresh_database().await, config, processors, false).await
+}
+
 /// Starts an instance on an existing database; `run_worker` starts the background worker too.
 pub async fn spawn_app_on(
     database: TestDatabase,

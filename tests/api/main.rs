@@ -3,6 +3,9 @@
 mod api_economy;
 mod cli;
 mod client_fidelity;
+mod connections_api;
+mod connections_fairness;
+mod connections_isolation;
 mod connections_secrets;
 mod console_browser;
 mod console_http;

@@ -99,6 +99,10 @@ fn documented_examples_deserialise_into_the_handler_types() {
             "NewChannel" => parse::<leafbridge::notify::channel::NewChannel>(example),
             "Channel" => parse::<leafbridge::notify::channel::ChannelView>(example),
             "ChannelList" => parse::<admin::notifications::ChannelList>(example),
+            "Connection" => parse::<leafbridge::connections::manage::ConnectionView>(example),
+            "ConnectionList" => parse::<admin::connections::ConnectionList>(example),
+            "NewConnection" => parse::<leafbridge::connections::manage::NewConnection>(example),
+            "ConnectionPatch" => parse::<leafbridge::connections::manage::ConnectionPatch>(example),
             "Status" | "LeafLinkEnvelope" | "FlourishEnvelope" => Ok(()),
             other => return Err(format!("no Rust type is registered for schema {other}")),
         };

@@ -5,7 +5,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use crate::helpers::{ADMIN_TOKEN, TestApp, spawn_app};
+use crate::helpers::{ADMIN_TOKEN, TestApp, spawn_app_declaring};
 use leafbridge::jobs::Processors;
 use leafbridge::store::events::{NewEvent, Stored};
 use leafbridge::store::links::{self, LinkKind, NewLink};
@@ -153,7 +153,7 @@ async fn create_token(app: &TestApp, connection: &str) -> String {
 
 #[tokio::test]
 async fn a_connection_token_sees_only_its_connection() {
-    let app = spawn_app(Processors::new()).await;
+    let app = spawn_app_declaring(Processors::new(), &["brand-b"]).await;
     let a = seed(&app, "default").await;
     let b = seed(&app, "brand-b").await;
     let token = create_token(&app, "brand-b").await;
@@ -262,7 +262,7 @@ async fn a_connection_token_sees_only_its_connection() {
 
 #[tokio::test]
 async fn the_admin_token_sees_every_connection_and_tokens_are_shown_once() {
-    let app = spawn_app(Processors::new()).await;
+    let app = spawn_app_declaring(Processors::new(), &["brand-b"]).await;
     let a = seed(&app, "default").await;
     let b = seed(&app, "brand-b").await;
     let (_, body) = call(&app, Method::GET, "/events", ADMIN_TOKEN, None).await;

@@ -4,6 +4,7 @@
 //! JSON body and query extractors that name the offending field, and keyset pagination.
 
 pub mod attention;
+pub mod connections;
 pub mod events;
 pub mod jobs;
 pub mod links;
@@ -42,6 +43,7 @@ pub fn routes(state: AppState) -> Routes<AppState> {
         ))
         .merge(
             tokens::routes()
+                .merge(connections::routes())
                 .route_layer(middleware::from_fn_with_state(state, access::require_admin)),
         )
 }

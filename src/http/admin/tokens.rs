@@ -67,6 +67,16 @@ async fn create_token(
             "label: 1 to 200 printable characters".into(),
         ));
     }
+    let known = state.connections.get(&new.connection).is_some()
+        || crate::store::connections::get(&state.db.pool, &new.connection)
+            .await?
+            .is_some();
+    if !known {
+        return Err(ApiError::NotFound(format!(
+            "no connection {}",
+            new.connection
+        )));
+    }
     let token = access::new_token();
     let row = TokenRow {
         id: uuid::Uuid::now_v7().to_string(),
