@@ -188,10 +188,7 @@ impl Application {
                 .run_pollers(self.state.ingest.clone(), shutdown.clone());
         }
         let connections = self.state.connections.clone();
-        let refresher = tokio::spawn(refresh_connections(
-            connections.clone(),
-            shutdown.clone(),
-        ));
+        let refresher = tokio::spawn(refresh_connections(connections.clone(), shutdown.clone()));
         let notifier =
             run_worker.then(|| tokio::spawn(self.notifier.clone().run(shutdown.clone())));
         let checkpoints = tokio::spawn(checkpoints(self.state.db.clone(), shutdown.clone()));
@@ -242,7 +239,13 @@ async fn start_connections(
         Arc::clone(new_jobs),
     );
     let own = config.connection.clone();
-    registry.start(Running::with(own, Origin::Environment, url, processors, sync));
+    registry.start(Running::with(
+        own,
+        Origin::Environment,
+        url,
+        processors,
+        sync,
+    ));
     for settings in &config.connections {
         let name = settings.name.clone();
         let running = Running::build(settings.clone(), Origin::File, db, url)
@@ -265,7 +268,10 @@ async fn refresh_connections(registry: Registry, shutdown: CancellationToken) {
             _ = shutdown.cancelled() => return,
         }
         if let Err(error) = registry.refresh().await {
-            tracing::warn!(error = format!("{error:#}"), "reading stored connections failed");
+            tracing::warn!(
+                error = format!("{error:#}"),
+                "reading stored connections failed"
+            );
         }
     }
 }

@@ -207,14 +207,21 @@ fn print(view: &ConnectionView) -> anyhow::Result<()> {
 }
 
 fn print_table(views: &[ConnectionView]) {
-    println!("{:<24} {:<12} {:<10} WEBHOOKS", "NAME", "ORIGIN", "PLATFORMS");
+    println!(
+        "{:<24} {:<12} {:<10} WEBHOOKS",
+        "NAME", "ORIGIN", "PLATFORMS"
+    );
     for view in views {
         let origin = match view.origin {
             Origin::Environment => "environment",
             Origin::File => "file",
             Origin::Stored => "stored",
         };
-        let platforms = if view.platforms_configured { "yes" } else { "no" };
+        let platforms = if view.platforms_configured {
+            "yes"
+        } else {
+            "no"
+        };
         println!(
             "{:<24} {:<12} {:<10} {} {}",
             view.name, origin, platforms, view.webhooks.leaflink, view.webhooks.flourish

@@ -128,7 +128,11 @@ pub async fn list(db: &Db, declared: &[Declared]) -> Result<Vec<ConnectionView>,
 }
 
 /// One connection.
-pub async fn show(db: &Db, declared: &[Declared], name: &str) -> Result<ConnectionView, ManageError> {
+pub async fn show(
+    db: &Db,
+    declared: &[Declared],
+    name: &str,
+) -> Result<ConnectionView, ManageError> {
     if let Some(found) = declared.iter().find(|d| d.settings.name == name) {
         return Ok(declared_view(found));
     }
@@ -268,7 +272,10 @@ fn check_split<'a>(
     settings: &Map<String, Value>,
     secrets: impl Iterator<Item = &'a String>,
 ) -> Result<(), ManageError> {
-    if let Some(secret) = settings.keys().find(|k| SECRET_SETTINGS.contains(&k.as_str())) {
+    if let Some(secret) = settings
+        .keys()
+        .find(|k| SECRET_SETTINGS.contains(&k.as_str()))
+    {
         return Err(ManageError::Invalid(format!(
             "settings.{secret}: is a secret; send it under `secrets`"
         )));

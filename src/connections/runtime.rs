@@ -248,7 +248,10 @@ impl Registry {
             self.metrics.watch_platform(sync.flourish.usage());
         }
         let name = running.name().to_owned();
-        let previous = self.running.write().insert(name.clone(), Arc::clone(&running));
+        let previous = self
+            .running
+            .write()
+            .insert(name.clone(), Arc::clone(&running));
         if let Some(previous) = previous {
             previous.stop.cancel();
         }
@@ -295,11 +298,9 @@ impl Registry {
                 _ = linked.cancelled() => {}
             }
         }));
-        runtime.tasks.extend(poll::spawn(
-            Arc::clone(sync),
-            runtime.ingest.clone(),
-            stop,
-        ));
+        runtime
+            .tasks
+            .extend(poll::spawn(Arc::clone(sync), runtime.ingest.clone(), stop));
     }
 
     /// Waits for every poller (after shutdown was requested).

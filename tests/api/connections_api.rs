@@ -111,15 +111,27 @@ async fn a_stored_connection_starts_changes_and_stops_at_once_and_keeps_its_hist
     );
 
     let (status, created) = answers
-        .call(&app, Method::POST, "/api/v1/connections", Some(new_brand_b()))
+        .call(
+            &app,
+            Method::POST,
+            "/api/v1/connections",
+            Some(new_brand_b()),
+        )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
     assert_eq!(created["origin"], "stored");
     assert_eq!(created["platforms_configured"], true);
     assert_eq!(created["settings"]["routing"], "facility:12");
     assert_eq!(created["webhooks"]["leaflink"], webhook);
-    assert_eq!(created["secrets"]["leaflink_webhook_key"]["fingerprint"], "…cdef");
-    let running = app.state.connections.get("brand-b").expect("started at once");
+    assert_eq!(
+        created["secrets"]["leaflink_webhook_key"]["fingerprint"],
+        "…cdef"
+    );
+    let running = app
+        .state
+        .connections
+        .get("brand-b")
+        .expect("started at once");
     assert!(running.sync.is_some(), "with its own clients");
     assert_eq!(
         post_leaflink(&app, webhook, SECRETS[1].1, 2).await,
@@ -132,13 +144,23 @@ async fn a_stored_connection_starts_changes_and_stops_at_once_and_keeps_its_hist
     );
 
     let (status, _) = answers
-        .call(&app, Method::POST, "/api/v1/connections", Some(new_brand_b()))
+        .call(
+            &app,
+            Method::POST,
+            "/api/v1/connections",
+            Some(new_brand_b()),
+        )
         .await;
     assert_eq!(status, StatusCode::CONFLICT);
     let mut named_default = new_brand_b();
     named_default["name"] = json!("default");
     let (status, error) = answers
-        .call(&app, Method::POST, "/api/v1/connections", Some(named_default))
+        .call(
+            &app,
+            Method::POST,
+            "/api/v1/connections",
+            Some(named_default),
+        )
         .await;
     assert_eq!(status, StatusCode::CONFLICT, "{error}");
     assert!(error["message"].as_str().unwrap().contains("environment"));
@@ -147,7 +169,11 @@ async fn a_stored_connection_starts_changes_and_stops_at_once_and_keeps_its_hist
         let (status, _) = answers
             .call(&app, method, "/api/v1/connections/default", body)
             .await;
-        assert_eq!(status, StatusCode::CONFLICT, "the environment's is read-only");
+        assert_eq!(
+            status,
+            StatusCode::CONFLICT,
+            "the environment's is read-only"
+        );
     }
     let (status, error) = answers
         .call(
@@ -158,7 +184,10 @@ async fn a_stored_connection_starts_changes_and_stops_at_once_and_keeps_its_hist
         )
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(error["message"].as_str().unwrap().starts_with("routing"), "{error}");
+    assert!(
+        error["message"].as_str().unwrap().starts_with("routing"),
+        "{error}"
+    );
     let (status, error) = answers
         .call(
             &app,
@@ -214,7 +243,11 @@ async fn a_stored_connection_starts_changes_and_stops_at_once_and_keeps_its_hist
     assert_eq!(status, StatusCode::NOT_FOUND);
 
     // Whatever else an operator reads of brand-b shows no secret either.
-    for path in ["/api/v1/events?limit=200", "/api/v1/stats", "/api/v1/connections"] {
+    for path in [
+        "/api/v1/events?limit=200",
+        "/api/v1/stats",
+        "/api/v1/connections",
+    ] {
         let response = app
             .http
             .get(format!("{}{path}", app.address))
@@ -225,7 +258,16 @@ async fn a_stored_connection_starts_changes_and_stops_at_once_and_keeps_its_hist
             .unwrap();
         answers.0.push(response.text().await.unwrap());
     }
-    answers.0.push(app.http.get(format!("{}/metrics", app.address)).send().await.unwrap().text().await.unwrap());
+    answers.0.push(
+        app.http
+            .get(format!("{}/metrics", app.address))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap(),
+    );
     let stored: Vec<String> = sqlx::query_scalar("SELECT sealed FROM connection_secrets")
         .fetch_all(&app.db.pool)
         .await
@@ -242,7 +284,10 @@ async fn a_stored_connection_starts_changes_and_stops_at_once_and_keeps_its_hist
         .call(&app, Method::DELETE, "/api/v1/connections/brand-b", None)
         .await;
     assert_eq!(status, StatusCode::NO_CONTENT);
-    assert!(app.state.connections.get("brand-b").is_none(), "stopped at once");
+    assert!(
+        app.state.connections.get("brand-b").is_none(),
+        "stopped at once"
+    );
     assert_eq!(
         post_leaflink(&app, webhook, NEW_WEBHOOK_KEY, 6).await,
         StatusCode::NOT_FOUND
@@ -262,14 +307,28 @@ async fn a_stored_connection_starts_changes_and_stops_at_once_and_keeps_its_hist
 
 #[tokio::test]
 async fn storing_a_secret_without_the_key_is_refused_naming_the_setting() {
-    let app = spawn_app_on(fresh_database().await, test_config, Processors::new(), false).await;
+    let app = spawn_app_on(
+        fresh_database().await,
+        test_config,
+        Processors::new(),
+        false,
+    )
+    .await;
     let mut answers = Answers::default();
     let (status, error) = answers
-        .call(&app, Method::POST, "/api/v1/connections", Some(new_brand_b()))
+        .call(
+            &app,
+            Method::POST,
+            "/api/v1/connections",
+            Some(new_brand_b()),
+        )
         .await;
     assert_eq!(status, StatusCode::CONFLICT, "{error}");
     assert!(
-        error["message"].as_str().unwrap().contains("LEAFBRIDGE_SECRET_KEY"),
+        error["message"]
+            .as_str()
+            .unwrap()
+            .contains("LEAFBRIDGE_SECRET_KEY"),
         "{error}"
     );
     let (_, list) = answers
@@ -314,7 +373,10 @@ async fn the_cli_adds_shows_updates_and_removes_and_a_running_service_follows() 
         let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
         let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
         for (_, secret) in SECRETS {
-            assert!(!stdout.contains(secret) && !stderr.contains(secret), "{stdout}{stderr}");
+            assert!(
+                !stdout.contains(secret) && !stderr.contains(secret),
+                "{stdout}{stderr}"
+            );
         }
         (output.status.success(), stdout, stderr)
     };
@@ -334,7 +396,10 @@ async fn the_cli_adds_shows_updates_and_removes_and_a_running_service_follows() 
     let shown: Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(shown["name"], "brand-c");
     assert_eq!(shown["platforms_configured"], false);
-    assert_eq!(shown["secrets"]["flourish_webhook_key"]["fingerprint"], "…dcba");
+    assert_eq!(
+        shown["secrets"]["flourish_webhook_key"]["fingerprint"],
+        "…dcba"
+    );
 
     app.state.connections.refresh().await.unwrap();
     assert!(app.state.connections.get("brand-c").is_some());
@@ -354,7 +419,10 @@ async fn the_cli_adds_shows_updates_and_removes_and_a_running_service_follows() 
         .collect();
     assert_eq!(names, ["default", "brand-c"]);
     let (ok, stdout, _) = run(&["connections", "list"]);
-    assert!(ok && stdout.contains("brand-c") && stdout.contains("stored"), "{stdout}");
+    assert!(
+        ok && stdout.contains("brand-c") && stdout.contains("stored"),
+        "{stdout}"
+    );
 
     let (ok, stdout, stderr) = run(&[
         "connections",
@@ -366,7 +434,13 @@ async fn the_cli_adds_shows_updates_and_removes_and_a_running_service_follows() 
     assert!(ok, "{stderr}");
     let shown: Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(shown["settings"]["routing"], "sales_rep");
-    let (ok, _, stderr) = run(&["connections", "update", "brand-c", "--unset", "leaflink_webhook_key"]);
+    let (ok, _, stderr) = run(&[
+        "connections",
+        "update",
+        "brand-c",
+        "--unset",
+        "leaflink_webhook_key",
+    ]);
     assert!(!ok, "a connection without its webhook key is refused");
     assert!(stderr.contains("leaflink_webhook_key"), "{stderr}");
     let (ok, stdout, _) = run(&["connections", "show", "brand-c"]);

@@ -30,9 +30,14 @@ fn order_event(connection: &str, label: &str) -> NewEvent {
     }
 }
 
-/// Stores `count` order events of `connection` (distinct orders), through the group commit.
-async fn flood(app: &TestApp, connection: &str, count: usize) {
-    let stores = (0..count).map(|i| app.state.ingest.store(order_event(connection, &format!("{connection}-{i}"))));
+/// Stores order events `from..from + count` of `connection` (distinct orders), through the
+/// group commit.
+async fn flood(app: &TestApp, connection: &str, from: usize, count: usize) {
+    let stores = (from..from + count).map(|i| {
+        app.state
+            .ingest
+            .store(order_event(connection, &format!("{connection}-{i}")))
+    });
     for stored in futures::future::join_all(stores).await {
         assert!(matches!(stored.unwrap(), Stored::Accepted { .. }));
     }
@@ -53,7 +58,7 @@ async fn a_backlog_on_one_connection_does_not_delay_another_connections_order() 
         None,
     ));
 
-    flood(&app, "default", BACKLOG).await;
+    flood(&app, "default", 0, BACKLOG).await;
     // The backlog is already being worked on when brand-b's order arrives.
     let never = CancellationToken::new();
     for _ in 0..3 {
@@ -90,9 +95,13 @@ async fn a_backlog_on_one_connection_does_not_delay_another_connections_order() 
 async fn jobs_of_a_connection_that_is_not_running_wait_and_run_once_it_starts() {
     let own = Arc::new(TestProcessor::default());
     let app = spawn_app(all_kinds(own.clone())).await;
-    flood(&app, "brand-c", 3).await;
+    flood(&app, "brand-c", 0, 3).await;
     assert_eq!(app.drain(std::time::Duration::ZERO).await, 0);
-    assert_eq!(own.calls.load(Ordering::SeqCst), 0, "never run by another connection's processors");
+    assert_eq!(
+        own.calls.load(Ordering::SeqCst),
+        0,
+        "never run by another connection's processors"
+    );
 
     let theirs = Arc::new(TestProcessor::default());
     let mut brand_c = test_config(&app._database.url).connection;
@@ -107,8 +116,12 @@ async fn jobs_of_a_connection_that_is_not_running_wait_and_run_once_it_starts() 
     assert_eq!(app.drain(std::time::Duration::ZERO).await, 3);
     assert_eq!(theirs.calls.load(Ordering::SeqCst), 3);
     assert!(app.state.connections.stop("brand-c"));
-    flood(&app, "brand-c", 1).await;
-    assert_eq!(app.drain(std::time::Duration::ZERO).await, 0, "stopped at once");
+    flood(&app, "brand-c", 3, 1).await;
+    assert_eq!(
+        app.drain(std::time::Duration::ZERO).await,
+        0,
+        "stopped at once"
+    );
     assert_eq!(app.queue().await.pending, 1);
     app.stop().await;
 }
