@@ -361,11 +361,14 @@ impl Demo {
         };
         let text = |value: &Value| value.as_str().unwrap_or("0").to_owned();
         let leaflink = text(&order["total"]["amount"]);
+        let value = order["discount"].as_f64().unwrap_or_default();
+        let discount = match order["discount_type"].as_str() {
+            Some("$") => format!("${value:.2}"),
+            _ => format!("{value}%"),
+        };
         println!(
-            "   LeafLink order {}: total ${leaflink} (discount {}{}, tax ${}, shipping ${})",
+            "   LeafLink order {}: total ${leaflink} (discount {discount}, tax ${}, shipping ${})",
             short(number),
-            order["discount"],
-            order["discount_type"].as_str().unwrap_or(""),
             text(&order["final_tax"]),
             text(&order["shipping_charge"]["amount"]),
         );
