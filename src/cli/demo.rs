@@ -227,7 +227,32 @@ async fn scenario(demo: &Demo) -> anyhow::Result<()> {
     demo.settle().await?;
     demo.show_events(&format!("leaflink.order:{bad}"), since)
         .await?;
-    Ok(())
+
+    let since = step(
+        7,
+        "Highland Wellness orders two cases of Girl Scout Cookies Pre-Rolls (on sale at $216 instead of $228) and six Sour Diesel jars; the seller adds a 5 % discount, 7.25 % tax and $35 shipping",
+    );
+    let priced = demo.leaflink.place_order(
+        315,
+        &[57],
+        &[
+            SimOrderLine::cases(5114, 2).with_batch(81),
+            SimOrderLine::units(5110, "6").with_batch(80),
+        ],
+    )?;
+    demo.leaflink.set_order_money(
+        &priced,
+        &json!({
+            "lines": [{"product": 5114, "sale_price": "216.00"}],
+            "discount": 5, "discount_type": "%",
+            "tax_amount": 7.25, "tax_type": "%",
+            "shipping_charge": {"amount": "35.00", "currency": "USD"},
+        }),
+    )?;
+    demo.settle().await?;
+    demo.show_events(&format!("leaflink.order:{priced}"), since)
+        .await?;
+    demo.print_money(&priced)
 }
 
 fn short(number: &str) -> &str {
@@ -297,8 +322,12 @@ impl Demo {
                 order["order_status"].as_str().unwrap_or("?")
             );
             for line in order["order_lines"].as_array().into_iter().flatten() {
+                let sold = match &line["discount_price"] {
+                    Value::Null => String::new(),
+                    price => format!(" (sold at {price})"),
+                };
                 println!(
-                    "     {} × {} eaches at {} each, lot {}",
+                    "     {} × {} eaches at {} each{sold}, lot {}",
                     line["sku"].as_str().unwrap_or("?"),
                     line["order_qty"],
                     line["unit_price"],
@@ -320,6 +349,59 @@ impl Demo {
                 product["description"].as_str().unwrap_or("")
             );
         }
+    }
+
+    /// The order's money on both sides: LeafLink's invoice and the Flourish order's entries,
+    /// and whether the totals agree to the cent.
+    fn print_money(&self, number: &str) -> anyhow::Result<()> {
+        let state = self.leaflink.dump();
+        let orders = state["orders"].as_array().cloned().unwrap_or_default();
+        let Some(order) = orders.iter().find(|o| o["number"] == number) else {
+            bail!("LeafLink order {number} is gone");
+        };
+        let text = |value: &Value| value.as_str().unwrap_or("0").to_owned();
+        let leaflink = text(&order["total"]["amount"]);
+        let value = order["discount"].as_f64().unwrap_or_default();
+        let discount = match order["discount_type"].as_str() {
+            Some("$") => format!("${value:.2}"),
+            _ => format!("{value}%"),
+        };
+        println!(
+            "   LeafLink order {}: total ${leaflink} (discount {discount}, tax ${}, shipping ${})",
+            short(number),
+            text(&order["final_tax"]),
+            text(&order["shipping_charge"]["amount"]),
+        );
+        let flourish = self.flourish_orders(number);
+        let Some(created) = flourish.first() else {
+            bail!("the priced order did not arrive in Flourish");
+        };
+        self.print_orders(std::slice::from_ref(created));
+        for list in ["pretax_discounts", "charges", "discounts"] {
+            for entry in created[list].as_array().into_iter().flatten() {
+                println!(
+                    "     {list}: {} {}",
+                    entry["name"].as_str().unwrap_or("?"),
+                    entry["amount"]
+                );
+            }
+        }
+        let total = created["order_total"].as_f64().unwrap_or_default();
+        let agrees = leaflink
+            .parse::<f64>()
+            .is_ok_and(|l| (l - total).abs() < 0.005);
+        println!(
+            "   Flourish order total ${total:.2}: {}",
+            if agrees {
+                "the money arrived intact"
+            } else {
+                "the totals differ"
+            }
+        );
+        if !agrees {
+            bail!("LeafLink's total ${leaflink} and Flourish's ${total:.2} differ");
+        }
+        Ok(())
     }
 
     fn leaflink_order_status(&self, number: &str) -> String {

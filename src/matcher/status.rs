@@ -178,7 +178,7 @@ fn rank(status: LeafLinkStatus) -> Option<usize> {
         L::Fulfilled => Some(2),
         L::Shipped => Some(3),
         L::Complete => Some(4),
-        L::Draft | L::Rejected | L::Combined | L::Cancelled | L::Other => None,
+        L::Draft | L::Rejected | L::Combined | L::Cancelled | L::Deleted | L::Other => None,
     }
 }
 
@@ -217,7 +217,7 @@ fn reject(leaflink: LeafLinkStatus) -> Result<Vec<Transition>, Outcome> {
         L::Rejected | L::Cancelled => Err(Outcome::unchanged(format!(
             "LeafLink order is already {leaflink}"
         ))),
-        L::Draft | L::Complete | L::Combined | L::Other => {
+        L::Draft | L::Complete | L::Combined | L::Deleted | L::Other => {
             Err(closed(FlourishStatus::Cancelled, leaflink))
         }
     }

@@ -1,6 +1,7 @@
 //! Links between the platforms: SKU ↔ LeafLink product, license ↔ Flourish destination,
 //! LeafLink order ↔ Flourish order (+ facility), strain name ↔ LeafLink strain, Flourish item ↔
-//! LeafLink product. Looked up before any search; written after every create or match.
+//! LeafLink product. Looked up before any search; written after every create or match. An order
+//! link whose LeafLink order went away is closed, not deleted (see [`Link::is_closed`]).
 
 use serde::{Deserialize, Serialize};
 use sqlx::{AnyPool, Row};
@@ -58,6 +59,18 @@ pub struct Link {
     pub pinned: bool,
     pub created_at: i64,
     pub updated_at: i64,
+}
+
+impl Link {
+    /// Whether the link is closed: its LeafLink order was deleted or combined into another. A
+    /// closed link is kept as history (`extra.closed`: `{"at": <ms>, "reason": …}`) and no flow
+    /// follows it; recording the pair again opens it.
+    pub fn is_closed(&self) -> bool {
+        self.extra
+            .as_ref()
+            .and_then(|extra| extra.get("closed"))
+            .is_some_and(|closed| !closed.is_null())
+    }
 }
 
 const COLUMNS: &str = "id, kind, key, remote_id, extra, pinned, created_at, updated_at";

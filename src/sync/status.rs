@@ -183,7 +183,21 @@ impl StatusProcessor {
                 "Flourish order {id} is being replaced by an order in another facility"
             ))));
         }
-        let leaflink = context.leaflink.get_order_received(&link.key).await?;
+        if link.is_closed() {
+            return Ok(Err(Outcome::ignored(format!(
+                "the link of Flourish order {id} is closed: LeafLink order {} went away",
+                link.key
+            ))));
+        }
+        let leaflink = match context.leaflink.get_order_received(&link.key).await {
+            Ok(order) => order,
+            // Deleted in LeafLink: its own job closes the link.
+            Err(ClientError::NotFound { .. }) => {
+                let reason = format!("LeafLink order {} does not exist", link.key);
+                return Ok(Err(Outcome::ignored(reason)));
+            }
+            Err(error) => return Err(error.into()),
+        };
         Ok(Ok(Loaded {
             status,
             order: Some(leaflink),

@@ -153,3 +153,29 @@ async fn healthcheck_exits_0_when_ready_and_1_with_the_reason_when_not() {
         "{stderr}"
     );
 }
+
+#[test]
+fn the_demo_runs_its_scenario_and_shows_an_orders_money_arriving_intact() {
+    let output = leafbridge(&["demo", "--listen", "127.0.0.1:0", "--exit"], &[]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    for expected in [
+        "── 1. A buyer at Green Door Dispensary",
+        "── 6. A buyer orders Lemon Cherry Gelato",
+        "SKU \"CF-FL-LCG-35\" not found in Flourish",
+        "── 7. Highland Wellness orders",
+        ": total $933.65 (discount 5%, tax $60.75, shipping $35.00)",
+        "(sold at 9.0)",
+        "pretax_discounts: Discount 44.1",
+        "Flourish order total $933.65: the money arrived intact",
+    ] {
+        assert!(
+            stdout.contains(expected),
+            "{expected:?} missing from:\n{stdout}"
+        );
+    }
+}

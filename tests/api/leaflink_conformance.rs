@@ -92,6 +92,10 @@ impl Contract {
                 .collect();
         components["schemas"]["OrderResponse"]["properties"]["available_transitions"] =
             json!({"type": "array", "items": {"enum": states}});
+        // `is_combination` too is typed as a string (the way a computed field is documented)
+        // while every example answers `false`: held to the examples, a boolean.
+        components["schemas"]["OrderResponse"]["properties"]["is_combination"] =
+            json!({"type": "boolean"});
         Some(Self { doc, components })
     }
 

@@ -57,6 +57,7 @@ mod sync_items_listing;
 mod sync_order_money;
 mod sync_orders;
 mod sync_orders_dry_run;
+mod sync_orders_leaving;
 mod sync_orders_resilience;
 mod sync_orders_settings;
 mod sync_orders_support;

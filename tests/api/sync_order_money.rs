@@ -296,3 +296,129 @@ async fn an_unknown_payment_term_needs_attention_naming_it_until_flourish_has_it
     let (outcome, _) = last_outcome(&world, &format!("leaflink.order:{number}")).await;
     assert_eq!(outcome, "synced");
 }
+
+#[tokio::test]
+async fn a_payment_term_change_alone_updates_a_created_order_and_is_attention_once_allocated() {
+    let world = spawn_world().await;
+    flourish_terms(&world, &[(7, "COD"), (8, "Net 30")]);
+    let number = order_with(&world, json!({"payment_term": "COD"})).await;
+    assert_eq!(
+        term_of(&only_flourish_order(&world, &number)),
+        Some("7".to_owned())
+    );
+
+    world
+        .leaflink
+        .set_order_money(&number, &json!({"payment_term": "Net 30"}))
+        .unwrap();
+    world.settle().await;
+    let order = only_flourish_order(&world, &number);
+    assert_eq!(term_of(&order), Some("8".to_owned()));
+    let (outcome, reason) = last_outcome(&world, &format!("leaflink.order:{number}")).await;
+    assert_eq!(outcome, "synced");
+    assert!(reason.contains("payment term 8"), "{reason}");
+
+    let id = order["id"].as_str().unwrap().to_owned();
+    world.flourish.set_order_status(&id, "Allocated").unwrap();
+    world.settle().await;
+    world
+        .leaflink
+        .set_order_money(&number, &json!({"payment_term": "COD"}))
+        .unwrap();
+    world.settle().await;
+    let (outcome, reason) = last_outcome(&world, &format!("leaflink.order:{number}")).await;
+    assert_eq!(outcome, "needs_attention");
+    assert!(reason.contains("its payment term changed"), "{reason}");
+    assert_eq!(
+        term_of(&only_flourish_order(&world, &number)),
+        Some("8".to_owned())
+    );
+}
+
+#[tokio::test]
+async fn a_payment_redelivered_or_replayed_is_recorded_once() {
+    let world = spawn_world().await;
+    let number = order_with(&world, json!({})).await;
+    let id = only_flourish_order(&world, &number)["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // Flourish delivers the status webhook twice.
+    world
+        .flourish
+        .outbox()
+        .set_quirks(leafbridge::sim::common::DeliveryQuirks {
+            duplicate_next: 1,
+            ..Default::default()
+        });
+    world
+        .flourish
+        .set_payment_status(&id, "Paid", None)
+        .unwrap();
+    world.settle().await;
+    assert_eq!(payments_of(&world, &number).len(), 1);
+
+    // An operator replays every event of the Flourish order: nothing is recorded again.
+    clear_logs(&world);
+    for event in world
+        .events(&format!("entity_key=flourish.order:{id}"))
+        .await
+    {
+        let event_id = event["id"].as_str().unwrap();
+        let status = world
+            .app
+            .http
+            .post(format!(
+                "{}/api/v1/events/{event_id}/replay",
+                world.app.address
+            ))
+            .bearer_auth(crate::helpers::ADMIN_TOKEN)
+            .send()
+            .await
+            .unwrap()
+            .status();
+        assert!(status.is_success(), "{status}");
+    }
+    world.settle().await;
+    let payments = payments_of(&world, &number);
+    assert_eq!(payments.len(), 1, "{payments:#?}");
+    assert_eq!(payments[0]["total"]["amount"], json!("180.00"));
+    let posted: Vec<_> = writes(world.leaflink.control().requests())
+        .into_iter()
+        .filter(|r| r.path.contains("order-payments"))
+        .collect();
+    assert!(posted.is_empty(), "{posted:#?}");
+}
+
+#[tokio::test]
+async fn a_whole_invoice_with_a_sale_priced_case_line_discount_tax_shipping_and_credits_reconciles()
+{
+    let world = spawn_world().await;
+    let money = json!({
+        "lines": [{"product": 5150, "sale_price": "81.00"}],
+        "discount": 5, "discount_type": "%",
+        "tax_amount": 7.25, "tax_type": "%",
+        "shipping_charge": {"amount": "25.00", "currency": "USD"},
+        "credits": "10.00",
+    });
+    let number = order_with(&world, money).await;
+    // Lines 2 × $81.00 = $162.00; 5 % off = $8.10; tax 7.25 % of $153.90 = $11.16 (rounded
+    // half away from zero); + $25.00 shipping − $10.00 credits = $180.06.
+    assert_eq!(leaflink_total(&world, &number), 180.06);
+    let order = only_flourish_order(&world, &number);
+    assert_eq!(
+        line(&order, "OGK-PR-1G")["discount_price"].as_f64(),
+        Some(8.1)
+    );
+    assert_eq!(
+        entries(&order, "pretax_discounts"),
+        [("Discount".into(), 8.1)]
+    );
+    assert_eq!(
+        entries(&order, "charges"),
+        [("Shipping".into(), 25.0), ("Tax".into(), 11.16)]
+    );
+    assert_eq!(entries(&order, "discounts"), [("Credits".into(), 10.0)]);
+    assert_eq!(order["order_total"].as_f64(), Some(180.06));
+    assert_synced(&world, &number).await;
+}

@@ -146,6 +146,10 @@ pub struct OrderReceived {
     /// Present only with `include_children=line_items`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub line_items: Option<Vec<LineItem>>,
+    /// Whether the order was made by combining others (which are then `Combined`). LeafLink's
+    /// schema types it as a string while its examples answer `false`; both are read.
+    #[serde(default, deserialize_with = "flag")]
+    pub is_combination: bool,
     /// Discount, tax, shipping, credits, total, payment term and balance.
     #[serde(flatten)]
     pub money: OrderMoneyFields,
@@ -191,6 +195,19 @@ pub struct OrderPatch {
     pub external_ids: Option<ExternalIds>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,
+}
+
+/// A boolean LeafLink may write as `true`/`false` or as a string (`"true"`, `"True"`, `"1"`).
+fn flag<'de, D: Deserializer<'de>>(deserializer: D) -> Result<bool, D::Error> {
+    Ok(
+        match Option::<serde_json::Value>::deserialize(deserializer)? {
+            Some(serde_json::Value::Bool(value)) => value,
+            Some(serde_json::Value::String(text)) => {
+                matches!(text.trim().to_lowercase().as_str(), "true" | "1" | "yes")
+            }
+            _ => false,
+        },
+    )
 }
 
 fn transitions<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<String>, D::Error> {

@@ -3,6 +3,7 @@
 //! The status gate runs first, then routing (which may hold the order), then the lines (which
 //! may need attention), and only then the write decision in [`write`].
 
+mod gone;
 mod lines;
 pub mod money;
 mod routing;
@@ -12,6 +13,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+pub use gone::left_alone;
 pub use lines::{OrderLine, PlannedLine, plan_lines, same_lines};
 pub use money::{Adjustment, Adjustments, MoneyPlan, OrderDiscount, OrderMoney, OrderTax, Parts};
 pub use routing::{Route, Routing, route};
@@ -45,6 +47,8 @@ pub enum LeafLinkStatus {
     Combined,
     /// Cancelled.
     Cancelled,
+    /// No longer in LeafLink: its re-read answers 404 (LeafLink deletes only drafts).
+    Deleted,
     /// A status this version does not know: the order is left alone.
     Other,
 }
@@ -115,6 +119,9 @@ pub struct LinkedOrder {
     /// Flourish's `order_total`, when it reports one.
     #[serde(default)]
     pub total: Option<rust_decimal::Decimal>,
+    /// The id of the Flourish order's payment term, when it has one.
+    #[serde(default)]
+    pub payment_term: Option<String>,
 }
 
 /// Everything Flow A decides from.
@@ -134,6 +141,10 @@ pub struct OrderInput<'a> {
     pub linked: Option<&'a LinkedOrder>,
     /// `external_ids` key to write Flourish's order id under, when configured.
     pub external_id_key: Option<&'a str>,
+    /// The Flourish payment term (id) the LeafLink order's term matches, when it names one.
+    pub payment_term: Option<&'a str>,
+    /// What the LeafLink order carries under `external_id_key` now, when it still exists.
+    pub external_id: Option<&'a str>,
 }
 
 /// The destination of an order to create.
@@ -196,11 +207,25 @@ pub enum OrderStep {
         /// The full new discounts and charges.
         #[serde(default)]
         adjustments: Adjustments,
+        /// The payment term (id) to set, when the LeafLink order names one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        payment_term: Option<String>,
     },
     /// `PATCH` the LeafLink order's `external_ids[key]` to the id of the order created above.
     WriteExternalId {
         /// The configured key.
         key: String,
+    },
+    /// `PATCH` the LeafLink order's `external_ids` without the entry leafbridge wrote under
+    /// `key` (the order was combined away and still exists).
+    RemoveExternalId {
+        /// The configured key.
+        key: String,
+    },
+    /// Mark the order link closed: kept as history, no longer followed.
+    CloseLink {
+        /// Why, in words an operator understands.
+        reason: String,
     },
 }
 
@@ -238,10 +263,15 @@ impl OrderStep {
                 order_id,
                 lines,
                 adjustments,
+                payment_term,
                 ..
             } => {
+                let term = match payment_term {
+                    Some(id) => format!(" and payment term {id}"),
+                    None => String::new(),
+                };
                 format!(
-                    "set {} line(s){} on Flourish order {order_id}",
+                    "set {} line(s){}{term} on Flourish order {order_id}",
                     lines.len(),
                     adjustments_phrase(adjustments)
                 )
@@ -249,6 +279,10 @@ impl OrderStep {
             Self::WriteExternalId { key } => {
                 format!("write the Flourish order id to LeafLink external_ids.{key}")
             }
+            Self::RemoveExternalId { key } => {
+                format!("remove the Flourish order id from LeafLink external_ids.{key}")
+            }
+            Self::CloseLink { reason } => format!("close the order link ({reason})"),
         }
     }
 }
@@ -285,6 +319,8 @@ pub fn plan_order(input: OrderInput<'_>) -> Result<OrderPlan, Outcome> {
     match (gate(order.status), input.linked) {
         (Gate::Sync, _) => {}
         (Gate::Cancel, Some(linked)) => return cancel_linked(order, linked),
+        (Gate::Gone, Some(linked)) => return gone::close(&input, linked),
+        (Gate::Gone, None) => return Err(gone::unlinked(order)),
         (Gate::Cancel, None) => {
             return Err(Outcome::unchanged(format!(
                 "LeafLink order is {} and was never sent to Flourish",
@@ -313,6 +349,8 @@ pub fn plan_order(input: OrderInput<'_>) -> Result<OrderPlan, Outcome> {
 enum Gate {
     Sync,
     Cancel,
+    /// Deleted or combined into another order: the link closes.
+    Gone,
     Skip,
 }
 
@@ -321,7 +359,8 @@ fn gate(status: LeafLinkStatus) -> Gate {
     match status {
         Submitted | Accepted | Backorder => Gate::Sync,
         Cancelled | Rejected => Gate::Cancel,
-        Draft | Combined | Fulfilled | Shipped | Complete | Other => Gate::Skip,
+        Combined | Deleted => Gate::Gone,
+        Draft | Fulfilled | Shipped | Complete | Other => Gate::Skip,
     }
 }
 

@@ -80,6 +80,8 @@ struct World {
     items: ItemIndex,
     destination: Option<Destination>,
     external_id_key: Option<&'static str>,
+    payment_term: Option<&'static str>,
+    external_id: Option<&'static str>,
 }
 
 impl World {
@@ -90,6 +92,8 @@ impl World {
             items: ItemIndex::new([("151", "OGK-PR-1G")]),
             destination: Some(destination()),
             external_id_key: None,
+            payment_term: None,
+            external_id: None,
         }
     }
 
@@ -106,6 +110,8 @@ impl World {
             items: &self.items,
             linked,
             external_id_key: self.external_id_key,
+            payment_term: self.payment_term,
+            external_id: self.external_id,
         })
     }
 }
@@ -120,6 +126,7 @@ fn linked(facility: &str, status: FlourishStatus, lines: Vec<PlannedLine>) -> Li
         lines,
         adjustments: Adjustments::default(),
         total: None,
+        payment_term: None,
     }
 }
 
@@ -449,4 +456,110 @@ fn an_order_in_step_whose_leaflink_total_is_off_needs_attention_naming_both_figu
         "{}",
         err.reason
     );
+}
+
+#[test]
+fn a_payment_term_changed_on_leaflink_updates_an_unallocated_order_and_is_attention_once_allocated()
+{
+    let current = order(&[1], &[]);
+    let world = World {
+        payment_term: Some("8"),
+        ..World::new()
+    };
+    let mut created = linked("fac-a", FlourishStatus::Created, lines_of(&current));
+    created.payment_term = Some("7".into());
+    let plan = world.plan(&current, Some(&created)).unwrap();
+    let [OrderStep::UpdateLines { payment_term, .. }] = plan.steps.as_slice() else {
+        panic!("{plan:?}")
+    };
+    assert_eq!(payment_term.as_deref(), Some("8"));
+    assert_eq!(
+        plan.summary(),
+        "set 1 line(s) and payment term 8 on Flourish order fl-1"
+    );
+
+    created.payment_term = Some("8".into());
+    let err = world.plan(&current, Some(&created)).unwrap_err();
+    assert_eq!(err.kind, OutcomeKind::Unchanged, "{err}");
+
+    let mut allocated = linked("fac-a", FlourishStatus::Allocated, lines_of(&current));
+    allocated.payment_term = None;
+    let err = world.plan(&current, Some(&allocated)).unwrap_err();
+    assert_eq!(err.kind, OutcomeKind::NeedsAttention);
+    assert!(err.reason.contains("its payment term"), "{}", err.reason);
+}
+
+#[test]
+fn a_term_leaflink_no_longer_names_leaves_the_flourish_term_as_it_is() {
+    let current = order(&[1], &[]);
+    let mut created = linked("fac-a", FlourishStatus::Created, lines_of(&current));
+    created.payment_term = Some("7".into());
+    let err = World::new().plan(&current, Some(&created)).unwrap_err();
+    assert_eq!(err.kind, OutcomeKind::Unchanged, "{err}");
+}
+
+fn gone(status: LeafLinkStatus) -> LeafLinkOrder {
+    LeafLinkOrder {
+        status,
+        ..order(&[1], &[])
+    }
+}
+
+#[test]
+fn a_combined_order_cancels_its_created_flourish_order_removes_its_id_and_closes_the_link() {
+    let world = World {
+        external_id_key: Some("flourish"),
+        external_id: Some("fl-1"),
+        ..World::new()
+    };
+    let current = gone(LeafLinkStatus::Combined);
+    let existing = linked("fac-a", FlourishStatus::Created, lines_of(&current));
+    let plan = world.plan(&current, Some(&existing)).unwrap();
+    assert_eq!(
+        plan.summary(),
+        "cancel Flourish order fl-1 in facility fac-a; \
+         remove the Flourish order id from LeafLink external_ids.flourish; \
+         close the order link (LeafLink order was combined into another order)"
+    );
+    assert_eq!(left_alone(&current, &existing), None);
+}
+
+#[test]
+fn an_allocated_order_of_a_combined_order_is_left_alone_as_attention() {
+    let world = World {
+        external_id_key: Some("flourish"),
+        // Another value under the key: not leafbridge's entry, so it stays.
+        external_id: Some("fl-other"),
+        ..World::new()
+    };
+    let current = gone(LeafLinkStatus::Combined);
+    let existing = linked("fac-a", FlourishStatus::Allocated, lines_of(&current));
+    let plan = world.plan(&current, Some(&existing)).unwrap();
+    assert!(
+        matches!(plan.steps.as_slice(), [OrderStep::CloseLink { .. }]),
+        "{plan:?}"
+    );
+    let outcome = left_alone(&current, &existing).unwrap();
+    assert_eq!(outcome.kind, OutcomeKind::NeedsAttention);
+    assert!(
+        outcome
+            .reason
+            .contains("already Allocated and was left as it is"),
+        "{}",
+        outcome.reason
+    );
+}
+
+#[test]
+fn a_deleted_order_closes_its_link_and_one_never_linked_is_ignored() {
+    let current = gone(LeafLinkStatus::Deleted);
+    let existing = linked("fac-a", FlourishStatus::Cancelled, lines_of(&current));
+    let plan = World::new().plan(&current, Some(&existing)).unwrap();
+    assert_eq!(
+        plan.summary(),
+        "close the order link (LeafLink order was deleted)"
+    );
+    let err = World::new().plan(&current, None).unwrap_err();
+    assert_eq!(err.kind, OutcomeKind::Ignored);
+    assert_eq!(err.reason, "LeafLink order 6f1c2d7e does not exist");
 }

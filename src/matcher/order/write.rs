@@ -38,7 +38,12 @@ pub(super) fn decide(
         return relocate(input, linked, route, planned);
     }
     let same_money = linked.adjustments.same(&planned.money.adjustments);
-    if same_lines(&linked.lines, &planned.lines) && same_money {
+    // A term LeafLink no longer names is left as Flourish has it.
+    let same_term = input
+        .payment_term
+        .is_none_or(|term| linked.payment_term.as_deref() == Some(term));
+    let same = same_lines(&linked.lines, &planned.lines);
+    if same && same_money && same_term {
         if let Some(outcome) = reconcile_linked(input, linked, &planned.money) {
             return Err(outcome);
         }
@@ -47,10 +52,12 @@ pub(super) fn decide(
         )));
     }
     if linked.status != FlourishStatus::Created {
-        let why = if same_money {
+        let why = if !same {
             "its lines changed on LeafLink"
-        } else {
+        } else if !same_money {
             "its money (discount, tax, shipping or credits) changed on LeafLink"
+        } else {
+            "its payment term changed on LeafLink"
         };
         return Err(too_late(id, linked.status, why));
     }
@@ -61,6 +68,7 @@ pub(super) fn decide(
             facility_id: linked.link.facility_id.clone(),
             lines: planned.lines,
             adjustments: planned.money.adjustments,
+            payment_term: input.payment_term.map(str::to_owned),
         }],
     })
 }

@@ -10,6 +10,7 @@ mod context;
 mod customers;
 mod facilities;
 mod listing;
+mod order_totals;
 mod payment_terms;
 mod reps;
 mod skus;
@@ -132,6 +133,7 @@ pub fn run_checks(snapshot: &Snapshot, settings: &CheckSettings) -> CheckResults
     findings.extend(batches::check(&cx));
     findings.extend(facilities::check(&cx));
     findings.extend(payment_terms::check(&cx));
+    findings.extend(order_totals::check(&cx));
     findings.extend(whitespace::check(&cx));
     let mut notes = strains::notes(&cx);
     notes.extend(customers::notes(&cx));

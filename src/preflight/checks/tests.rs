@@ -288,3 +288,39 @@ fn an_open_orders_payment_term_without_a_flourish_match_is_one_finding_per_term(
         )]
     );
 }
+
+/// Two cases of ten of product 5 (SKU `A`) at $90 a case, $25 shipping, and LeafLink's `total`.
+fn priced_order(number: &str, total: &str) -> Value {
+    let usd = |amount: &str| json!({"amount": amount, "currency": "USD"});
+    json!({"number": number, "short_id": number, "status": "Submitted", "customer": {"id": 1},
+           "created_on": "2026-01-02T03:04:05Z",
+           "line_items": [{"id": 1, "product": 5, "quantity": "20.0000", "unit_multiplier": 10,
+                           "bulk_units": 2, "ordered_unit_price": usd("90.00"),
+                           "sale_price": usd("90.00")}],
+           "shipping_charge": usd("25.00"), "total": usd(total)})
+}
+
+#[test]
+fn an_open_order_whose_total_is_not_what_flourish_would_total_is_a_finding() {
+    let mut snap = snapshot(
+        json!([item("10", "A", "og kush")]),
+        json!([product(5, "A")]),
+    );
+    snap.leaflink.orders = list(json!([
+        priced_order("in-step", "205.00"),
+        priced_order("off", "200.00"),
+    ]));
+    let results = run_checks(&snap, &CheckSettings::default());
+    let found: Vec<&crate::preflight::finding::Finding> = results
+        .findings
+        .iter()
+        .filter(|f| f.check == "order_total_would_not_reconcile")
+        .collect();
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(
+        found[0].summary,
+        "LeafLink order off totals $200.00, but what leafbridge would send Flourish comes to \
+         $205.00 (lines $180.00, discount $0.00, tax $0.00, shipping $25.00, credits $0.00); \
+         the order would be written and need attention"
+    );
+}

@@ -28,7 +28,9 @@ pub fn router() -> Router<Arc<Shared>> {
         .route("/api/v2/orders-received/", get(list_orders))
         .route(
             "/api/v2/orders-received/{number}/",
-            get(get_order).patch(patch_order),
+            get(get_order)
+                .patch(patch_order)
+                .delete(super::leaving::delete_order),
         )
         .route(
             "/api/v2/orders-received/{number}/transition/{action}/",
@@ -300,8 +302,10 @@ async fn patch_order(
     let index = db.order_index(&number)?;
     let now = db.tick();
     let order = &mut db.orders[index];
+    // `external_ids` is one field of the order: a PATCH sets the whole object, as it does on
+    // products (so an entry is removed by sending the object without it).
     if let Some(ids) = patch.external_ids {
-        order.external_ids.extend(ids);
+        order.external_ids = ids;
     }
     if let Some(notes) = patch.notes {
         order.notes = Some(notes);

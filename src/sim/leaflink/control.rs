@@ -1,5 +1,6 @@
 //! `/_sim/` endpoints for acting as a LeafLink user and steering the simulator over HTTP:
-//! orders, product edits, customers, state dump/seed and webhook target/quirks.
+//! orders (placing, editing, combining), product edits, customers, state dump/seed and webhook
+//! target/quirks.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -23,6 +24,7 @@ pub fn router() -> Router<Arc<Shared>> {
     Router::new()
         .route("/_sim/orders", post(create_order))
         .route("/_sim/orders/{number}", patch(edit_order))
+        .route("/_sim/combine-orders", post(super::leaving::combine_orders))
         .route("/_sim/products/{id}", patch(edit_product))
         .route("/_sim/customers", post(upsert))
         .route("/_sim/state", get(state))

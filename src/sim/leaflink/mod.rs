@@ -5,6 +5,7 @@
 mod api;
 mod api_catalog;
 mod control;
+mod leaving;
 mod money;
 mod orders;
 mod products;
@@ -199,6 +200,19 @@ impl LeafLinkSim {
         let index = db.order_index(number)?;
         orders::set_status(&mut db, &self.shared.outbox, index, status);
         Ok(())
+    }
+
+    /// A user deletes a draft order (see `leaving::delete`); emits the `delete` webhook.
+    pub fn delete_order(&self, number: &str) -> Result<(), SimError> {
+        let mut db = self.shared.db.lock();
+        leaving::delete(&mut db, &self.shared.outbox, number)
+    }
+
+    /// The seller combines orders of one customer (see `leaving::combine`); returns the new
+    /// order's number.
+    pub fn combine_orders(&self, numbers: &[&str]) -> Result<String, SimError> {
+        let mut db = self.shared.db.lock();
+        leaving::combine(&mut db, &self.shared.outbox, numbers)
     }
 
     /// A user edits an order's money (see `money::set_money`); emits an order webhook.

@@ -144,6 +144,7 @@ pub fn place_order(
         external_ids: Default::default(),
         available_transitions: Vec::new(),
         line_items: Some(items),
+        is_combination: false,
         money: Default::default(),
     };
     db.orders.push(order);

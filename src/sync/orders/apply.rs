@@ -11,7 +11,7 @@ use crate::flourish::model::{
 use crate::flourish::{OrderLocked, order_locked};
 use crate::jobs::JobError;
 use crate::leaflink::model::OrderPatch;
-use crate::matcher::order::{Adjustments, DestinationRef, OrderDraft, PlannedLine};
+use crate::matcher::order::{Adjustments, DestinationRef, OrderDraft, PlannedLine, left_alone};
 use crate::matcher::{ItemIndex, OrderPlan, OrderStep, Outcome, System};
 use crate::remote::ClientError;
 use crate::sync::SyncContext;
@@ -71,15 +71,24 @@ pub(super) async fn apply(
                 facility_id,
                 lines,
                 adjustments,
+                payment_term,
             } => {
                 let target = (order_id.as_str(), facility_id.as_str());
-                let new = (lines.as_slice(), adjustments);
+                let new = (lines.as_slice(), adjustments, payment_term.as_deref());
                 update_lines(context, target, new, loaded, writes).await
             }
             OrderStep::WriteExternalId { key } => match &made.order {
-                Some(id) => write_external_id(context, &plan.order_number, key, id, writes).await,
+                Some(id) => {
+                    write_external_id(context, loaded, key, Some(id.as_str()), writes).await
+                }
                 None => Err(missing("the Flourish order id", "WriteExternalId")),
             },
+            OrderStep::RemoveExternalId { key } => {
+                write_external_id(context, loaded, key, None, writes).await
+            }
+            OrderStep::CloseLink { reason } => {
+                close_link(context, &plan.order_number, reason).await
+            }
         };
         if let Err(error) = result {
             return refused(error).map(Some);
@@ -91,7 +100,21 @@ pub(super) async fn apply(
             }
         }
     }
-    Ok(lost.into_outcome().or(unreconciled))
+    let closed = plan
+        .steps
+        .iter()
+        .any(|s| matches!(s, OrderStep::CloseLink { .. }));
+    let left = match (&loaded.linked, closed) {
+        (Some(linked), true) => left_alone(&loaded.order, linked),
+        _ => None,
+    };
+    Ok(lost.into_outcome().or(unreconciled).or(left))
+}
+
+/// Closes the order link: the LeafLink order went away. Not a platform write, so not listed
+/// in the writes (the plan says it).
+async fn close_link(context: &SyncContext, number: &str, reason: &str) -> Result<(), StepError> {
+    Ok(super::linked::close_link(context, number, reason).await?)
 }
 
 /// Reads a written order back: the lots it did not keep are noted in `lost`, and a total that
@@ -185,9 +208,8 @@ pub(super) async fn repair_external_id(
     if loaded.external_ids.get(key) == Some(&json!(id)) {
         return Ok(None);
     }
-    let number = &loaded.order.number;
     Ok(Some(
-        match write_external_id(context, number, key, id, writes).await {
+        match write_external_id(context, loaded, key, Some(id.as_str()), writes).await {
             Ok(()) => Outcome::synced(format!(
                 "write the Flourish order id to LeafLink external_ids.{key}"
             )),
@@ -306,7 +328,7 @@ async fn create_order(
 async fn update_lines(
     context: &SyncContext,
     (order_id, facility_id): (&str, &str),
-    (lines, adjustments): (&[PlannedLine], &Adjustments),
+    (lines, adjustments, payment_term): (&[PlannedLine], &Adjustments, Option<&str>),
     loaded: &Loaded,
     writes: &mut Writes,
 ) -> Result<(), StepError> {
@@ -317,7 +339,7 @@ async fn update_lines(
     let update = OutboundOrderUpdate {
         order_lines: Some(lines),
         adjustments: Some(super::money::to_flourish(adjustments)?),
-        payment_term: loaded.payment_term.clone().map(IdRef::new),
+        payment_term: payment_term.map(IdRef::new),
         ..OutboundOrderUpdate::default()
     };
     context
@@ -332,15 +354,28 @@ async fn update_lines(
     Ok(())
 }
 
+/// Sets (`Some(order id)`) or removes (`None`) the entry under `key` of the LeafLink order's
+/// `external_ids`. A `PATCH` replaces the whole object (it is one field of the order), so the
+/// entries other systems wrote, as the order was just read, are sent along.
 async fn write_external_id(
     context: &SyncContext,
-    number: &str,
+    loaded: &Loaded,
     key: &str,
-    order_id: &str,
+    order_id: Option<&str>,
     writes: &mut Writes,
 ) -> Result<(), StepError> {
-    let mut ids = crate::leaflink::model::ExternalIds::new();
-    ids.insert(key.to_owned(), json!(order_id));
+    let number = &loaded.order.number;
+    let mut ids = loaded.external_ids.clone();
+    let action = match order_id {
+        Some(id) => {
+            ids.insert(key.to_owned(), json!(id));
+            "write_external_id"
+        }
+        None => {
+            ids.remove(key);
+            "remove_external_id"
+        }
+    };
     let patch = OrderPatch {
         external_ids: Some(ids),
         notes: None,
@@ -349,7 +384,7 @@ async fn write_external_id(
         .leaflink
         .patch_order_received(number, &patch)
         .await?;
-    writes.push("leaflink", "write_external_id", Some(number.to_owned()));
+    writes.push("leaflink", action, Some(number.clone()));
     Ok(())
 }
 

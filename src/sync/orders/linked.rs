@@ -62,12 +62,11 @@ pub(super) async fn linked_order(
     .await
     .map_err(store_error)?;
     if let Some(link) = link {
-        let found = match context.flourish.get_outbound_order(&link.remote_id).await {
-            Ok(found) => Some(found),
-            Err(ClientError::NotFound { .. }) => None,
-            Err(error) => return Err(error.into()),
-        };
-        let linked = found.map(|f| to_linked(&f, Some(&link)));
+        // The order left LeafLink once and its link was closed: nothing is adopted again.
+        if link.is_closed() {
+            return Ok((None, false));
+        }
+        let linked = read_linked(context, &link).await?;
         // A move interrupted after cancelling the old order: the old one no longer counts.
         let moving = super::is_moving(&link);
         if !(moving && linked.as_ref().is_some_and(cancelled)) {
@@ -87,6 +86,35 @@ pub(super) async fn linked_order(
         .find(|o| !cancelled(o));
     let found = adopted.is_some();
     Ok((adopted, found))
+}
+
+/// The Flourish order an open stored link leads to, for an order LeafLink no longer has (no
+/// search by `original_order_id`: an order never linked was never leafbridge's to close).
+pub(super) async fn linked_by_number(
+    context: &SyncContext,
+    number: &str,
+) -> Result<Option<LinkedOrder>, JobError> {
+    let link = links::get(
+        &context.db.pool,
+        &context.connection,
+        LinkKind::Order,
+        number,
+    )
+    .await
+    .map_err(store_error)?;
+    match link {
+        Some(link) if !link.is_closed() => read_linked(context, &link).await,
+        _ => Ok(None),
+    }
+}
+
+/// The linked Flourish order as Flourish reports it now; `None` when Flourish has no such order.
+async fn read_linked(context: &SyncContext, link: &Link) -> Result<Option<LinkedOrder>, JobError> {
+    match context.flourish.get_outbound_order(&link.remote_id).await {
+        Ok(found) => Ok(Some(to_linked(&found, Some(link)))),
+        Err(ClientError::NotFound { .. }) => Ok(None),
+        Err(error) => Err(error.into()),
+    }
 }
 
 fn cancelled(order: &LinkedOrder) -> bool {
@@ -109,6 +137,7 @@ fn to_linked(order: &OutboundOrder, link: Option<&Link>) -> LinkedOrder {
         lines: order.order_lines.iter().map(planned_line).collect(),
         adjustments: super::money::from_flourish(&order.adjustments),
         total: super::money::flourish_total(order),
+        payment_term: order.payment_term.as_ref().map(|term| term.id.clone()),
     }
 }
 
@@ -202,4 +231,37 @@ async fn upsert_order_link(
     };
     record_link(context, &link).await?;
     Ok(())
+}
+
+/// Closes the order link of LeafLink order `number` (kept as history, see
+/// [`Link::is_closed`]), keeping what it recorded (facility, payments).
+pub(super) async fn close_link(
+    context: &SyncContext,
+    number: &str,
+    reason: &str,
+) -> Result<(), JobError> {
+    let link = links::get(
+        &context.db.pool,
+        &context.connection,
+        LinkKind::Order,
+        number,
+    )
+    .await
+    .map_err(store_error)?;
+    let Some(link) = link.filter(|link| !link.is_closed()) else {
+        return Ok(());
+    };
+    let mut extra = match link.extra.clone() {
+        Some(extra @ serde_json::Value::Object(_)) => extra,
+        _ => json!({}),
+    };
+    extra["closed"] = json!({"at": crate::store::now_ms(), "reason": reason});
+    let closed = NewLink {
+        kind: link.kind,
+        key: &link.key,
+        remote_id: &link.remote_id,
+        extra: Some(extra),
+        pinned: link.pinned,
+    };
+    record_link(context, &closed).await
 }

@@ -42,11 +42,7 @@ pub(super) type Loading = Result<Loaded, Outcome>;
 pub(super) async fn load(context: &SyncContext, number: &str) -> Result<Loading, JobError> {
     let order = match context.leaflink.get_order_received(number).await {
         Ok(order) => order,
-        Err(ClientError::NotFound { .. }) => {
-            return Ok(Err(Outcome::ignored(format!(
-                "LeafLink order {number} does not exist"
-            ))));
-        }
+        Err(ClientError::NotFound { .. }) => return super::gone::deleted(context, number).await,
         Err(error) => return Err(error.into()),
     };
     let (linked, adopted) = super::linked::linked_order(context, &order).await?;

@@ -5,11 +5,13 @@
 //! search by name and silently create a record.
 
 mod apply;
+mod gone;
 mod line_reads;
 mod linked;
 mod load;
 mod money;
 mod terms;
+pub(crate) use money::{line_prices, order_money};
 pub(crate) use terms::find_term;
 
 use std::sync::Arc;
@@ -75,6 +77,7 @@ impl Processor for OrderProcessor {
 
 impl OrderProcessor {
     fn plan(&self, loaded: &Loaded) -> Result<OrderPlan, Outcome> {
+        let key = self.context.settings.external_id_key.as_deref();
         plan_order(OrderInput {
             order: &loaded.order,
             reps: &loaded.reps,
@@ -82,7 +85,11 @@ impl OrderProcessor {
             destination: loaded.destination.as_ref(),
             items: &loaded.items,
             linked: loaded.linked.as_ref(),
-            external_id_key: self.context.settings.external_id_key.as_deref(),
+            external_id_key: key,
+            payment_term: loaded.payment_term.as_deref(),
+            external_id: key
+                .and_then(|key| loaded.external_ids.get(key))
+                .and_then(|value| value.as_str()),
         })
     }
 

@@ -19,7 +19,7 @@ use super::load::decimal;
 
 /// The price the buyer was charged per sell unit (`sale_price` when the line is `on_sale`,
 /// else `ordered_unit_price`) and, when that is below `ordered_unit_price`, the list price.
-pub(super) fn line_prices(item: &LineItem) -> Result<(Decimal, Option<Decimal>), JobError> {
+pub(crate) fn line_prices(item: &LineItem) -> Result<(Decimal, Option<Decimal>), JobError> {
     let list = decimal("line price", &item.ordered_unit_price.amount.0)?;
     if !item.on_sale {
         return Ok((list, None));
@@ -31,7 +31,7 @@ pub(super) fn line_prices(item: &LineItem) -> Result<(Decimal, Option<Decimal>),
 /// LeafLink's order money in the matcher's terms. The tax is `final_tax` (dollars) when LeafLink
 /// reports it, else `tax_amount` as dollars (`tax_type` `$`) or as a rate (`%`), else the sum of
 /// the `order_taxes` rates.
-pub(super) fn order_money(fields: &OrderMoneyFields) -> Result<OrderMoney, JobError> {
+pub(crate) fn order_money(fields: &OrderMoneyFields) -> Result<OrderMoney, JobError> {
     let read = |field: &str, value: &Option<crate::leaflink::model::Decimal>| {
         value
             .as_ref()
