@@ -67,6 +67,9 @@ impl Application {
             mut processors,
             sync,
         } = wiring(&db)?;
+        if let Some(sync) = &sync {
+            apply_stored_mode(&db, sync).await?;
+        }
         let sealer = Sealer::new(
             config.secret_key.as_ref(),
             config.previous_secret_key.as_ref(),
@@ -164,6 +167,13 @@ impl Application {
         };
         let notifier =
             run_worker.then(|| tokio::spawn(self.notifier.clone().run(shutdown.clone())));
+        let modes = self.state.sync.clone().map(|sync| {
+            tokio::spawn(follow_stored_mode(
+                self.state.db.clone(),
+                sync,
+                shutdown.clone(),
+            ))
+        });
         let checkpoints = tokio::spawn(checkpoints(self.state.db.clone(), shutdown.clone()));
         let maintenance = tokio::spawn(maintenance(
             self.state.clone(),
@@ -189,7 +199,60 @@ impl Application {
         }
         maintenance.abort();
         checkpoints.abort();
+        if let Some(modes) = modes {
+            modes.abort();
+        }
         Ok(())
+    }
+}
+
+/// A mode an operator or a cutover stored for the connection wins over the configured one.
+async fn apply_stored_mode(db: &Db, sync: &SyncContext) -> anyhow::Result<()> {
+    let stored = store::modes::get(&db.pool, &sync.connection)
+        .await
+        .context("reading the connection's stored mode")?;
+    if let Some(stored) = stored {
+        match crate::remote::Mode::parse(&stored) {
+            Ok(mode) => sync.mode.set(mode),
+            Err(why) => tracing::warn!(%why, "ignoring the stored mode"),
+        }
+    }
+    tracing::info!(connection = %sync.connection, mode = %sync.mode.get(), "connection mode");
+    Ok(())
+}
+
+/// How often a process looks for a mode switched elsewhere (another replica, the CLI's
+/// `cutover` on the database).
+const MODE_POLL: Duration = Duration::from_secs(5);
+
+/// Applies a mode stored by another process, until `shutdown`: only a change of the stored
+/// value is applied (this process's own switches already were).
+async fn follow_stored_mode(db: Db, sync: Arc<SyncContext>, shutdown: CancellationToken) {
+    let mut last_seen = None;
+    let mut every = tokio::time::interval(MODE_POLL);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = every.tick() => {}
+            _ = shutdown.cancelled() => return,
+        }
+        let stored = match store::modes::get(&db.pool, &sync.connection).await {
+            Ok(stored) => stored,
+            Err(error) => {
+                tracing::warn!(%error, "reading the connection's stored mode failed");
+                continue;
+            }
+        };
+        let stored = stored.and_then(|m| crate::remote::Mode::parse(&m).ok());
+        // `last_seen` is `None` before the first read, whose value start-up already applied.
+        if let (Some(seen), Some(mode)) = (last_seen, stored)
+            && seen != stored
+            && mode != sync.mode.get()
+        {
+            tracing::info!(connection = %sync.connection, %mode, "mode switched");
+            sync.mode.set(mode);
+        }
+        last_seen = Some(stored);
     }
 }
 

@@ -9,6 +9,7 @@ use crate::config::Config;
 use crate::flourish::FlourishClient;
 use crate::jobs::Processors;
 use crate::leaflink::LeafLinkClient;
+use crate::remote::ModeSwitch;
 use crate::store::Db;
 use crate::sync::{self, SyncContext};
 
@@ -44,12 +45,14 @@ pub fn sync_context(config: &Config, db: &Db) -> anyhow::Result<Option<Arc<SyncC
     else {
         return Ok(None);
     };
+    let mode = ModeSwitch::new(config.connection.sync.mode);
     Ok(Some(Arc::new(SyncContext {
         db: db.clone(),
         connection: config.connection.name.clone(),
-        leaflink: LeafLinkClient::new(leaflink.clone())?,
-        flourish: FlourishClient::new(flourish.clone())?,
+        leaflink: LeafLinkClient::new(leaflink.clone())?.with_mode(mode.clone()),
+        flourish: FlourishClient::new(flourish.clone())?.with_mode(mode.clone()),
         settings: config.connection.sync.clone(),
         caches: sync::cache::Caches::default(),
+        mode,
     })))
 }

@@ -99,6 +99,11 @@ fn documented_examples_deserialise_into_the_handler_types() {
             "NewChannel" => parse::<leafbridge::notify::channel::NewChannel>(example),
             "Channel" => parse::<leafbridge::notify::channel::ChannelView>(example),
             "ChannelList" => parse::<admin::notifications::ChannelList>(example),
+            "Mode" => parse::<admin::mode::ModeView>(example),
+            "ModeRequest" => parse::<admin::mode::ModeRequest>(example),
+            "CutoverRequest" => parse::<admin::mode::CutoverRequest>(example),
+            "CutoverReport" => parse::<leafbridge::operator::cutover::CutoverReport>(example),
+            "ShadowReport" => parse::<leafbridge::operator::shadow_report::ShadowReport>(example),
             "Status" | "LeafLinkEnvelope" | "FlourishEnvelope" => Ok(()),
             other => return Err(format!("no Rust type is registered for schema {other}")),
         };

@@ -3,6 +3,7 @@
 //! The status gate runs first, then routing (which may hold the order), then the lines (which
 //! may need attention), and only then the write decision in [`write`].
 
+pub mod adoption;
 mod lines;
 pub mod money;
 mod routing;
