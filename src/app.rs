@@ -101,6 +101,11 @@ impl Application {
             sync.clone(),
         )
         .await?;
+        for running in connections.all() {
+            if let Some(sync) = &running.sync {
+                apply_stored_mode(&db, sync).await?;
+            }
+        }
         let ingest = Ingest::start_with(
             db.clone(),
             config.dedupe_retention,
@@ -191,6 +196,11 @@ impl Application {
         let refresher = tokio::spawn(refresh_connections(connections.clone(), shutdown.clone()));
         let notifier =
             run_worker.then(|| tokio::spawn(self.notifier.clone().run(shutdown.clone())));
+        let modes = tokio::spawn(follow_stored_modes(
+            self.state.db.clone(),
+            self.state.connections.clone(),
+            shutdown.clone(),
+        ));
         let checkpoints = tokio::spawn(checkpoints(self.state.db.clone(), shutdown.clone()));
         let maintenance = tokio::spawn(maintenance(
             self.state.clone(),
@@ -215,6 +225,7 @@ impl Application {
         }
         maintenance.abort();
         checkpoints.abort();
+        modes.abort();
         Ok(())
     }
 }
@@ -262,22 +273,60 @@ async fn refresh_connections(registry: Registry, shutdown: CancellationToken) {
     let mut every = tokio::time::interval(CONNECTION_REFRESH);
     every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     every.tick().await;
+/// A mode an operator or a cutover stored for the connection wins over the configured one.
+async fn apply_stored_mode(db: &Db, sync: &SyncContext) -> anyhow::Result<()> {
+    let stored = store::modes::get(&db.pool, &sync.connection)
+        .await
+        .context("reading the connection's stored mode")?;
+    if let Some(stored) = stored {
+        match crate::remote::Mode::parse(&stored) {
+            Ok(mode) => sync.mode.set(mode),
+            Err(why) => tracing::warn!(%why, "ignoring the stored mode"),
+        }
+    }
+    tracing::info!(connection = %sync.connection, mode = %sync.mode.get(), "connection mode");
+    Ok(())
+}
+
+/// How often a process looks for a mode switched elsewhere (another replica, the CLI's
+/// `cutover` on the database).
+const MODE_POLL: Duration = Duration::from_secs(5);
+
+/// Applies a mode stored by another process to every running connection, until `shutdown`:
+/// a connection's stored value is applied when first seen (a connection started since) and
+/// then only when it changes (this process's own switches already were).
+async fn follow_stored_modes(db: Db, registry: Registry, shutdown: CancellationToken) {
+    let mut last_seen: std::collections::HashMap<String, Option<crate::remote::Mode>> =
+        std::collections::HashMap::new();
+    let mut every = tokio::time::interval(MODE_POLL);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
             _ = every.tick() => {}
             _ = shutdown.cancelled() => return,
         }
-        if let Err(error) = registry.refresh().await {
-            tracing::warn!(
-                error = format!("{error:#}"),
-                "reading stored connections failed"
-            );
+        for running in registry.all() {
+            let Some(sync) = running.sync.as_ref() else {
+                continue;
+            };
+            let stored = match store::modes::get(&db.pool, &sync.connection).await {
+                Ok(stored) => stored.and_then(|m| crate::remote::Mode::parse(&m).ok()),
+                Err(error) => {
+                    tracing::warn!(%error, "reading a connection's stored mode failed");
+                    continue;
+                }
+            };
+            let seen = last_seen.insert(sync.connection.clone(), stored);
+            if let Some(mode) = stored
+                && seen != Some(stored)
+                && mode != sync.mode.get()
+            {
+                tracing::info!(connection = %sync.connection, %mode, "mode switched");
+                sync.mode.set(mode);
+            }
         }
     }
 }
-
-/// How often stored connections are read again.
-pub const CONNECTION_REFRESH: Duration = Duration::from_secs(5);
 
 /// The platform clients of the process's own connection and their limits, for the notifier.
 fn watched(config: &Config, sync: Option<&crate::sync::SyncContext>) -> Vec<notify::Watched> {

@@ -48,6 +48,8 @@ async fn remote(command: Command) -> anyhow::Result<()> {
         Command::Resync(args) => leafbridge::cli::resync::run(args, None).await,
         Command::Replay(args) => leafbridge::cli::replay::run(args, None).await,
         Command::Attention(args) => leafbridge::cli::attention::run(args, None).await,
+        Command::ShadowReport(args) => leafbridge::cli::shadow_report::run(args, None).await,
+        Command::Cutover(args) => leafbridge::cli::cutover::run(args, None).await,
         _ => unreachable!("only operator commands are remote"),
     }
 }
@@ -88,6 +90,16 @@ async fn run_local(command: Command, file: Option<&Path>) -> anyhow::Result<()> 
             let config = Config::load_for_inspection(file)?;
             leafbridge::telemetry::init_with(false, "warn");
             leafbridge::cli::attention::run(args, Some(config)).await
+        }
+        Command::ShadowReport(args) => {
+            let config = Config::load_for_inspection(file)?;
+            leafbridge::telemetry::init_with(false, "warn");
+            leafbridge::cli::shadow_report::run(args, Some(config)).await
+        }
+        Command::Cutover(args) => {
+            let config = Config::load_for_inspection(file)?;
+            leafbridge::telemetry::init_with(false, "warn");
+            leafbridge::cli::cutover::run(args, Some(config)).await
         }
         Command::Connections(args) => {
             let config = Config::load_for_inspection(file)?;

@@ -277,6 +277,7 @@ impl Metrics {
 
     pub fn observe_job(&self, kind: &str, finish: &Finish, elapsed: Duration) {
         let result = match finish {
+            Finish::Done { outcome, .. } if outcome == crate::sync::shadow::SHADOWED => "shadowed",
             Finish::Done { .. } => "done",
             Finish::Retry { .. } => "retry",
             Finish::Dead { .. } => "dead",

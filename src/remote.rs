@@ -10,8 +10,10 @@ use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use reqwest::StatusCode;
 use tracing::Instrument;
 
+mod mode;
 mod usage;
 
+pub use mode::{Mode, ModeSwitch};
 pub use usage::{MethodCount, PlatformCalls, Usage};
 
 /// Longest `Retry-After` the client sleeps through itself; longer waits go back to the job layer.
@@ -84,6 +86,10 @@ pub enum ClientError {
     NotFound { message: String },
     #[error("unexpected response body: {0}")]
     Decode(String),
+    /// A write reached the client while its connection is in shadow mode: a programming error
+    /// (flows stop at the plan in shadow mode). The request was not sent.
+    #[error("write attempted in shadow mode: {method} {path} was not sent")]
+    ShadowWrite { method: String, path: String },
 }
 
 impl ClientError {
@@ -172,6 +178,14 @@ pub fn url_with_segments(base: &url::Url, segments: &[&str]) -> Result<url::Url,
     Ok(url)
 }
 
+/// Whether `method` only reads (allowed in shadow mode).
+fn is_read(method: &reqwest::Method) -> bool {
+    matches!(
+        *method,
+        reqwest::Method::GET | reqwest::Method::HEAD | reqwest::Method::OPTIONS
+    )
+}
+
 /// A successful response, read in full.
 #[derive(Debug)]
 pub struct Reply {
@@ -194,6 +208,7 @@ pub struct Transport {
     limiter: Arc<DefaultDirectRateLimiter>,
     config: TransportConfig,
     usage: Arc<Usage>,
+    mode: ModeSwitch,
 }
 
 impl std::fmt::Debug for Transport {
@@ -221,12 +236,24 @@ impl Transport {
             limiter: Arc::new(limiter),
             config,
             usage: Arc::new(Usage::new(platform)),
+            mode: ModeSwitch::default(),
         })
+    }
+
+    /// Makes this transport follow `mode`: in shadow mode it refuses every request but `GET`,
+    /// `HEAD` and `OPTIONS` without sending it.
+    pub fn set_mode(&mut self, mode: ModeSwitch) {
+        self.mode = mode;
     }
 
     /// What this transport (and its clones) sent so far.
     pub fn usage(&self) -> &Arc<Usage> {
         &self.usage
+    }
+
+    /// The sustained rate this transport keeps to.
+    pub fn requests_per_minute(&self) -> u32 {
+        self.config.requests_per_minute
     }
 
     /// The underlying client, for building requests.
@@ -281,6 +308,13 @@ impl Transport {
         let (http, request) = request.build_split();
         let request = request.map_err(|e| ClientError::Transport(e.to_string()))?;
         let method = request.method().as_str().to_owned();
+        if self.mode.is_shadow() && !is_read(request.method()) {
+            tracing::error!(platform = self.usage.platform(), %method, path = request.url().path(), "write attempted in shadow mode; not sent");
+            return Err(ClientError::ShadowWrite {
+                method,
+                path: request.url().path().to_owned(),
+            });
+        }
         let span = tracing::debug_span!(
             "platform_call",
             platform = self.usage.platform(),

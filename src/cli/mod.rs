@@ -2,6 +2,7 @@
 
 pub mod attention;
 pub mod connections;
+pub mod cutover;
 pub mod demo;
 pub mod healthcheck;
 pub mod migrate;
@@ -10,6 +11,7 @@ pub mod preflight;
 pub mod replay;
 pub mod resync;
 pub mod serve;
+pub mod shadow_report;
 pub mod simulate;
 
 use std::path::PathBuf;
@@ -58,6 +60,13 @@ pub enum Command {
     Replay(replay::ReplayArgs),
     /// What needs a person, grouped by reason, with the fix and where; --retry after the fix.
     Attention(attention::AttentionArgs),
+    /// The rehearsal report: what live mode would have done while in shadow mode (orders per
+    /// facility and rep, holds, creations, updates, stock, transitions, attention), surprises
+    /// first, every figure with its events.
+    ShadowReport(shadow_report::ShadowReportArgs),
+    /// Go live after a rehearsal: create the orders Flourish lacks, adopt the ones keyed by hand,
+    /// update, leave the rest alone, then switch to live mode (--dry-run lists it only).
+    Cutover(cutover::CutoverArgs),
     /// Ask a running instance's /readyz: exit 0 when ready, 1 when not (container health checks).
     Healthcheck(healthcheck::HealthcheckArgs),
     /// Connections: `list`, `show`, `add`, `update`, `remove` stored ones; `rotate-key` re-encrypts their secrets.
@@ -71,6 +80,8 @@ impl Command {
             Self::Resync(args) => &args.via,
             Self::Replay(args) => &args.via,
             Self::Attention(args) => &args.via,
+            Self::ShadowReport(args) => &args.via,
+            Self::Cutover(args) => &args.via,
             Self::Serve
             | Self::Migrate
             | Self::Demo(_)

@@ -19,7 +19,7 @@ pub struct ReplayArgs {
     /// The event kind (order, item, customer, inventory_summary, ...).
     #[arg(long)]
     pub kind: Option<String>,
-    /// synced, unchanged, ignored, held, needs_attention or failed.
+    /// synced, unchanged, ignored, held, needs_attention, failed or shadowed.
     #[arg(long)]
     pub outcome: Option<String>,
     /// pending, retrying, done, dead or ignored.

@@ -115,6 +115,8 @@ pub(super) struct SyncLayer {
     pub product_fields: Option<String>,
     #[serde(default, deserialize_with = "de::number")]
     pub reference_ttl_seconds: Option<u64>,
+    #[serde(default, deserialize_with = "de::opt_text")]
+    pub mode: Option<String>,
 }
 
 /// Everything that describes one LeafLink ↔ Flourish pairing, before validation.

@@ -6,6 +6,7 @@ use std::time::Duration;
 use super::layers::SyncLayer;
 use super::{ConfigError, invalid};
 use crate::matcher::StrainMatching;
+use crate::remote::Mode;
 
 /// How orders choose their Flourish facility.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -49,6 +50,9 @@ pub struct SyncSettings {
     /// How long reference data (brands, strains, facilities…) and per-pass snapshots read from
     /// the platforms are shared between jobs before they are read again.
     pub reference_ttl: Duration,
+    /// `shadow` (plan, record, write nothing) or `live`: the connection's initial mode; one
+    /// stored by an operator (`PUT /api/v1/mode`) wins over it.
+    pub mode: Mode,
 }
 
 /// The LeafLink product fields leafbridge writes on update (`LEAFBRIDGE_PRODUCT_FIELDS`); a
@@ -138,6 +142,7 @@ impl Default for SyncSettings {
             manage_stock: true,
             product_fields: ProductFields::ALL,
             reference_ttl: Duration::from_secs(60),
+            mode: Mode::Live,
         }
     }
 }
@@ -181,6 +186,10 @@ impl SyncLayer {
                 .map_err(|why| invalid(&setting("product_fields"), why))?,
             None => ProductFields::ALL,
         };
+        let mode = match self.mode {
+            Some(text) => Mode::parse(&text).map_err(|why| invalid(&setting("mode"), why))?,
+            None => Mode::Live,
+        };
         let seconds =
             |value: Option<u64>, default: Duration| value.map_or(default, Duration::from_secs);
         let trimmed =
@@ -202,6 +211,7 @@ impl SyncLayer {
             manage_stock: self.manage_stock.unwrap_or(true),
             product_fields,
             reference_ttl: seconds(self.reference_ttl_seconds, defaults.reference_ttl),
+            mode,
         })
     }
 }

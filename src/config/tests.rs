@@ -243,3 +243,25 @@ fn a_connections_section_is_a_second_connection_of_the_same_shape() {
     let error = Config::from_sources(Some(&path), &env(&[])).unwrap_err();
     assert_eq!(error.setting, "--config");
 }
+
+#[test]
+fn the_mode_is_live_by_default_per_connection_and_a_bad_one_names_the_setting() {
+    use crate::remote::Mode;
+    let defaults = Config::from_sources(None, &env(&[])).unwrap();
+    assert_eq!(defaults.connection.sync.mode, Mode::Live);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("leafbridge.toml");
+    std::fs::write(
+        &path,
+        "[connections.brand-b]\nleaflink_webhook_key = \"b-ll\"\nflourish_webhook_key = \"b-fl\"\n\
+         mode = \"shadow\"\n",
+    )
+    .unwrap();
+    let config = Config::from_sources(Some(&path), &env(&[])).unwrap();
+    assert_eq!(config.connection.sync.mode, Mode::Live);
+    assert_eq!(config.connections[0].sync.mode, Mode::Shadow);
+    let config = Config::from_sources(None, &env(&[("LEAFBRIDGE_MODE", "shadow")])).unwrap();
+    assert_eq!(config.connection.sync.mode, Mode::Shadow);
+    let error = Config::from_sources(None, &env(&[("LEAFBRIDGE_MODE", "dry")])).unwrap_err();
+    assert_eq!(error.setting, "LEAFBRIDGE_MODE");
+}

@@ -21,6 +21,7 @@ use crate::jobs::Processors;
 use crate::leaflink::LeafLinkClient;
 use crate::metrics::Metrics;
 use crate::preflight::PreflightSettings;
+use crate::remote::ModeSwitch;
 use crate::store::{Db, connections as store};
 use crate::sync::{self, SyncContext, poll};
 
@@ -104,13 +105,15 @@ pub fn sync_context(
     let (Some(leaflink), Some(flourish)) = (&settings.leaflink, &settings.flourish) else {
         return Ok(None);
     };
+    let mode = ModeSwitch::new(settings.sync.mode);
     Ok(Some(Arc::new(SyncContext {
         db: db.clone(),
         connection: settings.name.clone(),
-        leaflink: LeafLinkClient::new(leaflink.clone())?,
-        flourish: FlourishClient::new(flourish.clone())?,
+        leaflink: LeafLinkClient::new(leaflink.clone())?.with_mode(mode.clone()),
+        flourish: FlourishClient::new(flourish.clone())?.with_mode(mode.clone()),
         settings: settings.sync.clone(),
         caches: sync::cache::Caches::default(),
+        mode,
     })))
 }
 

@@ -225,6 +225,7 @@ mod tests {
             occurrences: 2,
             first_seen: 0,
             last_seen: 0,
+            rehearsal: false,
         }
     }
 

@@ -35,6 +35,7 @@ fn colour(label: &str) -> &'static str {
         "unchanged" => "#6a8caf",
         "needs_attention" | "held" => "#c77c00",
         "failed" => "#b71c1c",
+        "shadowed" => "#7b5ea7",
         _ => "#607080",
     }
 }

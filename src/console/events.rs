@@ -144,7 +144,7 @@ pub fn render_list(form: &EventForm, page: &EventPage) -> Markup {
             label { "Kind" input name="kind" value=(form.kind.clone().unwrap_or_default()); }
             label { "Entity key" input name="entity_key" value=(form.entity_key.clone().unwrap_or_default()); }
             (select("status", "Status", &form.status, &["pending", "retrying", "done", "dead", "ignored"]))
-            (select("outcome", "Outcome", &form.outcome, &["synced", "unchanged", "ignored", "held", "needs_attention", "failed"]))
+            (select("outcome", "Outcome", &form.outcome, &["synced", "unchanged", "ignored", "held", "needs_attention", "failed", "shadowed"]))
             label { "Since (UTC)" input type="datetime-local" name="since" value=(form.since.clone().unwrap_or_default()); }
             label { "Until (UTC)" input type="datetime-local" name="until" value=(form.until.clone().unwrap_or_default()); }
             button type="submit" { "Filter" }

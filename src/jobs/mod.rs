@@ -107,6 +107,14 @@ impl Processors {
         self.by_kind.get(kind)
     }
 
+    /// Replaces every registered processor by what `wrap` makes of it (e.g. the shadow-mode
+    /// gate around the sync flows).
+    pub fn wrap(&mut self, wrap: impl Fn(Arc<dyn Processor>) -> Arc<dyn Processor>) {
+        for processor in self.by_kind.values_mut() {
+            *processor = wrap(Arc::clone(processor));
+        }
+    }
+
     /// The kinds this worker claims.
     pub fn kinds(&self) -> Vec<String> {
         self.by_kind.keys().cloned().collect()

@@ -61,6 +61,18 @@ impl LeafLinkClient {
         self.transport.usage()
     }
 
+    /// The sustained request rate this client keeps to.
+    pub fn requests_per_minute(&self) -> u32 {
+        self.transport.requests_per_minute()
+    }
+
+    /// This client following `mode`: in shadow mode every write fails with
+    /// [`ClientError::ShadowWrite`] before anything is sent.
+    pub fn with_mode(mut self, mode: crate::remote::ModeSwitch) -> Self {
+        self.transport.set_mode(mode);
+        self
+    }
+
     pub fn new(config: LeafLinkConfig) -> Result<Self, ClientError> {
         let mut base_url = config.base_url.trim().to_owned();
         if !base_url.ends_with('/') {

@@ -102,6 +102,9 @@ pub struct InventoryPlan {
     /// What LeafLink reserves for orders already on order in Flourish.
     #[serde(default)]
     pub on_order: Decimal,
+    /// The quantity LeafLink shows now (the rehearsal report's "before").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous: Option<Decimal>,
 }
 
 impl InventoryPlan {
@@ -162,6 +165,7 @@ pub fn plan_inventory(
         quantity,
         sellable,
         on_order,
+        previous: product.quantity,
     })
 }
 

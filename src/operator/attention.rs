@@ -23,6 +23,9 @@ pub struct AttentionItem {
     pub occurrences: i64,
     pub first_seen: i64,
     pub last_seen: i64,
+    /// Found during a rehearsal (shadow mode): the problem is real, nothing was attempted.
+    #[serde(default)]
+    pub rehearsal: bool,
 }
 
 /// How many entities wait for a fix for one reason.
@@ -44,11 +47,12 @@ pub struct AttentionPage {
 
 impl From<AttentionRow> for AttentionItem {
     fn from(row: AttentionRow) -> Self {
-        let fix = row
+        let detail = row
             .detail
             .as_deref()
-            .and_then(|d| serde_json::from_str::<serde_json::Value>(d).ok())
-            .and_then(|d| serde_json::from_value(d.get("fix")?.clone()).ok());
+            .and_then(|d| serde_json::from_str::<serde_json::Value>(d).ok());
+        let rehearsal = crate::sync::shadow::is_rehearsal(detail.as_ref());
+        let fix = detail.and_then(|d| serde_json::from_value(d.get("fix")?.clone()).ok());
         Self {
             id: row.event_id,
             source: row.source,
@@ -59,6 +63,7 @@ impl From<AttentionRow> for AttentionItem {
             occurrences: row.occurrences,
             first_seen: row.first_seen,
             last_seen: row.last_seen,
+            rehearsal,
         }
     }
 }

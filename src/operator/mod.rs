@@ -3,9 +3,12 @@
 //! call these, so a CLI run against the database and an API call behave the same.
 
 pub mod attention;
+pub mod cutover;
 pub mod remote;
 pub mod replay;
 pub mod resync;
+pub mod shadow_render;
+pub mod shadow_report;
 mod targets;
 
 use std::sync::Arc;

@@ -61,6 +61,35 @@ impl Remote {
         self.send::<(), _>(reqwest::Method::POST, &path, None).await
     }
 
+    pub async fn shadow_report(
+        &self,
+        since: i64,
+        until: i64,
+        settings: super::shadow_report::ReportSettings,
+    ) -> anyhow::Result<super::shadow_report::ShadowReport> {
+        let time = |ms: i64| {
+            chrono::DateTime::<chrono::Utc>::from_timestamp_millis(ms)
+                .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+                .unwrap_or_default()
+        };
+        let query: String = url::form_urlencoded::Serializer::new(String::new())
+            .append_pair("since", &time(since))
+            .append_pair("until", &time(until))
+            .append_pair(
+                "price_change_percent",
+                &settings.price_change_percent.to_string(),
+            )
+            .finish();
+        let path = format!("/api/v1/shadow-report?{query}");
+        self.send::<(), _>(reqwest::Method::GET, &path, None).await
+    }
+
+    pub async fn cutover(&self, dry_run: bool) -> anyhow::Result<super::cutover::CutoverReport> {
+        let body = serde_json::json!({ "dry_run": dry_run });
+        self.send(reqwest::Method::POST, "/api/v1/cutover", Some(&body))
+            .await
+    }
+
     async fn send<B: Serialize, T: DeserializeOwned>(
         &self,
         method: reqwest::Method,

@@ -154,6 +154,17 @@ impl Usage {
             .sum()
     }
 
+    /// Requests per hour over the last day: (start of the hour in ms, requests), oldest first.
+    pub fn per_hour(&self) -> Vec<(i64, u64)> {
+        let mut hours: BTreeMap<i64, u64> = BTreeMap::new();
+        for (minute, n) in &self.counts().minutes {
+            *hours
+                .entry(minute.div_euclid(60) * 60 * MINUTE_MS)
+                .or_default() += n;
+        }
+        hours.into_iter().collect()
+    }
+
     /// The totals the stats page shows, as of `now_ms`.
     pub fn summary(&self, now_ms: i64) -> PlatformCalls {
         let minute = now_ms.div_euclid(MINUTE_MS);

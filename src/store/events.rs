@@ -410,5 +410,7 @@ pub async fn body(pool: &AnyPool, id: &str) -> sqlx::Result<Option<(String, Stri
         .transpose()
 }
 
+pub mod rehearsal;
+
 #[cfg(test)]
 pub(crate) mod tests;

@@ -9,6 +9,7 @@ pub mod events;
 pub mod job_admin;
 pub mod jobs;
 pub mod links;
+pub mod modes;
 pub mod notify;
 pub mod resyncs;
 pub mod retention;

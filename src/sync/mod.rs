@@ -24,6 +24,7 @@ mod payments;
 pub mod poll;
 pub mod products;
 pub mod record;
+pub mod shadow;
 pub mod status;
 
 use std::sync::Arc;
@@ -32,6 +33,7 @@ use crate::config::SyncSettings;
 use crate::flourish::FlourishClient;
 use crate::jobs::{JobContext, JobError, Processors};
 use crate::leaflink::LeafLinkClient;
+use crate::remote::ModeSwitch;
 use crate::store::Db;
 use crate::store::links::{self, NewLink};
 use crate::store::now_ms;
@@ -45,6 +47,8 @@ pub struct SyncContext {
     pub settings: SyncSettings,
     /// Reads shared between jobs (reference data, per-pass snapshots).
     pub caches: cache::Caches,
+    /// Shadow or live, shared with both clients (which refuse writes in shadow mode).
+    pub mode: ModeSwitch,
 }
 
 /// The processors of every flow, sharing one context.
@@ -56,6 +60,7 @@ pub fn processors(context: Arc<SyncContext>) -> Processors {
     items::register(&mut processors, &context);
     inventory::register(&mut processors, &context);
     products::register(&mut processors, &context);
+    processors.wrap(|inner| shadow::gate(inner, context.mode.clone()));
     processors
 }
 

@@ -46,6 +46,8 @@ mod preflight_cli;
 mod preflight_html;
 mod preflight_support;
 mod retention;
+mod shadow_cutover;
+mod shadow_mode;
 mod shared_creations;
 mod sqlite_contention;
 mod supervision;

@@ -103,6 +103,11 @@ fn documented_examples_deserialise_into_the_handler_types() {
             "ConnectionList" => parse::<admin::connections::ConnectionList>(example),
             "NewConnection" => parse::<leafbridge::connections::manage::NewConnection>(example),
             "ConnectionPatch" => parse::<leafbridge::connections::manage::ConnectionPatch>(example),
+            "Mode" => parse::<admin::mode::ModeView>(example),
+            "ModeRequest" => parse::<admin::mode::ModeRequest>(example),
+            "CutoverRequest" => parse::<admin::mode::CutoverRequest>(example),
+            "CutoverReport" => parse::<leafbridge::operator::cutover::CutoverReport>(example),
+            "ShadowReport" => parse::<leafbridge::operator::shadow_report::ShadowReport>(example),
             "Status" | "LeafLinkEnvelope" | "FlourishEnvelope" => Ok(()),
             other => return Err(format!("no Rust type is registered for schema {other}")),
         };

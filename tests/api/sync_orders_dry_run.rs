@@ -38,6 +38,7 @@ fn processors(world: &World) -> Processors {
         .unwrap(),
         settings: seed_settings(),
         caches: Default::default(),
+        mode: Default::default(),
     };
     leafbridge::sync::processors(Arc::new(context))
 }

@@ -18,13 +18,14 @@ use crate::store::jobs::{self, Attempt};
 
 const SOURCES: [&str; 5] = ["leaflink", "flourish", "poller", "operator", "notifier"];
 const STATUSES: [&str; 5] = ["pending", "retrying", "done", "dead", "ignored"];
-const OUTCOMES: [&str; 6] = [
+const OUTCOMES: [&str; 7] = [
     "synced",
     "unchanged",
     "ignored",
     "held",
     "needs_attention",
     "failed",
+    "shadowed",
 ];
 
 pub fn routes() -> Routes<AppState> {

@@ -8,8 +8,10 @@ pub mod connections;
 pub mod events;
 pub mod jobs;
 pub mod links;
+pub mod mode;
 pub mod notifications;
 pub mod resync;
+pub mod shadow_report;
 pub mod stats;
 pub mod tokens;
 
@@ -37,6 +39,8 @@ pub fn routes(state: AppState) -> Routes<AppState> {
         .merge(links::routes())
         .merge(stats::routes())
         .merge(notifications::routes())
+        .merge(mode::routes())
+        .merge(shadow_report::routes())
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             access::require_operator,

@@ -4,6 +4,7 @@
 //! may need attention), and only then the write decision in [`write`].
 
 mod gone;
+pub mod adoption;
 mod lines;
 pub mod money;
 mod routing;

@@ -168,9 +168,41 @@ impl Processor for ItemProcessor {
     async fn dry_run(&self, job: &JobContext) -> Result<serde_json::Value, JobError> {
         Ok(match self.plan(job, false).await? {
             Planned::Stop(outcome) => json!({ "outcome": outcome }),
-            Planned::Plan(_, plan) => json!({ "plan": plan, "summary": plan.summary() }),
+            Planned::Plan(loaded, plan) => json!({
+                "plan": plan,
+                "summary": plan.summary(),
+                "before": before(&loaded, &plan),
+            }),
         })
     }
+}
+
+/// The values now of the fields a plan's product update would change (the rehearsal report's
+/// "before"), keyed like the patch.
+fn before(loaded: &Loaded, plan: &ItemPlan) -> serde_json::Value {
+    let mut before = serde_json::Map::new();
+    for step in &plan.steps {
+        let ItemStep::PatchProduct { product_id, patch } = step else {
+            continue;
+        };
+        let Some(product) = loaded.products.get(*product_id) else {
+            continue;
+        };
+        let patch = serde_json::to_value(patch).unwrap_or_default();
+        for field in patch.as_object().into_iter().flat_map(|p| p.keys()) {
+            let value = match field.as_str() {
+                "name" => json!(product.name),
+                "description" => json!(product.description),
+                "brand" => json!(product.brand),
+                "product_line" => json!(product.product_line),
+                "category" => json!(product.category),
+                "strain" => json!(product.strains),
+                _ => continue,
+            };
+            before.insert(field.clone(), value);
+        }
+    }
+    serde_json::Value::Object(before)
 }
 
 fn no_item(key: &str) -> Planned {

@@ -12,6 +12,7 @@ use crate::flourish::model::{
 };
 use crate::jobs::JobError;
 use crate::leaflink::model::OrderReceived;
+use crate::matcher::order::adoption::{Identified, OrderFacts, identifies};
 use crate::matcher::order::{FlourishStatus, LinkedOrder, PlannedLine};
 use crate::matcher::{OrderLink, Outcome};
 use crate::remote::ClientError;
@@ -52,7 +53,7 @@ pub(crate) async fn flourish_order_id(
 pub(super) async fn linked_order(
     context: &SyncContext,
     order: &OrderReceived,
-) -> Result<(Option<LinkedOrder>, bool), JobError> {
+) -> Result<Found, JobError> {
     let link = links::get(
         &context.db.pool,
         &context.connection,
@@ -70,7 +71,10 @@ pub(super) async fn linked_order(
         // A move interrupted after cancelling the old order: the old one no longer counts.
         let moving = super::is_moving(&link);
         if !(moving && linked.as_ref().is_some_and(cancelled)) {
-            return Ok((linked, false));
+            return Ok(Found {
+                linked,
+                ..Found::default()
+            });
         }
     }
     // Clocks differ between platforms: look a day further back than the order's creation.
@@ -84,8 +88,102 @@ pub(super) async fn linked_order(
         .filter(|o| o.original_order_id.as_deref() == Some(order.number.as_str()))
         .map(|o| to_linked(o, None))
         .find(|o| !cancelled(o));
-    let found = adopted.is_some();
-    Ok((adopted, found))
+    let adopted_by = adopted.as_ref().map(|_| Identified::OriginalOrderId);
+    Ok(Found {
+        linked: adopted,
+        adopted: adopted_by,
+        candidates: existing,
+    })
+}
+
+/// The linked order, how it was found when not through a stored link, and the Flourish orders
+/// listed to look for it (empty when a stored link answered).
+#[derive(Default)]
+pub(super) struct Found {
+    pub linked: Option<LinkedOrder>,
+    pub adopted: Option<Identified>,
+    pub candidates: Vec<OutboundOrder>,
+}
+
+/// Adopts a Flourish order keyed by hand for this LeafLink order, when one is found among
+/// `candidates`: never one leafbridge made for another order, nor one linked to another order.
+pub(super) async fn find_keyed_by_hand(
+    context: &SyncContext,
+    order: &OrderReceived,
+    loaded: &mut Loaded,
+    candidates: Vec<OutboundOrder>,
+) -> Result<(), JobError> {
+    let number = order.number.trim();
+    let mut candidates: Vec<OutboundOrder> = candidates
+        .into_iter()
+        .filter(|c| {
+            c.original_order_id
+                .as_deref()
+                .map(str::trim)
+                .is_none_or(|n| n.is_empty() || n.eq_ignore_ascii_case(number))
+        })
+        .collect();
+    while let Some((linked, how)) = keyed_by_hand(order, loaded, &candidates) {
+        let id = linked.link.order_id.clone();
+        let taken = links::by_remote(&context.db.pool, &context.connection, LinkKind::Order, &id)
+            .await
+            .map_err(store_error)?;
+        if taken.is_some_and(|link| link.key != order.number) {
+            candidates.retain(|c| c.id != id);
+            continue;
+        }
+        loaded.linked = Some(linked);
+        loaded.adopted = Some(how);
+        break;
+    }
+    Ok(())
+}
+
+/// A Flourish order keyed by hand that is this LeafLink order (notes naming the number, or the
+/// same destination, date and lines), among `candidates` not cancelled.
+fn keyed_by_hand(
+    order: &OrderReceived,
+    loaded: &Loaded,
+    candidates: &[OutboundOrder],
+) -> Option<(LinkedOrder, Identified)> {
+    let facts = OrderFacts {
+        number: Some(order.number.clone()),
+        notes: Vec::new(),
+        destination_id: loaded.destination.as_ref().map(|d| d.id.clone()),
+        date: Some(order.created_on.date_naive().to_string()),
+        lines: loaded
+            .order
+            .lines
+            .iter()
+            .map(|l| (l.sku.clone(), l.quantity))
+            .collect(),
+    };
+    candidates.iter().find_map(|candidate| {
+        let linked = to_linked(candidate, None);
+        if cancelled(&linked) {
+            return None;
+        }
+        let keyed = OrderFacts {
+            number: candidate.original_order_id.clone(),
+            notes: candidate
+                .notes
+                .iter()
+                .map(|n| format!("{} {}", n.subject, n.note))
+                .collect(),
+            destination_id: candidate.destination.as_ref().map(|d| d.id.clone()),
+            date: candidate
+                .order_timestamp
+                .as_deref()
+                .and_then(|t| t.get(..10))
+                .map(str::to_owned),
+            lines: candidate
+                .order_lines
+                .iter()
+                .map(|l| (l.sku.clone(), from_f64(l.order_qty)))
+                .collect(),
+        };
+        identifies(&facts, &keyed).map(|how| (linked, how))
+    })
 }
 
 /// The Flourish order an open stored link leads to, for an order LeafLink no longer has (no

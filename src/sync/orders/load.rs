@@ -10,6 +10,7 @@ use crate::config::RoutingSetting;
 use crate::flourish::ItemFilter;
 use crate::jobs::JobError;
 use crate::leaflink::model::{LineItem, OrderReceived, OrderStatus};
+use crate::matcher::order::adoption::Identified;
 use crate::matcher::order::{LeafLinkOrder, LeafLinkStatus, LinkedOrder, OrderLine, Routing};
 use crate::matcher::records::{Customer, Destination, FlourishRep, Staff};
 use crate::matcher::{ItemIndex, LicenseKey, Outcome, RepDirectory, SkuKey, find_destination};
@@ -29,8 +30,9 @@ pub(super) struct Loaded {
     pub destination: Option<Destination>,
     pub items: ItemIndex,
     pub linked: Option<LinkedOrder>,
-    /// The linked order was found by `original_order_id`, not through a stored link.
-    pub adopted: bool,
+    /// How the linked order was found when not through a stored link (`original_order_id`,
+    /// notes, or destination + lines + date: an order keyed by hand is adopted, not doubled).
+    pub adopted: Option<Identified>,
     /// The Flourish payment term (id) matching the LeafLink order's, when it names one.
     pub payment_term: Option<String>,
 }
@@ -45,7 +47,8 @@ pub(super) async fn load(context: &SyncContext, number: &str) -> Result<Loading,
         Err(ClientError::NotFound { .. }) => return super::gone::deleted(context, number).await,
         Err(error) => return Err(error.into()),
     };
-    let (linked, adopted) = super::linked::linked_order(context, &order).await?;
+    let found = super::linked::linked_order(context, &order).await?;
+    let (linked, adopted) = (found.linked, found.adopted);
     let syncable = matches!(
         order.status,
         OrderStatus::Submitted | OrderStatus::Accepted | OrderStatus::Backorder
@@ -72,6 +75,9 @@ pub(super) async fn load(context: &SyncContext, number: &str) -> Result<Loading,
     // Cancelled, Draft and later states never route, place or price anything: skip those reads.
     if syncable && let Err(outcome) = load_for_sync(context, &order, &mut loaded).await? {
         return Ok(Err(outcome));
+    }
+    if syncable && loaded.linked.is_none() {
+        super::linked::find_keyed_by_hand(context, &order, &mut loaded, found.candidates).await?;
     }
     Ok(Ok(loaded))
 }

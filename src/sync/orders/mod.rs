@@ -48,19 +48,14 @@ impl Processor for OrderProcessor {
             Ok(loaded) => loaded,
             Err(outcome) => return Ok(record::from_outcome(&outcome, None, Writes::default())),
         };
-        if loaded.adopted {
+        if loaded.adopted.is_some() {
             linked::adopt(&self.context, &loaded).await?;
         }
-        let mut writes = Writes::default();
-        let plan = match self.plan(&loaded) {
-            Ok(plan) => plan,
-            Err(outcome) => return self.settle_outcome(&loaded, &outcome, writes).await,
-        };
-        let plan_json = serde_json::to_value(&plan).unwrap_or_default();
-        match apply::apply(&self.context, &plan, &loaded, &mut writes).await? {
-            None => Ok(record::synced(plan.summary(), plan_json, writes)),
-            Some(outcome) => Ok(record::from_outcome(&outcome, Some(plan_json), writes)),
+        let mut processed = self.run(&loaded).await?;
+        if let (Some(how), Some(detail)) = (loaded.adopted, processed.detail.as_mut()) {
+            detail["adopted"] = json!(how);
         }
+        Ok(processed)
     }
 
     async fn dry_run(&self, job: &JobContext) -> Result<serde_json::Value, JobError> {
@@ -69,13 +64,27 @@ impl Processor for OrderProcessor {
             Err(outcome) => return Ok(json!({"outcome": outcome})),
         };
         Ok(match self.plan(&loaded) {
-            Ok(plan) => json!({"plan": plan, "summary": plan.summary()}),
-            Err(outcome) => json!({"outcome": outcome}),
+            Ok(plan) => json!({"plan": plan, "summary": plan.summary(), "adopted": loaded.adopted}),
+            Err(outcome) => json!({"outcome": outcome, "adopted": loaded.adopted}),
         })
     }
 }
 
 impl OrderProcessor {
+    /// Plans and applies (after any adoption is recorded).
+    async fn run(&self, loaded: &Loaded) -> Result<Processed, JobError> {
+        let mut writes = Writes::default();
+        let plan = match self.plan(loaded) {
+            Ok(plan) => plan,
+            Err(outcome) => return self.settle_outcome(loaded, &outcome, writes).await,
+        };
+        let plan_json = serde_json::to_value(&plan).unwrap_or_default();
+        match apply::apply(&self.context, &plan, loaded, &mut writes).await? {
+            None => Ok(record::synced(plan.summary(), plan_json, writes)),
+            Some(outcome) => Ok(record::from_outcome(&outcome, Some(plan_json), writes)),
+        }
+    }
+
     fn plan(&self, loaded: &Loaded) -> Result<OrderPlan, Outcome> {
         let key = self.context.settings.external_id_key.as_deref();
         plan_order(OrderInput {
