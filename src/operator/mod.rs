@@ -3,6 +3,7 @@
 //! call these, so a CLI run against the database and an API call behave the same.
 
 pub mod attention;
+pub mod estimate;
 pub mod remote;
 pub mod replay;
 pub mod resync;

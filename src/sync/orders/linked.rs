@@ -48,10 +48,12 @@ pub(crate) async fn flourish_order_id(
 }
 
 /// The Flourish order the LeafLink order is linked to; without a link, a live Flourish order
-/// already carrying the number as `original_order_id` (a create whose answer was lost).
+/// already carrying the number as `original_order_id` (a create whose answer was lost). With
+/// `listing` (a resync's listing of every Flourish order) both are looked for there first.
 pub(super) async fn linked_order(
     context: &SyncContext,
     order: &OrderReceived,
+    listing: Option<&[OutboundOrder]>,
 ) -> Result<(Option<LinkedOrder>, bool), JobError> {
     let link = links::get(
         &context.db.pool,
@@ -62,10 +64,14 @@ pub(super) async fn linked_order(
     .await
     .map_err(store_error)?;
     if let Some(link) = link {
-        let found = match context.flourish.get_outbound_order(&link.remote_id).await {
-            Ok(found) => Some(found),
-            Err(ClientError::NotFound { .. }) => None,
-            Err(error) => return Err(error.into()),
+        let listed = listing.and_then(|all| all.iter().find(|o| o.id == link.remote_id));
+        let found = match listed {
+            Some(found) => Some(found.clone()),
+            None => match context.flourish.get_outbound_order(&link.remote_id).await {
+                Ok(found) => Some(found),
+                Err(ClientError::NotFound { .. }) => None,
+                Err(error) => return Err(error.into()),
+            },
         };
         let linked = found.map(|f| to_linked(&f, Some(&link)));
         // A move interrupted after cancelling the old order: the old one no longer counts.
@@ -79,7 +85,14 @@ pub(super) async fn linked_order(
         order_status: None,
         updated_since: Some(order.created_on.with_timezone(&Utc) - Duration::days(1)),
     };
-    let existing = context.flourish.list_outbound_orders(&filter).await?;
+    let fetched;
+    let existing = match listing {
+        Some(all) => all,
+        None => {
+            fetched = context.flourish.list_outbound_orders(&filter).await?;
+            fetched.as_slice()
+        }
+    };
     let adopted = existing
         .iter()
         .filter(|o| o.original_order_id.as_deref() == Some(order.number.as_str()))

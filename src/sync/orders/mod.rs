@@ -23,7 +23,8 @@ use crate::store::links::Link;
 use super::SyncContext;
 use super::record::{self, Writes};
 pub(crate) use linked::{flourish_order_id, flourish_status, from_f64};
-use load::Loaded;
+use super::cache::Freshness;
+use load::{Loaded, Loading};
 pub(crate) use load::{leaflink_status, parse_decimal};
 
 /// Registers `leaflink.order`.
@@ -42,7 +43,7 @@ pub struct OrderProcessor {
 #[async_trait::async_trait]
 impl Processor for OrderProcessor {
     async fn process(&self, job: &JobContext) -> Result<Processed, JobError> {
-        let loaded = match load::load(&self.context, super::entity_id(job)).await? {
+        let loaded = match self.load(job).await? {
             Ok(loaded) => loaded,
             Err(outcome) => return Ok(record::from_outcome(&outcome, None, Writes::default())),
         };
@@ -62,7 +63,7 @@ impl Processor for OrderProcessor {
     }
 
     async fn dry_run(&self, job: &JobContext) -> Result<serde_json::Value, JobError> {
-        let loaded = match load::load(&self.context, super::entity_id(job)).await? {
+        let loaded = match self.load(job).await? {
             Ok(loaded) => loaded,
             Err(outcome) => return Ok(json!({"outcome": outcome})),
         };
@@ -74,6 +75,49 @@ impl Processor for OrderProcessor {
 }
 
 impl OrderProcessor {
+    /// The job's reads. A resync that listed every order plans its jobs from the listings of
+    /// its pass; when that comes to a write (a plan, an adopted link, an id to write back),
+    /// everything is read fresh and planned again, so a listed value never causes a write that
+    /// a fresh read would not. Other jobs read fresh.
+    async fn load(&self, job: &JobContext) -> Result<Loading, JobError> {
+        let number = super::entity_id(job);
+        if job.source == "operator" {
+            let want = Freshness::of_event(&self.context, job).await?;
+            if want.pass
+                && let Some(listed) = load::load_listed(&self.context, number, want).await?
+                && self.writes_nothing(&listed)
+            {
+                return Ok(listed);
+            }
+        }
+        load::load(&self.context, number).await
+    }
+
+    /// Whether what was loaded ends the job with an outcome and no write.
+    fn writes_nothing(&self, loading: &Loading) -> bool {
+        match loading {
+            Err(_) => true,
+            Ok(loaded) if loaded.adopted => false,
+            Ok(loaded) => match self.plan(loaded) {
+                Ok(_) => false,
+                Err(outcome) => {
+                    outcome.kind != OutcomeKind::Unchanged || !self.lacks_external_id(loaded)
+                }
+            },
+        }
+    }
+
+    /// Whether the linked Flourish order's id is still to be written back to LeafLink (what
+    /// [`apply::repair_external_id`] would write).
+    fn lacks_external_id(&self, loaded: &Loaded) -> bool {
+        match (&self.context.settings.external_id_key, &loaded.linked) {
+            (Some(key), Some(linked)) => {
+                loaded.external_ids.get(key) != Some(&json!(linked.link.order_id))
+            }
+            _ => false,
+        }
+    }
+
     fn plan(&self, loaded: &Loaded) -> Result<OrderPlan, Outcome> {
         plan_order(OrderInput {
             order: &loaded.order,
