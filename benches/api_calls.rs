@@ -469,8 +469,20 @@ async fn main() -> anyhow::Result<()> {
     // then the order itself with the product and stock jobs it sets off.
     let estimate = bench.dry_run_order(&number).await?;
     let (ll, fl) = bench.calls();
-    rows.push(row("10-line order: its job", "LeafLink", &ll, 1, leaflink_rpm));
-    rows.push(row("10-line order: its job", "Flourish", &fl, 0, flourish_rpm));
+    rows.push(row(
+        "10-line order: its job",
+        "LeafLink",
+        &ll,
+        1,
+        leaflink_rpm,
+    ));
+    rows.push(row(
+        "10-line order: its job",
+        "Flourish",
+        &fl,
+        0,
+        flourish_rpm,
+    ));
     let order_leaflink_reads = ll.len() - writes(&ll);
     bench.clear();
     bench.settle().await?;

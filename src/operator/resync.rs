@@ -114,6 +114,8 @@ impl Operator {
         request: &ResyncRequest,
         progress: &dyn Progress,
     ) -> Result<ResyncResponse, OperatorError> {
+        // The resync begins before it lists anything: its jobs take those listings as theirs.
+        let began = now_ms();
         let targets = self.targets(request).await?;
         if request.dry_run {
             let scope = self.scope(request).await;
@@ -135,7 +137,7 @@ impl Operator {
             }));
         }
         Ok(ResyncResponse::Accepted(
-            self.enqueue(request, &targets, progress).await?,
+            self.enqueue(request, &targets, began, progress).await?,
         ))
     }
 
@@ -201,6 +203,7 @@ impl Operator {
         &self,
         request: &ResyncRequest,
         targets: &[Target],
+        began: i64,
         progress: &dyn Progress,
     ) -> Result<ResyncAccepted, OperatorError> {
         let resync_id = uuid::Uuid::now_v7().to_string();
@@ -210,15 +213,7 @@ impl Operator {
             .unwrap_or_default();
         let recorded = serde_json::to_value(request).unwrap_or(Value::Null);
         let pool = &self.db.pool;
-        resyncs::create(
-            pool,
-            &self.connection,
-            &resync_id,
-            &kind,
-            &recorded,
-            now_ms(),
-        )
-        .await?;
+        resyncs::create(pool, &self.connection, &resync_id, &kind, &recorded, began).await?;
         progress.start(targets.len() as u64);
         let mut stored = futures::stream::iter(targets.iter().cloned())
             .map(|target| self.store(resync_event(&resync_id, target)))

@@ -45,7 +45,10 @@ impl<K: Ord + Clone, V: Clone> Listing<K, V> {
     pub fn new(rows: Vec<V>, id: impl Fn(&V) -> K, sku: impl Fn(&V) -> &str) -> Self {
         let mut by_sku: HashMap<SkuKey, Vec<K>> = HashMap::new();
         for row in &rows {
-            by_sku.entry(SkuKey::new(sku(row))).or_default().push(id(row));
+            by_sku
+                .entry(SkuKey::new(sku(row)))
+                .or_default()
+                .push(id(row));
         }
         Self {
             by_sku,
@@ -158,6 +161,10 @@ mod tests {
             .collect();
         assert_eq!(found, [1, 2]);
         assert!(listing.with_sku(&SkuKey::new("a-1")).is_empty());
-        assert!(Listing::by_id(vec![(1, "A-1")], |r| r.0).with_sku(&SkuKey::new("A-1")).is_empty());
+        assert!(
+            Listing::by_id(vec![(1, "A-1")], |r| r.0)
+                .with_sku(&SkuKey::new("A-1"))
+                .is_empty()
+        );
     }
 }

@@ -75,7 +75,9 @@ pub(super) async fn load_listed(
     let Some(order) = context.listed_order(number, want).await else {
         return Ok(None);
     };
-    load_order(context, order, Reads::Pass(want)).await.map(Some)
+    load_order(context, order, Reads::Pass(want))
+        .await
+        .map(Some)
 }
 
 async fn load_order(
@@ -271,7 +273,9 @@ async fn lines(
     let products: BTreeSet<i64> = items.iter().map(|item| item.product).collect();
     let batches: BTreeSet<i64> = items.iter().filter_map(|item| item.batch).collect();
     let skus = match reads {
-        Reads::Pass(want) => super::line_reads::listed_product_skus(context, &products, want).await?,
+        Reads::Pass(want) => {
+            super::line_reads::listed_product_skus(context, &products, want).await?
+        }
         Reads::Fresh => super::line_reads::product_skus(context, &products).await?,
     };
     let lots = super::line_reads::batch_lots(context, &batches).await?;
@@ -348,7 +352,9 @@ async fn listed_items(
         .flat_map(|sku| listing.with_sku(sku))
         .collect();
     Ok(ItemIndex::new(
-        found.iter().map(|item| (item.id.as_str(), item.sku.as_str())),
+        found
+            .iter()
+            .map(|item| (item.id.as_str(), item.sku.as_str())),
     ))
 }
 

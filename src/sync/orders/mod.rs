@@ -21,9 +21,9 @@ use crate::matcher::{OrderInput, OrderPlan, Outcome, OutcomeKind, plan_order};
 use crate::store::links::Link;
 
 use super::SyncContext;
+use super::cache::Freshness;
 use super::record::{self, Writes};
 pub(crate) use linked::{flourish_order_id, flourish_status, from_f64};
-use super::cache::Freshness;
 use load::{Loaded, Loading};
 pub(crate) use load::{leaflink_status, parse_decimal};
 
