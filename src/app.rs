@@ -273,6 +273,23 @@ async fn refresh_connections(registry: Registry, shutdown: CancellationToken) {
     let mut every = tokio::time::interval(CONNECTION_REFRESH);
     every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     every.tick().await;
+    loop {
+        tokio::select! {
+            _ = every.tick() => {}
+            _ = shutdown.cancelled() => return,
+        }
+        if let Err(error) = registry.refresh().await {
+            tracing::warn!(
+                error = format!("{error:#}"),
+                "reading stored connections failed"
+            );
+        }
+    }
+}
+
+/// How often stored connections are read again.
+pub const CONNECTION_REFRESH: Duration = Duration::from_secs(5);
+
 /// A mode an operator or a cutover stored for the connection wins over the configured one.
 async fn apply_stored_mode(db: &Db, sync: &SyncContext) -> anyhow::Result<()> {
     let stored = store::modes::get(&db.pool, &sync.connection)

@@ -77,6 +77,7 @@ pub async fn run(args: ResyncArgs, config: Option<Config>) -> anyhow::Result<()>
                     }
                 }
             }
+            println!("{}", report.estimated_calls.summary());
         }
     }
     Ok(())

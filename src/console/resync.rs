@@ -268,6 +268,7 @@ mod tests {
         let empty = DryRunReport {
             dry_run: true,
             plans: Vec::new(),
+            estimated_calls: Default::default(),
         };
         assert!(
             render_plan(&session, &form, &empty)
@@ -282,6 +283,7 @@ mod tests {
                 plan: Some(serde_json::json!({"summary": "update product <P>"})),
                 error: None,
             }],
+            estimated_calls: Default::default(),
         };
         let html = render_plan(&session, &form, &report).into_string();
         assert!(html.contains("update product &lt;P&gt;") && html.contains("Confirm"));

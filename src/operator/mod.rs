@@ -4,6 +4,7 @@
 
 pub mod attention;
 pub mod cutover;
+pub mod estimate;
 pub mod remote;
 pub mod replay;
 pub mod resync;

@@ -6,10 +6,12 @@ use futures::StreamExt;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+use super::estimate::{CallEstimate, Scope, estimate};
 use super::targets::{self, Target};
 use super::{Operator, OperatorError, OperatorEvent, Progress};
 use crate::jobs::JobContext;
 use crate::store::{now_ms, resyncs};
+use crate::sync::cache::Freshness;
 
 /// Most entities one dry run plans (each one reads from the platforms).
 pub const MAX_DRY_RUN: usize = 200;
@@ -86,11 +88,15 @@ pub struct DryRunEntry {
     pub error: Option<String>,
 }
 
-/// The answer of a dry run: one entry per entity, nothing written.
+/// The answer of a dry run: one entry per entity, nothing written, and what the resync would
+/// cost in API calls.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct DryRunReport {
     pub dry_run: bool,
     pub plans: Vec<DryRunEntry>,
+    /// Calls per platform the resync would spend (listing pages, reads, planned writes).
+    #[serde(default)]
+    pub estimated_calls: CallEstimate,
 }
 
 /// The answer of `POST /api/v1/resync`.
@@ -108,24 +114,47 @@ impl Operator {
         request: &ResyncRequest,
         progress: &dyn Progress,
     ) -> Result<ResyncResponse, OperatorError> {
+        // The resync begins before it lists anything: its jobs take those listings as theirs.
+        let began = now_ms();
         let targets = self.targets(request).await?;
         if request.dry_run {
+            let scope = self.scope(request).await;
             if targets.len() > MAX_DRY_RUN {
+                let cost = estimate(&targets, &[], scope);
                 return Err(OperatorError::Invalid(format!(
                     "dry_run: {} entities match; a dry run plans at most {MAX_DRY_RUN}, so \
-                     narrow it with ids or since",
-                    targets.len()
+                     narrow it with ids or since ({} before writes)",
+                    targets.len(),
+                    cost.summary()
                 )));
             }
             let plans = self.dry_run(&targets, progress).await;
+            let answers: Vec<Value> = plans.iter().filter_map(|p| p.plan.clone()).collect();
             return Ok(ResyncResponse::DryRun(DryRunReport {
                 dry_run: true,
                 plans,
+                estimated_calls: estimate(&targets, &answers, scope),
             }));
         }
         Ok(ResyncResponse::Accepted(
-            self.enqueue(request, &targets, progress).await?,
+            self.enqueue(request, &targets, began, progress).await?,
         ))
+    }
+
+    /// What the resync covers beyond its targets, for its cost estimate.
+    async fn scope(&self, request: &ResyncRequest) -> Scope {
+        let facilities = match &self.sync {
+            Some(sync) => match sync.facilities(Freshness::SHARED).await {
+                Ok(facilities) => facilities.len() as u64,
+                Err(_) => 1,
+            },
+            None => 1,
+        };
+        Scope {
+            listed_everything: request.ids.is_none() && request.since.is_none(),
+            listed: request.ids.is_none(),
+            facilities,
+        }
     }
 
     async fn targets(&self, request: &ResyncRequest) -> Result<Vec<Target>, OperatorError> {
@@ -174,6 +203,7 @@ impl Operator {
         &self,
         request: &ResyncRequest,
         targets: &[Target],
+        began: i64,
         progress: &dyn Progress,
     ) -> Result<ResyncAccepted, OperatorError> {
         let resync_id = uuid::Uuid::now_v7().to_string();
@@ -183,15 +213,7 @@ impl Operator {
             .unwrap_or_default();
         let recorded = serde_json::to_value(request).unwrap_or(Value::Null);
         let pool = &self.db.pool;
-        resyncs::create(
-            pool,
-            &self.connection,
-            &resync_id,
-            &kind,
-            &recorded,
-            now_ms(),
-        )
-        .await?;
+        resyncs::create(pool, &self.connection, &resync_id, &kind, &recorded, began).await?;
         progress.start(targets.len() as u64);
         let mut stored = futures::stream::iter(targets.iter().cloned())
             .map(|target| self.store(resync_event(&resync_id, target)))

@@ -138,7 +138,11 @@ async fn listed_ids(
                 ..OrderQuery::default()
             };
             let orders = sync.leaflink.list_orders_received(&query).await?;
-            orders.into_iter().map(|o| o.number).collect()
+            let numbers = orders.iter().map(|o| o.number.clone()).collect();
+            if since.is_none() {
+                sync.keep_orders(began, orders).await;
+            }
+            numbers
         }
         ResyncKind::Customers => {
             let query = CustomerQuery {

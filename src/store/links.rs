@@ -128,6 +128,25 @@ pub async fn by_remote(
     row.as_ref().map(link_row).transpose()
 }
 
+/// Every link of `kind` pointing at `remote_id` (e.g. each Flourish item linked to one LeafLink
+/// product), newest first.
+pub async fn all_by_remote(
+    pool: &AnyPool,
+    connection: &str,
+    kind: LinkKind,
+    remote_id: &str,
+) -> sqlx::Result<Vec<Link>> {
+    let rows = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM links WHERE connection = $1 AND kind = $2 AND remote_id = $3 ORDER BY updated_at DESC"
+    ))
+    .bind(connection)
+    .bind(kind.as_str())
+    .bind(remote_id)
+    .fetch_all(pool)
+    .await?;
+    rows.iter().map(link_row).collect()
+}
+
 /// Every link of one kind (the flows load them into the matcher's `LinkSet`).
 pub async fn all_of_kind(
     pool: &AnyPool,

@@ -4,22 +4,26 @@
 //! figure older than its trigger says so (`not_before`); a flow that is about to write re-reads
 //! fresh first, so a shared value never causes a write a fresh read would not.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::future::Future;
 use std::sync::Arc;
 
 use tokio::sync::Mutex;
 
-use crate::flourish::model::{Destination, Facility, InventoryRow, Item, PaymentTerm, SalesRep};
-use crate::flourish::{InventoryFilter, ItemFilter};
+use crate::flourish::InventoryFilter;
+use crate::flourish::model::{
+    Destination, Facility, InventoryRow, Item, OutboundOrder, PaymentTerm, SalesRep,
+};
 use crate::jobs::{JobContext, JobError};
-use crate::leaflink::client::{CustomerQuery, ProductQuery};
+use crate::leaflink::client::CustomerQuery;
 use crate::leaflink::model::{
-    Brand, Category, CompanyStaff, Customer, License, Product, ProductLine, Strain, Subcategory,
+    Brand, Category, CompanyStaff, Customer, License, OrderReceived, Product, ProductLine, Strain,
+    Subcategory,
 };
 use crate::remote::ClientError;
 use crate::store::{events, now_ms, resyncs};
 
+use super::listings::Listing;
 use super::{SyncContext, store_error};
 
 /// How old a shared value may be.
@@ -76,6 +80,14 @@ impl Freshness {
     }
 }
 
+impl Freshness {
+    /// Whether a value read at `read_at` serves the asker at `now`: younger than the
+    /// time-to-live and read no earlier than the asker wants.
+    fn accepts(&self, read_at: i64, now: i64, ttl_ms: i64) -> bool {
+        now - read_at < ttl_ms && self.not_before.is_none_or(|at| read_at >= at)
+    }
+}
+
 /// When the operator resync that stored the job's event began (`None`: not a resync's job).
 async fn resync_began(ctx: &SyncContext, job: &JobContext) -> Result<Option<i64>, JobError> {
     let id = job.body["resync"]["id"].as_str();
@@ -112,8 +124,7 @@ impl<T> Shared<T> {
         let mut slot = self.slot.lock().await;
         let now = now_ms();
         if let Some((read_at, value)) = slot.as_ref()
-            && now - *read_at < ttl_ms
-            && want.not_before.is_none_or(|at| *read_at >= at)
+            && want.accepts(*read_at, now, ttl_ms)
         {
             return Ok(Arc::clone(value));
         }
@@ -126,7 +137,7 @@ impl<T> Shared<T> {
     pub async fn peek(&self, ttl_ms: i64, want: Freshness) -> Option<Arc<T>> {
         let slot = self.slot.lock().await;
         let (read_at, value) = slot.as_ref()?;
-        (now_ms() - *read_at < ttl_ms && want.not_before.is_none_or(|at| *read_at >= at))
+        want.accepts(*read_at, now_ms(), ttl_ms)
             .then(|| Arc::clone(value))
     }
 
@@ -158,10 +169,14 @@ pub struct Caches {
     /// Flourish payment terms.
     pub payment_terms: Shared<Vec<PaymentTerm>>,
     sales_reps: Mutex<HashMap<String, Arc<Shared<Vec<SalesRep>>>>>,
-    /// Every LeafLink product by id.
-    products: Shared<BTreeMap<i64, Product>>,
-    /// Every Flourish item by id.
-    items: Shared<BTreeMap<String, Item>>,
+    /// Every LeafLink product, by id and SKU.
+    pub(crate) products: Shared<Listing<i64, Product>>,
+    /// Every Flourish item, by id and SKU.
+    pub(crate) items: Shared<Listing<String, Item>>,
+    /// Every LeafLink order received, kept by a resync that listed them all.
+    pub(crate) orders: Shared<Listing<String, OrderReceived>>,
+    /// Every Flourish outbound order.
+    pub(crate) outbound_orders: Shared<Vec<OutboundOrder>>,
     /// Every LeafLink customer.
     customers: Shared<Vec<Customer>>,
     /// Every Flourish destination.
@@ -287,23 +302,17 @@ impl SyncContext {
     }
 
     /// LeafLink product `id`: from the snapshot of every product when it holds it and is recent
-    /// enough (a resync's job lists every product for the pass), else read by id.
+    /// enough (a resync's job lists every product for the pass), else read by id. Only a
+    /// resync's job lists every product; any other reads the one it needs.
     pub async fn product(&self, id: i64, want: Freshness) -> Result<Product, ClientError> {
         let client = &self.leaflink;
-        if !want.pass && want.not_before.is_some() {
+        if !want.pass {
             return match self.product_if_read(id, want).await {
                 Some(product) => Ok(product),
                 None => client.get_product(id).await,
             };
         }
-        let snapshot = self
-            .caches
-            .products
-            .get(self.ttl_ms(), want, || async {
-                let all = client.list_products(&ProductQuery::default()).await?;
-                Ok::<_, ClientError>(all.into_iter().map(|p| (p.id, p)).collect())
-            })
-            .await?;
+        let snapshot = self.listed_products(want).await?;
         match snapshot.get(&id) {
             Some(product) => Ok(product.clone()),
             None => client.get_product(id).await,
@@ -317,21 +326,13 @@ impl SyncContext {
         id: &str,
         want: Freshness,
     ) -> Result<Option<Item>, ClientError> {
-        let client = &self.flourish;
-        let listing = self
-            .caches
-            .items
-            .get(self.ttl_ms(), want, || async {
-                let all = client.list_items(&ItemFilter::default()).await?;
-                Ok::<_, ClientError>(all.into_iter().map(|i| (i.id.clone(), i)).collect())
-            })
-            .await?;
+        let listing = self.listed_items(want).await?;
         Ok(listing.get(id).cloned())
     }
 
     /// Keeps a listing of every Flourish item, begun at `read_at`, for the jobs of a pass.
     pub async fn keep_items(&self, read_at: i64, items: &[Item]) {
-        let listing = items.iter().map(|i| (i.id.clone(), i.clone())).collect();
+        let listing = Listing::new(items.to_vec(), |i| i.id.clone(), |i| &i.sku);
         self.caches.items.put(read_at, listing).await;
     }
 

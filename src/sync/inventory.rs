@@ -237,11 +237,19 @@ async fn product(
             "SKU \"{sku}\" contains a comma, so no LeafLink product can carry it"
         ))));
     }
-    let query = ProductQuery {
-        skus: vec![sku.to_owned()],
-        ..ProductQuery::default()
+    let mut found: Vec<Product> = match reads {
+        // A resync's job finds the product in the pass's listing of every product.
+        Reads::Shared(want) if want.pass => {
+            ctx.listed_products(want).await?.with_sku(&SkuKey::new(sku))
+        }
+        _ => {
+            let query = ProductQuery {
+                skus: vec![sku.to_owned()],
+                ..ProductQuery::default()
+            };
+            ctx.leaflink.list_products(&query).await?
+        }
     };
-    let mut found: Vec<Product> = ctx.leaflink.list_products(&query).await?;
     found.retain(|p| SkuKey::new(&p.sku).as_str() == sku);
     match found.len() {
         0 => Ok(Err(Outcome::ignored(format!(

@@ -18,6 +18,7 @@ pub mod convert;
 pub mod customers;
 pub mod inventory;
 pub mod items;
+pub mod listings;
 pub mod open_orders;
 pub mod orders;
 mod payments;

@@ -3,6 +3,7 @@
 //! calls per page, not per entity.
 
 use leafbridge::sim::common::LoggedRequest;
+use leafbridge::sim::leaflink::SimOrderLine;
 use serde_json::{Value, json};
 
 use crate::world::{World, seed_settings, spawn_world, spawn_world_with};
@@ -320,8 +321,13 @@ async fn an_orders_products_and_batches_are_read_in_one_call_each() {
     assert!(query.contains("sku="), "{query}");
     let query = leaflink[end].query.clone().unwrap_or_default();
     assert!(query.starts_with("id=77%2C78&"), "{query}");
-    // Order, customer, staff, products, batches.
-    assert_eq!(order_reads.len(), 5, "{:?}", tally(order_reads));
+    // Order (its customer comes with it), staff, products, batches.
+    assert_eq!(order_reads.len(), 4, "{:?}", tally(order_reads));
+    assert!(
+        order_reads.iter().all(|r| !r.path.contains("/customers/")),
+        "the customer comes with the order: {:?}",
+        tally(order_reads)
+    );
     let placed = world.flourish.dump()["outbound_orders"]
         .as_array()
         .unwrap()
@@ -390,4 +396,219 @@ async fn a_webhook_after_a_resync_reads_open_orders_again_before_writing() {
         .unwrap()
         .clone();
     assert_eq!(product["quantity"], "370.0000", "{product}");
+}
+
+async fn dry_run(world: &World, body: Value) -> Value {
+    let response = world
+        .app
+        .http
+        .post(format!("{}/api/v1/resync", world.app.address))
+        .bearer_auth(crate::helpers::ADMIN_TOKEN)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    response.json().await.unwrap()
+}
+
+/// A new order of ten lines costs LeafLink at most four reads besides its writes: the order
+/// (its customer and lines come with it), the company staff (reference data), its products in
+/// one `sku=` read and its batches in one `id=` read; Flourish's items come in one read of the
+/// items linked to its products.
+#[tokio::test]
+async fn a_ten_line_order_is_read_from_leaflink_in_four_calls_at_most() {
+    let world = spawn_world().await;
+    // Items first: their jobs link each SKU to its product and item.
+    resync(&world, json!({"kind": "items"})).await;
+    let products = [5101, 5103, 5104, 5105, 5107, 5108, 5109, 5110, 5111, 5112];
+    let lines: Vec<SimOrderLine> = products
+        .iter()
+        .map(|p| SimOrderLine::cases(*p, 1))
+        .collect();
+    let number = world.leaflink.place_order(311, &[42], &lines).unwrap();
+    world.leaflink.control().clear_requests();
+    world.flourish.control().clear_requests();
+
+    // The dry run of its job reads what the job reads, and writes nothing.
+    let report = dry_run(
+        &world,
+        json!({"kind": "orders", "ids": [number], "dry_run": true}),
+    )
+    .await;
+    let plan = report["plans"][0]["plan"].to_string();
+    assert!(plan.contains("create_order"), "{plan}");
+    let leaflink = world.leaflink.control().requests();
+    assert!(leaflink.len() <= 4, "{:?}", tally(&leaflink));
+    assert!(
+        leaflink.iter().all(|r| !r.path.contains("/customers/")),
+        "the customer comes with the order: {:?}",
+        tally(&leaflink)
+    );
+    let flourish = world.flourish.control().requests();
+    let item_reads: Vec<_> = flourish
+        .iter()
+        .filter(|r| r.path.ends_with("/items"))
+        .collect();
+    assert_eq!(
+        item_reads.len(),
+        1,
+        "{:?}",
+        item_reads.iter().map(|r| &r.query).collect::<Vec<_>>()
+    );
+    let query = item_reads[0].query.clone().unwrap_or_default();
+    assert!(query.contains("item_id="), "{query}");
+    assert_eq!(writes(&leaflink).len() + writes(&flourish).len(), 0);
+
+    // The job itself places it, with every line.
+    world.settle().await;
+    let placed: Vec<Value> = world.flourish.dump()["outbound_orders"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|o| o["original_order_id"] == json!(number))
+        .cloned()
+        .collect();
+    assert_eq!(placed.len(), 1, "the order reaches Flourish");
+    assert_eq!(
+        placed[0]["order_lines"].as_array().map(Vec::len),
+        Some(10),
+        "{}",
+        placed[0]
+    );
+}
+
+/// The second full resync of the seed reads no order, customer, Flourish order or item on its
+/// own: order and customer jobs take theirs from the listings the resync made to find them,
+/// and the pass's listings of every item, product, destination and Flourish order.
+#[tokio::test]
+async fn a_resyncs_jobs_read_no_entity_on_its_own() {
+    let world = spawn_world().await;
+    resync(&world, json!({"kind": "all"})).await;
+    world.leaflink.control().clear_requests();
+    world.flourish.control().clear_requests();
+    resync(&world, json!({"kind": "all"})).await;
+    let leaflink = world.leaflink.control().requests();
+    let flourish = world.flourish.control().requests();
+    let by_id = |r: &&LoggedRequest| {
+        r.path
+            .split('/')
+            .any(|s| s.chars().any(|c| c.is_ascii_digit()) && s != "v1" && s != "v2")
+    };
+    let single_reads: Vec<String> = leaflink
+        .iter()
+        .chain(&flourish)
+        .filter(|r| r.method == "GET")
+        .filter(|r| {
+            by_id(r)
+                || r.query
+                    .as_deref()
+                    .is_some_and(|q| q.contains("sku=") || q.contains("license_number="))
+        })
+        .map(|r| format!("{} {}", r.path, r.query.clone().unwrap_or_default()))
+        .collect();
+    assert!(
+        single_reads.is_empty(),
+        "{single_reads:?} in {:?} {:?}",
+        tally(&leaflink),
+        tally(&flourish)
+    );
+    assert_eq!(writes(&leaflink), Vec::<String>::new());
+    assert_eq!(writes(&flourish), Vec::<String>::new());
+}
+
+/// The first full sync finds each item's product in the pass's listing of every product, not
+/// by one `sku=` read per item: only a job about to create a product searches its SKU again,
+/// fresh (twice: when planning again and right before the create).
+#[tokio::test]
+async fn the_initial_sync_finds_products_in_the_listing_not_one_read_per_sku() {
+    let world = spawn_world().await;
+    resync(&world, json!({"kind": "all"})).await;
+    let leaflink = world.leaflink.control().requests();
+    // One SKU each; the orders' lines are read in one comma list each.
+    let by_sku: Vec<_> = leaflink
+        .iter()
+        .filter(|r| r.method == "GET" && r.path.ends_with("/products/"))
+        .filter_map(|r| r.query.clone())
+        .filter(|q| q.contains("sku=") && !q.contains("%2C"))
+        .collect();
+    let creates = writes(&leaflink)
+        .iter()
+        .filter(|w| w.starts_with("POST") && w.ends_with("/products/"))
+        .count();
+    assert!(
+        by_sku.len() <= 2 * creates,
+        "{} SKU reads for {creates} creates: {by_sku:?}",
+        by_sku.len()
+    );
+}
+
+/// A dry run says what the resync would cost on each platform: pages, reads and the writes its
+/// plans make, which add up to the total.
+#[tokio::test]
+async fn a_dry_run_estimates_the_calls_of_the_resync() {
+    let world = spawn_world().await;
+    let number = "ad74a83f-8e39-4d41-b24f-9efe686b21df";
+    let report = dry_run(
+        &world,
+        json!({"kind": "orders", "ids": [number], "dry_run": true}),
+    )
+    .await;
+    let estimate = &report["estimated_calls"];
+    for platform in ["leaflink", "flourish"] {
+        let calls = &estimate[platform];
+        let parts: u64 = ["list_pages", "reads", "writes"]
+            .iter()
+            .map(|part| calls[part].as_u64().unwrap())
+            .sum();
+        assert_eq!(calls["total"].as_u64(), Some(parts), "{estimate}");
+    }
+    // The plan creates the Flourish order (and its destination, when new).
+    let plan = report["plans"][0]["plan"]["plan"]["steps"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let flourish_steps = plan
+        .iter()
+        .filter(|s| {
+            matches!(
+                s["step"].as_str(),
+                Some("create_order" | "create_destination" | "update_lines" | "cancel_order")
+            )
+        })
+        .count() as u64;
+    assert!(flourish_steps >= 1, "{report}");
+    assert_eq!(
+        estimate["flourish"]["writes"].as_u64(),
+        Some(flourish_steps)
+    );
+    assert!(
+        estimate["leaflink"]["reads"].as_u64().unwrap() >= 3,
+        "{estimate}"
+    );
+
+    // The same from the command line, against the running instance.
+    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_leafbridge"))
+        .args(["resync", "orders", number, "--dry-run"])
+        .args([
+            "--url",
+            &world.app.address,
+            "--token",
+            crate::helpers::ADMIN_TOKEN,
+        ])
+        .env_clear()
+        .env("RUST_LOG", "error")
+        .output()
+        .await
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout} {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        stdout.contains("estimated cost: LeafLink ~") && stdout.contains("Flourish ~"),
+        "{stdout}"
+    );
 }

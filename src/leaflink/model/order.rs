@@ -101,6 +101,22 @@ pub struct OrderCustomer {
     pub license_number: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub managers: Option<Vec<i64>>,
+    /// The rest of the whole record (`include_children=customer`), which an order job plans
+    /// from instead of reading the customer again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub city: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub zipcode: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub country: Option<String>,
     /// Required by LeafLink's schema for the short customer form.
     #[serde(default)]
     pub delinquent: bool,

@@ -142,6 +142,11 @@ async fn find_products(
     let by_item = linked_id(ctx, LinkKind::Item, &loaded.item.id).await?;
     let by_sku = product_for_sku(ctx, sku.as_str()).await?;
     let Some(id) = by_sku.or(by_item) else {
+        if want.pass {
+            // The pass's listing of every product, compared trimmed, is what a SKU search
+            // would find; a plan to create from it is made again from a fresh search.
+            return Ok((ctx.listed_products(want).await?.with_sku(sku), None));
+        }
         return Ok((products_with_sku(ctx, sku).await?, None));
     };
     let product = match ctx.product(id, want).await {

@@ -61,7 +61,7 @@ impl ItemProcessor {
     /// value never causes a write that a fresh read would not.
     async fn plan(&self, job: &JobContext, keep_links: bool) -> Result<Planned, JobError> {
         let key = entity_id(job);
-        let listed = self.listed_item(job).await?;
+        let (listed, shared) = self.listed_item(job).await?;
         let from_listing = listed.is_some();
         let item = match listed {
             Some(item) => Some(item),
@@ -70,10 +70,7 @@ impl ItemProcessor {
         let Some(item) = item else {
             return Ok(no_item(key));
         };
-        match self
-            .plan_with(item.clone(), keep_links, Freshness::SHARED)
-            .await?
-        {
+        match self.plan_with(item.clone(), keep_links, shared).await? {
             Planned::Plan(..) => {
                 let item = if from_listing {
                     match read_item(&self.ctx, key).await? {
@@ -90,16 +87,19 @@ impl ItemProcessor {
     }
 
     /// The item from the listing shared by the jobs of a resync or poll; `None` for a webhook's
-    /// job (which reads its item fresh) or an item the listing does not hold.
+    /// job (which reads its item fresh) or an item the listing does not hold. Beside it, how
+    /// recent LeafLink's side may be: a resync's job takes the listings of its pass (every
+    /// product, found by id or SKU), other jobs the reads shared within the time-to-live.
     async fn listed_item(
         &self,
         job: &JobContext,
-    ) -> Result<Option<crate::flourish::model::Item>, JobError> {
+    ) -> Result<(Option<crate::flourish::model::Item>, Freshness), JobError> {
         if !matches!(job.source.as_str(), "operator" | super::poll::SOURCE) {
-            return Ok(None);
+            return Ok((None, Freshness::SHARED));
         }
         let want = Freshness::of_event(&self.ctx, job).await?;
-        Ok(self.ctx.listed_item(entity_id(job), want).await?)
+        let item = self.ctx.listed_item(entity_id(job), want).await?;
+        Ok((item, if want.pass { want } else { Freshness::SHARED }))
     }
 
     async fn plan_with(

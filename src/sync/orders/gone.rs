@@ -44,7 +44,7 @@ pub(super) async fn deleted(context: &SyncContext, number: &str) -> Result<Loadi
         destination: None,
         items: Default::default(),
         linked: Some(linked),
-        adopted: false,
+        adopted: None,
         payment_term: None,
     }))
 }

@@ -1,13 +1,19 @@
 //! Flow A's batched reads of an order's lines: every line's product SKU in one `sku=` comma-list
-//! read and every batch's lot number in one `id=` comma-list read, each checked fresh, with a
-//! read by id only for what the batched read did not answer.
+//! read, every batch's lot number in one `id=` comma-list read and the Flourish items linked to
+//! the lines' products in one `item_id` read, each checked fresh, with a read by id (or SKU)
+//! only for what the batched read did not answer. A resync's job takes SKUs from its pass's
+//! listing of every product instead.
 
 use std::collections::{BTreeSet, HashMap};
 
+use crate::flourish::ItemFilter;
 use crate::jobs::JobError;
 use crate::leaflink::client::ProductQuery;
+use crate::matcher::SkuKey;
+use crate::matcher::order::OrderLine;
 use crate::remote::ClientError;
 use crate::store::links::{self, LinkKind};
+use crate::sync::cache::Freshness;
 use crate::sync::{SyncContext, store_error};
 
 /// Product id → its SKU as LeafLink holds it now (empty for a product that no longer exists).
@@ -85,4 +91,68 @@ pub(super) async fn batch_lots(
         }
     }
     Ok(lots)
+}
+
+/// Product id → its SKU from the pass's listing of every product (as recent as `want`); the
+/// products it does not hold are read as [`product_skus`] reads them.
+pub(super) async fn listed_product_skus(
+    ctx: &SyncContext,
+    ids: &BTreeSet<i64>,
+    want: Freshness,
+) -> Result<HashMap<i64, String>, JobError> {
+    let listing = ctx.listed_products(want).await?;
+    let mut skus = HashMap::new();
+    let mut unlisted = BTreeSet::new();
+    for id in ids {
+        match listing.get(id) {
+            Some(product) => {
+                skus.insert(*id, product.sku.clone());
+            }
+            None => {
+                unlisted.insert(*id);
+            }
+        }
+    }
+    if !unlisted.is_empty() {
+        skus.extend(product_skus(ctx, &unlisted).await?);
+    }
+    Ok(skus)
+}
+
+/// `(item id, SKU)` of the Flourish items linked to the lines' products whose SKU (trimmed) is
+/// still a line's, in one `item_id` read. Every item linked to a product is asked for, so two
+/// items carrying one SKU are both found (and the line needs attention).
+pub(super) async fn linked_items(
+    ctx: &SyncContext,
+    lines: &[OrderLine],
+) -> Result<Vec<(String, String)>, JobError> {
+    let mut ids = BTreeSet::new();
+    let products: BTreeSet<i64> = lines.iter().filter_map(|line| line.product_id).collect();
+    for product in products {
+        let linked = links::all_by_remote(
+            &ctx.db.pool,
+            &ctx.connection,
+            LinkKind::Item,
+            &product.to_string(),
+        )
+        .await
+        .map_err(store_error)?;
+        ids.extend(linked.into_iter().map(|link| link.key));
+    }
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let filter = ItemFilter {
+        item_ids: ids.into_iter().collect(),
+        ..ItemFilter::default()
+    };
+    let skus: BTreeSet<SkuKey> = lines.iter().map(|line| SkuKey::new(&line.sku)).collect();
+    Ok(ctx
+        .flourish
+        .list_items(&filter)
+        .await?
+        .into_iter()
+        .filter(|item| skus.contains(&SkuKey::new(&item.sku)))
+        .map(|item| (item.id, item.sku))
+        .collect())
 }

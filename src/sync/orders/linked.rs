@@ -49,10 +49,12 @@ pub(crate) async fn flourish_order_id(
 }
 
 /// The Flourish order the LeafLink order is linked to; without a link, a live Flourish order
-/// already carrying the number as `original_order_id` (a create whose answer was lost).
+/// already carrying the number as `original_order_id` (a create whose answer was lost). With
+/// `listing` (a resync's listing of every Flourish order) both are looked for there first.
 pub(super) async fn linked_order(
     context: &SyncContext,
     order: &OrderReceived,
+    listing: Option<&[OutboundOrder]>,
 ) -> Result<Found, JobError> {
     let link = links::get(
         &context.db.pool,
@@ -65,9 +67,13 @@ pub(super) async fn linked_order(
     if let Some(link) = link {
         // The order left LeafLink once and its link was closed: nothing is adopted again.
         if link.is_closed() {
-            return Ok((None, false));
+            return Ok(Found::default());
         }
-        let linked = read_linked(context, &link).await?;
+        let listed = listing.and_then(|all| all.iter().find(|o| o.id == link.remote_id));
+        let linked = match listed {
+            Some(found) => Some(to_linked(found, Some(&link))),
+            None => read_linked(context, &link).await?,
+        };
         // A move interrupted after cancelling the old order: the old one no longer counts.
         let moving = super::is_moving(&link);
         if !(moving && linked.as_ref().is_some_and(cancelled)) {
@@ -78,11 +84,16 @@ pub(super) async fn linked_order(
         }
     }
     // Clocks differ between platforms: look a day further back than the order's creation.
-    let filter = OrderFilter {
-        order_status: None,
-        updated_since: Some(order.created_on.with_timezone(&Utc) - Duration::days(1)),
+    let existing = match listing {
+        Some(all) => all.to_vec(),
+        None => {
+            let filter = OrderFilter {
+                order_status: None,
+                updated_since: Some(order.created_on.with_timezone(&Utc) - Duration::days(1)),
+            };
+            context.flourish.list_outbound_orders(&filter).await?
+        }
     };
-    let existing = context.flourish.list_outbound_orders(&filter).await?;
     let adopted = existing
         .iter()
         .filter(|o| o.original_order_id.as_deref() == Some(order.number.as_str()))

@@ -9,7 +9,9 @@ use rust_decimal::Decimal;
 use crate::config::RoutingSetting;
 use crate::flourish::ItemFilter;
 use crate::jobs::JobError;
-use crate::leaflink::model::{LineItem, OrderReceived, OrderStatus};
+use crate::leaflink::model::{
+    Customer as LeafLinkCustomer, LineItem, OrderCustomer, OrderReceived, OrderStatus,
+};
 use crate::matcher::order::adoption::Identified;
 use crate::matcher::order::{LeafLinkOrder, LeafLinkStatus, LinkedOrder, OrderLine, Routing};
 use crate::matcher::records::{Customer, Destination, FlourishRep, Staff};
@@ -17,7 +19,7 @@ use crate::matcher::{ItemIndex, LicenseKey, Outcome, RepDirectory, SkuKey, find_
 use crate::remote::ClientError;
 use crate::sync::SyncContext;
 use crate::sync::cache::Freshness;
-use crate::sync::customers::{destinations_for, to_customer};
+use crate::sync::customers::{destinations_for, listed_destinations_for, to_customer};
 
 /// Everything Flow A decides from, read fresh for one job.
 pub(super) struct Loaded {
@@ -40,14 +42,53 @@ pub(super) struct Loaded {
 /// A read that ends the job with an outcome instead of a plan.
 pub(super) type Loading = Result<Loaded, Outcome>;
 
-/// Reads the order and, when it can still go to Flourish, everything its plan needs.
+/// Where an order job's reads come from.
+#[derive(Clone, Copy, Debug)]
+enum Reads {
+    /// The order (with its customer and lines) and everything its plan needs, read now.
+    Fresh,
+    /// The listings of the job's resync, none older than this: the order from the listing of
+    /// every order the resync made, its Flourish order, items, products and destination from
+    /// the pass's listings. Only for a plan that writes nothing.
+    Pass(Freshness),
+}
+
+/// Reads the order fresh and, when it can still go to Flourish, everything its plan needs.
 pub(super) async fn load(context: &SyncContext, number: &str) -> Result<Loading, JobError> {
     let order = match context.leaflink.get_order_received(number).await {
         Ok(order) => order,
         Err(ClientError::NotFound { .. }) => return super::gone::deleted(context, number).await,
         Err(error) => return Err(error.into()),
     };
-    let found = super::linked::linked_order(context, &order).await?;
+    load_order(context, order, Reads::Fresh).await
+}
+
+/// Like [`load`], from the listings of the job's resync (as recent as `want`); `None` (nothing
+/// read) when the resync did not list every order.
+pub(super) async fn load_listed(
+    context: &SyncContext,
+    number: &str,
+    want: Freshness,
+) -> Result<Option<Loading>, JobError> {
+    let Some(order) = context.listed_order(number, want).await else {
+        return Ok(None);
+    };
+    load_order(context, order, Reads::Pass(want))
+        .await
+        .map(Some)
+}
+
+async fn load_order(
+    context: &SyncContext,
+    order: OrderReceived,
+    reads: Reads,
+) -> Result<Loading, JobError> {
+    let listing = match reads {
+        Reads::Pass(want) => Some(context.listed_outbound_orders(want).await?),
+        Reads::Fresh => None,
+    };
+    let listing = listing.as_deref().map(Vec::as_slice);
+    let found = super::linked::linked_order(context, &order, listing).await?;
     let (linked, adopted) = (found.linked, found.adopted);
     let syncable = matches!(
         order.status,
@@ -73,7 +114,7 @@ pub(super) async fn load(context: &SyncContext, number: &str) -> Result<Loading,
         payment_term: None,
     };
     // Cancelled, Draft and later states never route, place or price anything: skip those reads.
-    if syncable && let Err(outcome) = load_for_sync(context, &order, &mut loaded).await? {
+    if syncable && let Err(outcome) = load_for_sync(context, &order, &mut loaded, reads).await? {
         return Ok(Err(outcome));
     }
     if syncable && loaded.linked.is_none() {
@@ -86,13 +127,20 @@ async fn load_for_sync(
     context: &SyncContext,
     order: &OrderReceived,
     loaded: &mut Loaded,
+    reads: Reads,
 ) -> Result<Result<(), Outcome>, JobError> {
-    let customer = to_customer(&context.leaflink.get_customer(order.customer.id).await?);
+    let customer = match carried_customer(&order.customer) {
+        Some(customer) => customer,
+        None => to_customer(&context.leaflink.get_customer(order.customer.id).await?),
+    };
     let (reps, routing) = directory(context).await?;
     loaded.reps = reps;
     loaded.routing = routing;
-    loaded.order.lines = lines(context, order).await?;
-    loaded.items = items(context, &loaded.order.lines).await?;
+    loaded.order.lines = lines(context, order, reads).await?;
+    loaded.items = match reads {
+        Reads::Pass(want) => listed_items(context, &loaded.order.lines, want).await?,
+        Reads::Fresh => items(context, &loaded.order.lines).await?,
+    };
     if let Some(name) = order.money.payment_term_name() {
         match super::terms::flourish_term(context, name).await? {
             Ok(id) => loaded.payment_term = Some(id),
@@ -100,7 +148,10 @@ async fn load_for_sync(
         }
     }
     if let Some(license) = customer.license_number.as_deref().and_then(LicenseKey::new) {
-        let (index, links) = destinations_for(context, &license).await?;
+        let (index, links) = match reads {
+            Reads::Pass(want) => listed_destinations_for(context, &license, want).await?,
+            Reads::Fresh => destinations_for(context, &license).await?,
+        };
         match find_destination(&customer, &index, &links) {
             Ok(found) => loaded.destination = found.cloned(),
             Err(outcome) => return Ok(Err(outcome)),
@@ -108,6 +159,26 @@ async fn load_for_sync(
     }
     loaded.order.customer = customer;
     Ok(Ok(()))
+}
+
+/// The whole customer record the order carries (`include_children=customer`), so it is not
+/// read again; `None` for the short form (`{id, display_name}`), which must be read.
+fn carried_customer(carried: &OrderCustomer) -> Option<Customer> {
+    let name = carried.name.clone()?;
+    Some(to_customer(&LeafLinkCustomer {
+        id: carried.id,
+        name,
+        license_number: carried.license_number.clone(),
+        managers: carried.managers.clone().unwrap_or_default(),
+        email: carried.email.clone(),
+        phone: carried.phone.clone(),
+        address: carried.address.clone(),
+        city: carried.city.clone(),
+        state: carried.state.clone(),
+        zipcode: carried.zipcode.clone(),
+        country: carried.country.clone(),
+        ..LeafLinkCustomer::default()
+    }))
 }
 
 /// LeafLink's order status in the matcher's terms.
@@ -192,14 +263,23 @@ async fn directory(context: &SyncContext) -> Result<(RepDirectory, Routing), Job
 
 /// The order's lines with each product's SKU and each batch's production batch number (one
 /// batched read each).
-async fn lines(context: &SyncContext, order: &OrderReceived) -> Result<Vec<OrderLine>, JobError> {
+async fn lines(
+    context: &SyncContext,
+    order: &OrderReceived,
+    reads: Reads,
+) -> Result<Vec<OrderLine>, JobError> {
     let items: Vec<LineItem> = match &order.line_items {
         Some(items) => items.clone(),
         None => context.leaflink.order_line_items(&order.number).await?,
     };
     let products: BTreeSet<i64> = items.iter().map(|item| item.product).collect();
     let batches: BTreeSet<i64> = items.iter().filter_map(|item| item.batch).collect();
-    let skus = super::line_reads::product_skus(context, &products).await?;
+    let skus = match reads {
+        Reads::Pass(want) => {
+            super::line_reads::listed_product_skus(context, &products, want).await?
+        }
+        Reads::Fresh => super::line_reads::product_skus(context, &products).await?,
+    };
     let lots = super::line_reads::batch_lots(context, &batches).await?;
     let mut lines = Vec::with_capacity(items.len());
     for item in items {
@@ -218,17 +298,18 @@ async fn lines(context: &SyncContext, order: &OrderReceived) -> Result<Vec<Order
     Ok(lines)
 }
 
-/// Flourish items carrying the lines' SKUs (one query per SKU: the list filter is exact). SKUs
-/// that no item carries exactly are looked for once more, all together, in one listing of every
-/// item compared trimmed, so an item stored with stray whitespace is found; the index keeps the
-/// SKU as Flourish stores it, which is what its order lines must carry.
+/// Flourish items carrying the lines' SKUs: the items linked to the lines' products in one
+/// `item_id` read, then, for a SKU none of them carries, one query per SKU (the list filter is
+/// exact). SKUs that no item carries exactly are looked for once more, all together, in one
+/// listing of every item compared trimmed, so an item stored with stray whitespace is found;
+/// the index keeps the SKU as Flourish stores it, which is what its order lines must carry.
 async fn items(context: &SyncContext, lines: &[OrderLine]) -> Result<ItemIndex, JobError> {
-    let mut pairs: Vec<(String, String)> = Vec::new();
+    let mut pairs = super::line_reads::linked_items(context, lines).await?;
     let mut asked: Vec<&str> = Vec::new();
     let mut missed: Vec<SkuKey> = Vec::new();
     for line in lines {
         let sku = line.sku.trim();
-        if sku.is_empty() || asked.contains(&sku) {
+        if sku.is_empty() || asked.contains(&sku) || pairs.iter().any(|(_, s)| s.trim() == sku) {
             continue;
         }
         asked.push(sku);
@@ -253,6 +334,29 @@ async fn items(context: &SyncContext, lines: &[OrderLine]) -> Result<ItemIndex, 
     }
     Ok(ItemIndex::new(
         pairs.iter().map(|(id, sku)| (id.as_str(), sku.as_str())),
+    ))
+}
+
+/// Flourish items carrying the lines' SKUs (compared trimmed), from the pass's listing of every
+/// item.
+async fn listed_items(
+    context: &SyncContext,
+    lines: &[OrderLine],
+    want: Freshness,
+) -> Result<ItemIndex, JobError> {
+    let listing = context.listed_items(want).await?;
+    let mut skus: Vec<SkuKey> = lines.iter().map(|line| SkuKey::new(&line.sku)).collect();
+    skus.sort();
+    skus.dedup();
+    let found: Vec<_> = skus
+        .iter()
+        .filter(|sku| !sku.is_empty())
+        .flat_map(|sku| listing.with_sku(sku))
+        .collect();
+    Ok(ItemIndex::new(
+        found
+            .iter()
+            .map(|item| (item.id.as_str(), item.sku.as_str())),
     ))
 }
 

@@ -23,9 +23,10 @@ use crate::matcher::{OrderInput, OrderPlan, Outcome, OutcomeKind, plan_order};
 use crate::store::links::Link;
 
 use super::SyncContext;
+use super::cache::Freshness;
 use super::record::{self, Writes};
 pub(crate) use linked::{flourish_order_id, flourish_status, from_f64};
-use load::Loaded;
+use load::{Loaded, Loading};
 pub(crate) use load::{leaflink_status, parse_decimal};
 
 /// Registers `leaflink.order`.
@@ -44,7 +45,7 @@ pub struct OrderProcessor {
 #[async_trait::async_trait]
 impl Processor for OrderProcessor {
     async fn process(&self, job: &JobContext) -> Result<Processed, JobError> {
-        let loaded = match load::load(&self.context, super::entity_id(job)).await? {
+        let loaded = match self.load(job).await? {
             Ok(loaded) => loaded,
             Err(outcome) => return Ok(record::from_outcome(&outcome, None, Writes::default())),
         };
@@ -59,7 +60,7 @@ impl Processor for OrderProcessor {
     }
 
     async fn dry_run(&self, job: &JobContext) -> Result<serde_json::Value, JobError> {
-        let loaded = match load::load(&self.context, super::entity_id(job)).await? {
+        let loaded = match self.load(job).await? {
             Ok(loaded) => loaded,
             Err(outcome) => return Ok(json!({"outcome": outcome})),
         };
@@ -82,6 +83,49 @@ impl OrderProcessor {
         match apply::apply(&self.context, &plan, loaded, &mut writes).await? {
             None => Ok(record::synced(plan.summary(), plan_json, writes)),
             Some(outcome) => Ok(record::from_outcome(&outcome, Some(plan_json), writes)),
+        }
+    }
+
+    /// The job's reads. A resync that listed every order plans its jobs from the listings of
+    /// its pass; when that comes to a write (a plan, an adopted link, an id to write back),
+    /// everything is read fresh and planned again, so a listed value never causes a write that
+    /// a fresh read would not. Other jobs read fresh.
+    async fn load(&self, job: &JobContext) -> Result<Loading, JobError> {
+        let number = super::entity_id(job);
+        if job.source == "operator" {
+            let want = Freshness::of_event(&self.context, job).await?;
+            if want.pass
+                && let Some(listed) = load::load_listed(&self.context, number, want).await?
+                && self.writes_nothing(&listed)
+            {
+                return Ok(listed);
+            }
+        }
+        load::load(&self.context, number).await
+    }
+
+    /// Whether what was loaded ends the job with an outcome and no write.
+    fn writes_nothing(&self, loading: &Loading) -> bool {
+        match loading {
+            Err(_) => true,
+            Ok(loaded) if loaded.adopted.is_some() => false,
+            Ok(loaded) => match self.plan(loaded) {
+                Ok(_) => false,
+                Err(outcome) => {
+                    outcome.kind != OutcomeKind::Unchanged || !self.lacks_external_id(loaded)
+                }
+            },
+        }
+    }
+
+    /// Whether the linked Flourish order's id is still to be written back to LeafLink (what
+    /// [`apply::repair_external_id`] would write).
+    fn lacks_external_id(&self, loaded: &Loaded) -> bool {
+        match (&self.context.settings.external_id_key, &loaded.linked) {
+            (Some(key), Some(linked)) => {
+                loaded.external_ids.get(key) != Some(&json!(linked.link.order_id))
+            }
+            _ => false,
         }
     }
 
