@@ -6,6 +6,7 @@ mod client_fidelity;
 mod connections_secrets;
 mod console_browser;
 mod console_http;
+mod console_pages;
 mod durability;
 mod flourish_client;
 mod flourish_contract;
