@@ -7,7 +7,7 @@ use maud::{DOCTYPE, Markup, PreEscaped, html};
 use super::session::{Session, sign_out_form};
 
 const STYLE: &str = r#"
-:root{--fg:#1a1a1a;--muted:#555;--line:#ccc;--bg:#fff;--accent:#0b5394;--bad:#a61b1b;--ok:#1e6b2e;--warn:#8a5a00}
+:root{--fg:#1a1a1a;--muted:#555555;--line:#ccc;--bg:#ffffff;--accent:#0b5394;--bad:#a61b1b;--ok:#1e6b2e;--warn:#8a5a00}
 *{box-sizing:border-box}
 body{font:16px/1.45 system-ui,sans-serif;color:var(--fg);background:var(--bg);margin:0}
 header{background:#0f2d4a;color:#fff;padding:.5rem 1rem;display:flex;flex-wrap:wrap;gap:.75rem;align-items:center}

@@ -412,19 +412,6 @@ async fn a_connection_token_signs_in_to_its_own_connection_only() {
     )
     .await;
     assert_eq!(status, StatusCode::OK);
-    let retried = post(
-        &app,
-        &http,
-        &session,
-        &format!("/console/jobs/{}/retry", mine.job),
-        &csrf,
-    )
-    .await;
-    assert_eq!(
-        retried,
-        StatusCode::SEE_OTHER,
-        "its own dead job can be retried"
-    );
 
     // The admin sees every connection.
     let admin = sign_in(&app, &http, ADMIN_TOKEN, "http").await;
@@ -439,6 +426,20 @@ async fn a_connection_token_signs_in_to_its_own_connection_only() {
     assert_eq!(status, StatusCode::OK);
     let (_, other) = page(&app, &http, &admin, "/console/attention?connection=brand-b").await;
     assert!(other.contains("brand-b-order") && !other.contains("default-order"));
+
+    let retried = post(
+        &app,
+        &http,
+        &session,
+        &format!("/console/jobs/{}/retry", mine.job),
+        &csrf,
+    )
+    .await;
+    assert_eq!(
+        retried,
+        StatusCode::SEE_OTHER,
+        "its own dead job can be retried"
+    );
 
     // Revoking the token ends its sessions.
     let revoked = app
