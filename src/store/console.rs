@@ -212,7 +212,9 @@ pub async fn links_matching(
     rows.iter().map(links::link_row).collect()
 }
 
-/// The newest events (at most `limit`) whose entity key is one of `keys`.
+/// The newest events (at most `limit`) whose entity key is one of `keys`. The ids are found
+/// by the entity index first: asked directly, SQLite walks the connection's whole log in id
+/// order looking for them.
 pub async fn events_of_keys(
     pool: &AnyPool,
     connection: &str,
@@ -224,8 +226,8 @@ pub async fn events_of_keys(
     }
     let marks: Vec<String> = (0..keys.len()).map(|i| format!("${}", i + 2)).collect();
     let sql = format!(
-        "SELECT {} FROM events WHERE connection = $1 AND entity_key IN ({}) \
-         ORDER BY id DESC LIMIT {}",
+        "SELECT {} FROM events WHERE id IN (SELECT id FROM events \
+           WHERE connection = $1 AND entity_key IN ({})) ORDER BY id DESC LIMIT {}",
         events::COLUMNS,
         marks.join(", "),
         limit.max(0)
