@@ -2,7 +2,8 @@
 //! dir): events over the last two days, one in fifty needing attention, their jobs done or
 //! dead, a thousand links. The target is under 100 ms per page.
 //!
-//! Run with `cargo bench --bench console`; it prints figures rather than asserting on them.
+//! Run with `cargo bench --bench console` (release; the store takes about a minute to fill);
+//! it prints figures rather than asserting on them.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -39,6 +40,11 @@ fn order_number(i: usize) -> String {
     format!("0000{i:06}-bench-order")
 }
 
+/// The order's LeafLink short id (8 characters).
+fn short_id(i: usize) -> String {
+    format!("SH{i:06}")
+}
+
 /// Stores the events (spread over two days) with their jobs, then settles them.
 async fn fill(db: &Db) -> anyhow::Result<()> {
     let start = now_ms() - 2 * 24 * 3_600_000;
@@ -46,7 +52,11 @@ async fn fill(db: &Db) -> anyhow::Result<()> {
     for chunk_start in (0..EVENTS).step_by(CHUNK) {
         let batch: Vec<NewEvent> = (chunk_start..(chunk_start + CHUNK).min(EVENTS))
             .map(|i| {
-                let body = format!(r#"{{"number":"{}","seq":{i}}}"#, order_number(i % 20_000));
+                let body = format!(
+                    r#"{{"number":"{}","short_id":"{}","seq":{i}}}"#,
+                    order_number(i % 20_000),
+                    short_id(i % 20_000)
+                );
                 NewEvent {
                     connection: "default".into(),
                     source: if i % 3 == 0 { "flourish" } else { "leaflink" }.into(),
@@ -138,6 +148,9 @@ async fn main() -> anyhow::Result<()> {
         "/console/events?outcome=needs_attention&source=leaflink".to_owned(),
         format!("/console/events/{newest}"),
         format!("/console/orders?q={}", order_number(12_345)),
+        format!("/console/orders?q={}", short_id(12_345)),
+        "/console/attention?system=Flourish&q=bench".to_owned(),
+        "/console/jobs?state=done".to_owned(),
         "/console/products?q=SKU-00042".to_owned(),
         "/console/jobs?state=dead".to_owned(),
         "/console/links".to_owned(),

@@ -8,10 +8,11 @@ use axum::response::Response;
 use maud::{Markup, html};
 use sha2::{Digest, Sha256};
 
-use super::layout;
 use super::session::Session;
+use super::{HtmlError, layout};
 use crate::config::Secret;
 use crate::http::AppState;
+use crate::store::connections;
 
 /// What the page shows of one connection.
 #[derive(Clone, Debug)]
@@ -49,21 +50,40 @@ pub async fn page(
     State(state): State<AppState>,
     Extension(session): Extension<Session>,
     headers: HeaderMap,
-) -> Response {
-    let view = ConnectionView {
-        name: state.connection.clone(),
-        base_url: base_url(&headers),
-        leaflink_keys: state.leaflink_keys.iter().map(fingerprint).collect(),
-        flourish_keys: state.flourish_keys.iter().map(fingerprint).collect(),
-        platforms_configured: state.sync.is_some(),
+) -> Result<Response, HtmlError> {
+    let scoped = session.scope(&state);
+    // The service's own keys belong to its connection; another connection's are stored
+    // (sealed) with their fingerprints.
+    let (leaflink_keys, flourish_keys) = if scoped.connection == state.connection {
+        (
+            state.leaflink_keys.iter().map(fingerprint).collect(),
+            state.flourish_keys.iter().map(fingerprint).collect(),
+        )
+    } else {
+        let stored = connections::secrets(&state.db.pool, Some(scoped.connection.as_str())).await?;
+        let of = |setting: &str| -> Vec<String> {
+            stored
+                .iter()
+                .filter(|s| s.setting == setting)
+                .map(|s| s.fingerprint.clone())
+                .collect()
+        };
+        (of("leaflink_webhook_key"), of("flourish_webhook_key"))
     };
-    super::html(layout::page(
+    let view = ConnectionView {
+        name: scoped.connection.clone(),
+        base_url: base_url(&headers),
+        leaflink_keys,
+        flourish_keys,
+        platforms_configured: scoped.sync.is_some(),
+    };
+    Ok(super::html(layout::page(
         "Connections",
         "/console/connections",
         &session,
         None,
         render(&[view]),
-    ))
+    )))
 }
 
 fn url_row(label: &str, url: &str, keys: &[String]) -> Markup {
@@ -117,5 +137,17 @@ mod tests {
         assert!(html.contains(&fingerprint(&secret)) && !html.contains("super-secret-key"));
         assert!(html.contains("no key set"));
         assert_eq!(fingerprint(&secret).len(), 8 * 3 - 1);
+    }
+
+    #[test]
+    fn every_control_has_a_label() {
+        let view = ConnectionView {
+            name: "default".into(),
+            base_url: "http://lb".into(),
+            leaflink_keys: Vec::new(),
+            flourish_keys: Vec::new(),
+            platforms_configured: true,
+        };
+        crate::console::a11y::assert_labelled(&render(&[view]).into_string());
     }
 }

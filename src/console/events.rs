@@ -81,6 +81,7 @@ pub async fn list(
     Extension(session): Extension<Session>,
     Query(form): Query<EventForm>,
 ) -> Result<Response, HtmlError> {
+    let state = session.scope(&state);
     let page = api::list_page(&state, form.query()).await?;
     Ok(super::html(layout::page(
         "Events",
@@ -168,6 +169,7 @@ pub async fn detail(
     Path(id): Path<String>,
     Query(query): Query<DetailQuery>,
 ) -> Result<Response, HtmlError> {
+    let state = session.scope(&state);
     let view = api::view(&state, &id).await?;
     Ok(super::html(layout::page(
         &format!("Event {}", view.event.event.kind),
@@ -239,8 +241,10 @@ pub fn urlencode(text: &str) -> String {
 /// `POST /console/events/{id}/replay`: to the new event's page.
 pub async fn replay(
     State(state): State<AppState>,
+    Extension(session): Extension<Session>,
     Path(id): Path<String>,
 ) -> Result<Response, HtmlError> {
+    let state = session.scope(&state);
     let replayed = Operator::from_state(&state).replay_event(&id).await?;
     Ok(back(
         &format!("/console/events/{}", replayed.event_id),
@@ -323,7 +327,7 @@ mod tests {
                 error: Some("timeout <502>".into()),
             }],
         };
-        let html = render_detail(&Session { csrf: "t".into() }, &view).into_string();
+        let html = render_detail(&Session::admin("t"), &view).into_string();
         for part in [
             "Received",
             "Plan",
@@ -346,5 +350,15 @@ mod tests {
             Some("2026-01-02T03:04:00+00:00")
         );
         assert_eq!(as_rfc3339(Some(" ".into())), None);
+    }
+
+    #[test]
+    fn every_input_has_a_label() {
+        let page = Page {
+            items: vec![row("order")],
+            next_cursor: Some("c".into()),
+        };
+        let html = render_list(&EventForm::default(), &page).into_string();
+        crate::console::a11y::assert_labelled(&html);
     }
 }

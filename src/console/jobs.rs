@@ -29,6 +29,7 @@ pub async fn page(
     Extension(session): Extension<Session>,
     Query(query): Query<JobsQuery>,
 ) -> Result<Response, HtmlError> {
+    let state = session.scope(&state);
     let wanted = given(query.state).unwrap_or_else(|| "pending".into());
     let page = api::list_page(
         &state,
@@ -97,8 +98,10 @@ pub fn render(session: &Session, wanted: &str, page: &Page<JobRow>) -> Markup {
 /// `POST /console/jobs/{id}/retry`.
 pub async fn retry(
     State(state): State<AppState>,
+    Extension(session): Extension<Session>,
     Path(id): Path<String>,
 ) -> Result<Response, HtmlError> {
+    let state = session.scope(&state);
     let job = api::retry(&state, &id).await?;
     Ok(back(
         "/console/jobs?state=dead",
@@ -128,7 +131,7 @@ mod tests {
             items: vec![job("dead"), job("pending")],
             next_cursor: None,
         };
-        let html = render(&Session { csrf: "c".into() }, "dead", &page).into_string();
+        let html = render(&Session::admin("c"), "dead", &page).into_string();
         assert!(html.contains("/console/jobs/j-dead/retry"));
         assert!(!html.contains("/console/jobs/j-pending/retry"));
         assert!(html.contains("HTTP 500 &lt;html&gt;") && html.contains("&lt;k&gt;"));
@@ -137,9 +140,19 @@ mod tests {
             next_cursor: None,
         };
         assert!(
-            render(&Session { csrf: "c".into() }, "running", &empty)
+            render(&Session::admin("c"), "running", &empty)
                 .into_string()
                 .contains("No running jobs.")
         );
+    }
+
+    #[test]
+    fn every_input_has_a_label() {
+        let empty = Page {
+            items: Vec::new(),
+            next_cursor: None,
+        };
+        let html = render(&Session::admin("c"), "dead", &empty).into_string();
+        crate::console::a11y::assert_labelled(&html);
     }
 }

@@ -7,7 +7,7 @@ use maud::{DOCTYPE, Markup, PreEscaped, html};
 use super::session::{Session, sign_out_form};
 
 const STYLE: &str = r#"
-:root{--fg:#1a1a1a;--muted:#555;--line:#ccc;--bg:#fff;--accent:#0b5394;--bad:#a61b1b;--ok:#1e6b2e;--warn:#8a5a00}
+:root{--fg:#1a1a1a;--muted:#555555;--line:#ccc;--bg:#ffffff;--accent:#0b5394;--bad:#a61b1b;--ok:#1e6b2e;--warn:#8a5a00}
 *{box-sizing:border-box}
 body{font:16px/1.45 system-ui,sans-serif;color:var(--fg);background:var(--bg);margin:0}
 header{background:#0f2d4a;color:#fff;padding:.5rem 1rem;display:flex;flex-wrap:wrap;gap:.75rem;align-items:center}
@@ -18,7 +18,10 @@ main{padding:1rem;max-width:76rem;margin:0 auto}
 h1{font-size:1.5rem;margin:.2rem 0 1rem}
 h2{font-size:1.2rem;margin:1.4rem 0 .5rem}
 a{color:var(--accent)}
-a:focus,button:focus,input:focus,select:focus,textarea:focus{outline:3px solid #f2b705;outline-offset:1px}
+a:focus,button:focus,input:focus,select:focus,textarea:focus,summary:focus,iframe:focus{outline:3px solid #f2b705;outline-offset:1px}
+.skip{position:absolute;left:-999px;top:0;background:#fff;color:var(--accent);padding:.5rem}
+.skip:focus{left:.5rem}
+header .scope{font-size:.9rem}
 table{border-collapse:collapse;width:100%;margin:.5rem 0}
 th,td{border-bottom:1px solid var(--line);padding:.35rem .5rem;text-align:left;vertical-align:top;overflow-wrap:anywhere}
 th{background:#f1f4f8}
@@ -107,8 +110,12 @@ pub fn page_with_refresh(
         html lang="en" {
             (head(title, refresh))
             body {
+                a.skip href="#content" { "Skip to the page's content" }
                 header {
                     a href="/console/" { strong { "leafbridge" } }
+                    @if let Some(connection) = &session.connection {
+                        span.scope { "connection " code { (connection) } }
+                    }
                     nav aria-label="Console sections" {
                         @for (path, label) in NAV {
                             @if *path == *current {
@@ -120,7 +127,7 @@ pub fn page_with_refresh(
                     }
                     (sign_out_form(session))
                 }
-                main {
+                main id="content" tabindex="-1" {
                     h1 { (title) }
                     @if let Some(notice) = notice {
                         p.notice role="status" { (notice) }
@@ -148,7 +155,7 @@ pub fn sign_in(pre: &str, next: &str, message: Option<&str>) -> Markup {
                     form.stack method="post" action="/console/sign-in" {
                         input type="hidden" name="csrf" value=(pre);
                         input type="hidden" name="next" value=(next);
-                        label for="token" { "Admin token" }
+                        label for="token" { "Admin token or connection token" }
                         input id="token" name="token" type="password" autocomplete="current-password" required;
                         button type="submit" { "Sign in" }
                     }
@@ -216,5 +223,69 @@ pub fn tone(word: &str) -> &'static str {
         "needs_attention" | "held" | "retrying" | "pending" => "warn",
         "failed" | "dead" => "bad",
         _ => "",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The relative luminance of `#rrggbb` (WCAG 2.x).
+    fn luminance(hex: &str) -> f64 {
+        let channel = |i: usize| {
+            let c = f64::from(u8::from_str_radix(&hex[1 + 2 * i..3 + 2 * i], 16).unwrap()) / 255.0;
+            if c <= 0.03928 {
+                c / 12.92
+            } else {
+                ((c + 0.055) / 1.055).powf(2.4)
+            }
+        };
+        0.2126 * channel(0) + 0.7152 * channel(1) + 0.0722 * channel(2)
+    }
+
+    fn contrast(a: &str, b: &str) -> f64 {
+        let (x, y) = (luminance(a), luminance(b));
+        (x.max(y) + 0.05) / (x.min(y) + 0.05)
+    }
+
+    fn colour(name: &str) -> &'static str {
+        let start = STYLE.find(&format!("--{name}:")).unwrap() + name.len() + 3;
+        &STYLE[start..start + 7]
+    }
+
+    #[test]
+    fn text_colours_meet_wcag_aa_contrast() {
+        for name in ["fg", "muted", "accent", "bad", "ok", "warn"] {
+            let ratio = contrast(colour(name), colour("bg"));
+            assert!(ratio >= 4.5, "{name}: {ratio:.2}");
+        }
+        assert!(contrast("#ffffff", "#0f2d4a") >= 4.5, "header");
+        assert!(contrast("#ffffff", colour("accent")) >= 4.5, "buttons");
+        assert!(contrast(colour("fg"), "#f1f4f8") >= 4.5, "table heads");
+    }
+
+    #[test]
+    fn pages_declare_their_language_a_skip_link_focus_styles_and_the_scope() {
+        let scoped = Session {
+            csrf: "c".into(),
+            connection: Some("brand-b".into()),
+        };
+        let html = page("Jobs", "/console/jobs", &scoped, Some("<done>"), html! {}).into_string();
+        assert!(html.contains("<html lang=\"en\">"));
+        assert!(html.contains("href=\"#content\"") && html.contains("id=\"content\""));
+        assert!(html.contains("a:focus") && html.contains("outline"));
+        assert!(html.contains("connection <code>brand-b</code>"));
+        assert!(html.contains("aria-current=\"page\">Jobs") && html.contains("&lt;done&gt;"));
+        crate::console::a11y::assert_labelled(&html);
+    }
+
+    #[test]
+    fn sign_in_and_error_pages_are_labelled() {
+        let html = sign_in("pre", "/console/", Some("<bad>")).into_string();
+        assert!(html.contains("<html lang=\"en\">") && html.contains("&lt;bad&gt;"));
+        crate::console::a11y::assert_labelled(&html);
+        let error = error_page(StatusCode::NOT_FOUND, "not_found", "<x>").into_string();
+        assert!(error.contains("<html lang=\"en\">") && error.contains("&lt;x&gt;"));
+        crate::console::a11y::assert_labelled(&error);
     }
 }

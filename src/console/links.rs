@@ -27,6 +27,7 @@ pub async fn page(
     Extension(session): Extension<Session>,
     Query(query): Query<LinksQuery>,
 ) -> Result<Response, HtmlError> {
+    let state = session.scope(&state);
     let page = api::list_page(
         &state,
         LinkQuery {
@@ -112,8 +113,10 @@ pub struct PinForm {
 /// `POST /console/links`.
 pub async fn pin(
     State(state): State<AppState>,
+    Extension(session): Extension<Session>,
     Form(form): Form<PinForm>,
 ) -> Result<Response, HtmlError> {
+    let state = session.scope(&state);
     let kind = LinkKind::parse(&form.kind)
         .ok_or_else(|| ApiError::Unprocessable(format!("kind: unknown value {:?}", form.kind)))?;
     let link = api::pin_pair(
@@ -140,8 +143,10 @@ pub async fn pin(
 /// `POST /console/links/{id}/unlink`.
 pub async fn unlink(
     State(state): State<AppState>,
+    Extension(session): Extension<Session>,
     Path(id): Path<String>,
 ) -> Result<Response, HtmlError> {
+    let state = session.scope(&state);
     api::unlink(&state, &id).await?;
     Ok(back("/console/links", "Link removed."))
 }
@@ -157,8 +162,7 @@ mod tests {
             items: Vec::new(),
             next_cursor: None,
         };
-        let html =
-            render(&Session { csrf: "z".into() }, &LinksQuery::default(), &page).into_string();
+        let html = render(&Session::admin("z"), &LinksQuery::default(), &page).into_string();
         assert!(html.contains("No links match."));
         assert!(html.contains("name=\"csrf\" value=\"z\""));
     }
@@ -179,8 +183,17 @@ mod tests {
             items: vec![link],
             next_cursor: None,
         };
-        let html =
-            render(&Session { csrf: "z".into() }, &LinksQuery::default(), &page).into_string();
+        let html = render(&Session::admin("z"), &LinksQuery::default(), &page).into_string();
         assert!(html.contains("&lt;SKU&gt;") && html.contains("/console/links/l1/unlink"));
+    }
+
+    #[test]
+    fn every_input_has_a_label() {
+        let page = LinkPage {
+            items: Vec::new(),
+            next_cursor: None,
+        };
+        let html = render(&Session::admin("z"), &LinksQuery::default(), &page).into_string();
+        crate::console::a11y::assert_labelled(&html);
     }
 }

@@ -1,6 +1,8 @@
 //! The operator console under `/console/`: server-rendered pages (maud templates, checked at
 //! compile time) and plain forms over the same operator functions the REST API calls.
 
+#[cfg(test)]
+mod a11y;
 pub mod attention;
 pub mod chart;
 pub mod connections;
@@ -45,7 +47,10 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/console/resync", get(resync::form).post(resync::confirm))
         .route("/console/resync/plan", post(resync::plan))
         .route("/console/resync/{id}", get(resync::progress))
-        .route("/console/preflight", get(preflight::page))
+        .route(
+            "/console/preflight",
+            get(preflight::page).post(preflight::run),
+        )
         .route("/console/preflight/report", get(preflight::report))
         .route("/console/connections", get(connections::page))
         .route("/console/sign-out", post(session::sign_out))

@@ -13,14 +13,17 @@ use super::layout::{self, duration, time};
 use super::session::Session;
 use super::{HtmlError, chart};
 use crate::http::AppState;
-use crate::http::admin::stats::{self, Stats};
-use crate::store::{attention, now_ms};
+use crate::http::admin::stats::{QueueView, Stats};
+use crate::store::{connections, console, now_ms};
 
-const DAY_MS: i64 = 24 * 3_600_000;
+const HOUR_MS: i64 = 3_600_000;
+const DAY_MS: i64 = 24 * HOUR_MS;
 
 #[derive(Debug, Default, Deserialize)]
 pub struct Notice {
     pub notice: Option<String>,
+    /// For the admin: the connection to look at (the service's own when absent).
+    pub connection: Option<String>,
 }
 
 /// What the overview shows for one connection.
@@ -34,34 +37,79 @@ pub struct Health {
     pub attention: i64,
 }
 
+/// The figures of one connection: a handful of grouped queries, each read from an index, so
+/// the page costs the same with a hundred events stored or a million.
+pub async fn health(state: &AppState) -> Result<Health, HtmlError> {
+    let (pool, connection, now) = (&state.db.pool, &state.connection, now_ms());
+    let windows = console::outcome_windows(pool, connection, now - HOUR_MS, now - DAY_MS).await?;
+    let queue = console::open_queue(pool, connection, now).await?;
+    let stats = Stats {
+        last_hour: windows.last_hour,
+        last_day: windows.last_day,
+        queue: QueueView {
+            pending: queue.pending,
+            running: queue.running,
+            dead: queue.dead,
+            oldest_pending_age_ms: queue.oldest_pending_age_ms,
+        },
+        last_polls: crate::store::stats::last_polls(&state.db, connection).await?,
+        platform_calls: state
+            .sync
+            .iter()
+            .flat_map(|sync| [sync.leaflink.usage(), sync.flourish.usage()])
+            .map(|usage| usage.summary(now))
+            .collect(),
+    };
+    Ok(Health {
+        connection: connection.clone(),
+        stats,
+        received: crate::store::stats::received_since(pool, connection, now - DAY_MS).await?,
+        attention: console::attention_count(pool, connection).await?,
+    })
+}
+
 /// `GET /console/`.
 pub async fn page(
     State(state): State<AppState>,
     Extension(session): Extension<Session>,
     Query(query): Query<Notice>,
 ) -> Result<Response, HtmlError> {
-    let stats = stats::gather(&state).await?;
-    let pool = &state.db.pool;
-    let received =
-        crate::store::stats::received_since(pool, &state.connection, now_ms() - DAY_MS).await?;
-    let attention = attention::reasons(pool, &state.connection)
-        .await?
-        .iter()
-        .map(|(_, n)| n)
-        .sum();
-    let health = Health {
-        connection: state.connection.clone(),
-        stats,
-        received,
-        attention,
-    };
+    let service = state.connection.clone();
+    let state = session.pick(&state, query.connection.as_deref())?;
+    let health = health(&state).await?;
+    let mut others = Vec::new();
+    if session.connection.is_none() {
+        others.push(service);
+        for stored in connections::list(&state.db.pool).await? {
+            if !others.contains(&stored.name) {
+                others.push(stored.name);
+            }
+        }
+    }
     Ok(super::html(layout::page(
         "Overview",
         "/console/",
         &session,
         query.notice.as_deref(),
-        render(&health, now_ms()),
+        html! {
+            (render(&health, now_ms()))
+            (other_connections(&health.connection, &others))
+        },
     )))
+}
+
+/// For the admin: links to the overview of every other stored connection.
+fn other_connections(current: &str, names: &[String]) -> Markup {
+    html! {
+        @if names.iter().any(|n| n != current) {
+            h2 { "Other connections" }
+            ul {
+                @for name in names.iter().filter(|n| *n != current) {
+                    li { a href=(format!("/console/?connection={}", super::events::urlencode(name))) { code { (name) } } }
+                }
+            }
+        }
+    }
 }
 
 fn pairs(map: &BTreeMap<String, i64>) -> Vec<(String, i64)> {
@@ -105,7 +153,7 @@ pub fn render(health: &Health, now: i64) -> Markup {
                 div.card { (chart::bars("Outcomes, last hour", &pairs(&s.last_hour))) }
                 div.card { (chart::bars("Outcomes, last 24 hours", &pairs(&s.last_day))) }
             }
-            h2 { "Pollers" }
+            h3 { "Pollers" }
             @if s.last_polls.is_empty() {
                 p { "No poller has run yet." }
             } @else {
@@ -125,7 +173,7 @@ pub fn render(health: &Health, now: i64) -> Markup {
                     }
                 }
             }
-            h2 { "API calls" }
+            h3 { "API calls" }
             @if s.platform_calls.is_empty() {
                 p { "The platforms' API keys are not set, so leafbridge calls neither platform." }
             } @else {
@@ -151,7 +199,6 @@ pub fn render(health: &Health, now: i64) -> Markup {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::http::admin::stats::QueueView;
 
     fn health(connection: &str) -> Health {
         Health {
@@ -187,5 +234,17 @@ mod tests {
         let long = "x".repeat(5_000);
         let html = render(&health(&format!("<script>{long}")), 0).into_string();
         assert!(html.contains("&lt;script&gt;") && !html.contains("<script>x"));
+    }
+
+    #[test]
+    fn every_input_has_a_label_and_headings_keep_their_order() {
+        let html = render(&health("default"), 0).into_string();
+        crate::console::a11y::assert_labelled(&html);
+        let others = other_connections("default", &["default".into(), "brand-b".into()]);
+        assert!(
+            others
+                .into_string()
+                .contains("/console/?connection=brand-b")
+        );
     }
 }

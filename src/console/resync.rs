@@ -108,6 +108,7 @@ pub async fn plan(
     Extension(session): Extension<Session>,
     Form(form): Form<ResyncForm>,
 ) -> Result<Response, HtmlError> {
+    let state = session.scope(&state);
     let answer = api::start(&state, &form.request(true)?).await?;
     let ResyncResponse::DryRun(report) = answer else {
         return Err(HtmlError(ApiError::Conflict(
@@ -168,8 +169,10 @@ pub fn render_plan(session: &Session, form: &ResyncForm, report: &DryRunReport) 
 /// `POST /console/resync`: enqueues, then shows progress.
 pub async fn confirm(
     State(state): State<AppState>,
+    Extension(session): Extension<Session>,
     Form(form): Form<ResyncForm>,
 ) -> Result<Response, HtmlError> {
+    let state = session.scope(&state);
     match api::start(&state, &form.request(false)?).await? {
         ResyncResponse::Accepted(accepted) => {
             Ok(Redirect::to(&format!("/console/resync/{}", accepted.resync_id)).into_response())
@@ -192,6 +195,7 @@ pub async fn progress(
     Path(id): Path<String>,
     Query(query): Query<ProgressQuery>,
 ) -> Result<Response, HtmlError> {
+    let state = session.scope(&state);
     let view = resyncs::get(&state.db.pool, &state.connection, &id)
         .await?
         .ok_or_else(|| not_found(format!("no resync {id}")))?;
@@ -259,7 +263,7 @@ mod tests {
 
     #[test]
     fn an_empty_dry_run_says_so_and_plans_are_escaped_with_a_confirm_form() {
-        let session = Session { csrf: "k".into() };
+        let session = Session::admin("k");
         let form = ResyncForm {
             kind: Some("items".into()),
             ids: Some("<1>".into()),
@@ -305,5 +309,19 @@ mod tests {
             created_at: 0,
         };
         assert!(render_progress(&view).into_string().contains("Finished."));
+    }
+
+    #[test]
+    fn every_input_has_a_label() {
+        let session = Session::admin("k");
+        let form = ResyncForm::default();
+        crate::console::a11y::assert_labelled(&render_form(&session, &form).into_string());
+        let report = DryRunReport {
+            dry_run: true,
+            plans: Vec::new(),
+            estimated_calls: Default::default(),
+        };
+        let plan = render_plan(&session, &form, &report).into_string();
+        crate::console::a11y::assert_labelled(&plan);
     }
 }

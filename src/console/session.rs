@@ -1,6 +1,7 @@
-//! Console sign-in: the operator token (checked by the API's one token check) or a one-time
-//! link makes a session cookie (`HttpOnly`, `SameSite=Strict`, `Secure` behind TLS); every form
-//! carries the session's CSRF token; sessions expire; sign-out ends one.
+//! Console sign-in: the admin token or a connection token (checked by the API's one token
+//! check), or a one-time link, makes a session cookie (`HttpOnly`, `SameSite=Strict`, `Secure`
+//! behind TLS); a connection token's session sees that connection only and ends when the token
+//! is revoked; every form carries the session's CSRF token; sessions expire; sign-out ends one.
 
 use axum::Extension;
 use axum::extract::{Form, Query, Request, State};
@@ -13,7 +14,7 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 use super::{HtmlError, layout};
-use crate::http::access::{Access, identify};
+use crate::http::access::{Access, CONNECTION_NAME_RULE, identify, valid_connection_name};
 use crate::http::{ApiError, AppState};
 use crate::store::{Db, console_sessions, now_ms};
 
@@ -31,6 +32,47 @@ pub const LINK_TTL_MS: i64 = 30 * 60_000;
 pub struct Session {
     /// Put in every form; a form posted without it is refused.
     pub csrf: String,
+    /// The one connection a session signed in with a connection token sees; `None` for the
+    /// admin, who sees every connection.
+    pub connection: Option<String>,
+}
+
+impl Session {
+    /// An admin session (every connection).
+    pub fn admin(csrf: &str) -> Self {
+        Self {
+            csrf: csrf.to_owned(),
+            connection: None,
+        }
+    }
+
+    /// The state this session's pages and actions work on: a connection token's own
+    /// connection, or the service's connection for the admin.
+    pub fn scope(&self, state: &AppState) -> AppState {
+        match &self.connection {
+            Some(connection) => state.for_connection(connection),
+            None => state.clone(),
+        }
+    }
+
+    /// [`Self::scope`], or the connection `asked` for: any for the admin, only its own for a
+    /// connection session (another is "not found", as on the API).
+    pub fn pick(&self, state: &AppState, asked: Option<&str>) -> Result<AppState, HtmlError> {
+        let Some(asked) = asked.map(str::trim).filter(|a| !a.is_empty()) else {
+            return Ok(self.scope(state));
+        };
+        if !valid_connection_name(asked) {
+            return Err(HtmlError(ApiError::BadRequest(format!(
+                "connection: {CONNECTION_NAME_RULE}"
+            ))));
+        }
+        match &self.connection {
+            Some(own) if own != asked => Err(HtmlError(ApiError::NotFound(format!(
+                "no connection {asked}"
+            )))),
+            _ => Ok(state.for_connection(asked)),
+        }
+    }
 }
 
 fn random_secret() -> String {
@@ -93,7 +135,7 @@ pub async fn guard(State(state): State<AppState>, request: Request, next: Next) 
 async fn check(state: &AppState, request: Request) -> Result<Request, Response> {
     let token = cookie(request.headers(), COOKIE);
     let found = match token {
-        Some(token) => console_sessions::get(&state.db.pool, &hash(&token), "session", now_ms())
+        Some(token) => console_sessions::get_scoped(&state.db.pool, &hash(&token), now_ms())
             .await
             .map_err(|e| HtmlError(e.into()).into_response())?,
         None => None,
@@ -132,9 +174,10 @@ async fn check(state: &AppState, request: Request) -> Result<Request, Response> 
         }
         Request::from_parts(parts, axum::body::Body::from(bytes))
     };
-    request
-        .extensions_mut()
-        .insert(Session { csrf: found.csrf });
+    request.extensions_mut().insert(Session {
+        csrf: found.csrf,
+        connection: found.connection,
+    });
     Ok(request)
 }
 
@@ -188,38 +231,46 @@ pub async fn sign_in(
             "the sign-in form expired; open the sign-in page again".into(),
         )));
     }
-    // The console's sessions act with the admin's reach; a connection token is refused here
-    // (it works on the API) until sessions carry a connection scope.
-    let signed_in = match identify(&state, &form.token).await {
-        Ok(Access::Admin) => Ok(()),
-        Ok(Access::Connection { .. }) => Err(ApiError::Forbidden(
-            "the console signs in with the admin token; connection tokens work on the API".into(),
-        )),
-        Err(error) => Err(error),
+    // The admin token sees every connection; a connection token's session sees its own only.
+    let access = match identify(&state, &form.token).await {
+        Ok(access) => access,
+        Err(error) => {
+            let pre = random_secret();
+            let page = layout::sign_in(&pre, &next, Some(&error.to_string()));
+            let response = (axum::http::StatusCode::UNAUTHORIZED, page);
+            return Ok(with_cookies(
+                response,
+                &[set_cookie(PRE_COOKIE, &pre, 3_600, over_tls(&headers))],
+            ));
+        }
     };
-    if let Err(error) = signed_in {
-        let pre = random_secret();
-        let page = layout::sign_in(&pre, &next, Some(&error.to_string()));
-        let response = (axum::http::StatusCode::UNAUTHORIZED, page);
-        return Ok(with_cookies(
-            response,
-            &[set_cookie(PRE_COOKIE, &pre, 3_600, over_tls(&headers))],
-        ));
-    }
-    start_session(&state.db, &headers, &next).await
+    let scope = match &access {
+        Access::Admin => None,
+        Access::Connection {
+            token_id,
+            connection,
+        } => Some((connection.as_str(), token_id.as_str())),
+    };
+    start_session(&state.db, &headers, &next, scope).await
 }
 
-async fn start_session(db: &Db, headers: &HeaderMap, next: &str) -> Result<Response, HtmlError> {
+/// A new session: for the admin (`scope` is `None`) or for one connection's token.
+async fn start_session(
+    db: &Db,
+    headers: &HeaderMap,
+    next: &str,
+    scope: Option<(&str, &str)>,
+) -> Result<Response, HtmlError> {
     let now = now_ms();
     console_sessions::prune(&db.pool, now).await?;
     let secret = random_secret();
-    console_sessions::create(
+    console_sessions::create_scoped(
         &db.pool,
         &hash(&secret),
-        "session",
         &random_secret(),
         now,
         now + SESSION_TTL_MS,
+        scope,
     )
     .await?;
     let secure = over_tls(headers);
@@ -249,7 +300,7 @@ pub async fn sign_in_link(
                 .into(),
         )));
     }
-    start_session(&state.db, &headers, "/console/").await
+    start_session(&state.db, &headers, "/console/", None).await
 }
 
 /// Makes a one-time sign-in link's secret (valid for [`LINK_TTL_MS`]); the caller prints

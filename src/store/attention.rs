@@ -21,12 +21,12 @@ pub struct AttentionRow {
 }
 
 /// The condition for "this event is its entity's latest finished one and needs attention".
-const CURRENT: &str = "e.connection = $1 AND e.status = 'done' AND e.outcome = 'needs_attention' \
+pub(crate) const CURRENT: &str = "e.connection = $1 AND e.status = 'done' AND e.outcome = 'needs_attention' \
      AND NOT EXISTS (SELECT 1 FROM events l WHERE l.connection = e.connection \
        AND l.entity_key = e.entity_key AND l.id > e.id AND l.status IN ('done', 'dead'))";
 
 /// The row with its occurrence count and first sighting of the same problem.
-const SELECT: &str = "SELECT e.id, e.source, e.kind, e.entity_key, e.reason, e.detail, \
+pub(crate) const SELECT: &str = "SELECT e.id, e.source, e.kind, e.entity_key, e.reason, e.detail, \
        (SELECT COUNT(*) FROM events o WHERE o.connection = e.connection \
           AND o.entity_key = e.entity_key AND o.outcome = 'needs_attention' \
           AND (o.reason = e.reason OR (o.reason IS NULL AND e.reason IS NULL))) AS occurrences, \
@@ -69,7 +69,7 @@ pub async fn get(
     found.as_ref().map(row).transpose()
 }
 
-fn row(row: &sqlx::any::AnyRow) -> sqlx::Result<AttentionRow> {
+pub(crate) fn row(row: &sqlx::any::AnyRow) -> sqlx::Result<AttentionRow> {
     Ok(AttentionRow {
         event_id: row.try_get("id")?,
         source: row.try_get("source")?,

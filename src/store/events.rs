@@ -296,10 +296,10 @@ pub struct EventRow {
     pub updated_at: i64,
 }
 
-const COLUMNS: &str = "id, connection, source, kind, action, entity_key, status, outcome, reason, \
+pub(crate) const COLUMNS: &str = "id, connection, source, kind, action, entity_key, status, outcome, reason, \
                        last_error, received_at, updated_at";
 
-fn event_row(row: &sqlx::any::AnyRow) -> sqlx::Result<EventRow> {
+pub(crate) fn event_row(row: &sqlx::any::AnyRow) -> sqlx::Result<EventRow> {
     Ok(EventRow {
         id: row.try_get("id")?,
         connection: row.try_get("connection")?,

@@ -73,9 +73,9 @@ impl Link {
     }
 }
 
-const COLUMNS: &str = "id, kind, key, remote_id, extra, pinned, created_at, updated_at";
+pub(crate) const COLUMNS: &str = "id, kind, key, remote_id, extra, pinned, created_at, updated_at";
 
-fn link_row(row: &sqlx::any::AnyRow) -> sqlx::Result<Link> {
+pub(crate) fn link_row(row: &sqlx::any::AnyRow) -> sqlx::Result<Link> {
     let kind: String = row.try_get("kind")?;
     let extra: Option<String> = row.try_get("extra")?;
     let pinned: i64 = row.try_get("pinned")?;

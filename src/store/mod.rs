@@ -4,6 +4,7 @@
 pub mod attention;
 pub mod claims;
 pub mod connections;
+pub mod console;
 pub mod console_sessions;
 pub mod events;
 pub mod job_admin;

@@ -9,6 +9,7 @@ mod connections_isolation;
 mod connections_secrets;
 mod console_browser;
 mod console_http;
+mod console_pages;
 mod durability;
 mod flourish_client;
 mod flourish_contract;
