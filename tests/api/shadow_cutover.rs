@@ -18,7 +18,7 @@ const GREEN_DOOR: &str = "2041";
 /// leafbridge); answers its id.
 async fn key_by_hand(world: &World, lines: Value, notes: Value) -> String {
     let response = reqwest::Client::new()
-        .post(format!("{}/outbound-orders", world.flourish.base_url()))
+        .post(format!("{}outbound-orders", world.flourish.base_url()))
         .header("x-api-key", FLOURISH_API_KEY)
         .header("FacilityID", CULTIVATION)
         .json(&json!({"destination": {"id": GREEN_DOOR}, "order_lines": lines, "notes": notes}))
