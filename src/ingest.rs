@@ -217,7 +217,7 @@ impl Writer {
                 set_durable_commits(connection, true).await?;
             }
             let mut tx = connection.begin().await?;
-            let results = events::insert_batch(&mut tx, events, now, cutoff).await?;
+            let results = events::insert_batch(&mut tx, self.db.backend, events, now, cutoff).await?;
             tx.commit().await?;
             Ok(results)
         }

@@ -20,11 +20,13 @@ pub mod inventory;
 pub mod items;
 pub mod open_orders;
 pub mod orders;
+mod parties;
 mod payments;
 pub mod poll;
 pub mod products;
 pub mod record;
 pub mod status;
+mod step;
 
 use std::sync::Arc;
 

@@ -10,11 +10,11 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use parking_lot::Mutex;
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
 use crate::helpers::TestApp;
+use leafbridge::envelope::Envelope;
 use leafbridge::store::events::{NewEvent, Stored};
 
 static VENV: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
@@ -167,17 +167,17 @@ pub async fn finished_event(
     let stored = app
         .state
         .ingest
-        .store(NewEvent {
-            connection: connection.into(),
-            source: "leaflink".into(),
-            kind: "order".into(),
-            action: None,
-            entity_key: entity.into(),
-            body_hash: hex::encode(Sha256::digest(body.as_bytes())),
+        .store(NewEvent::new(
+            connection,
+            "leaflink",
+            Envelope {
+                kind: "order".into(),
+                action: None,
+                entity_key: entity.into(),
+                job_kind: Some("leaflink.order".into()),
+            },
             body,
-            job_kind: Some("leaflink.order".into()),
-            ignored_reason: None,
-        })
+        ))
         .await
         .unwrap();
     let Stored::Accepted { event_id } = stored else {

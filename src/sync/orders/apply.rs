@@ -15,7 +15,8 @@ use crate::matcher::order::{Adjustments, DestinationRef, OrderDraft, PlannedLine
 use crate::matcher::{ItemIndex, OrderPlan, OrderStep, Outcome, System};
 use crate::remote::ClientError;
 use crate::sync::SyncContext;
-use crate::sync::customers::{StepError, create_destination, refused};
+use crate::sync::parties::create_destination;
+use crate::sync::step::{StepError, refused};
 use crate::sync::record::Writes;
 
 use super::linked::{link_order, mark_moving, planned_line};
