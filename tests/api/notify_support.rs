@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
-use crate::helpers::TestApp;
+use crate::helpers::{TestApp, missing_prerequisite};
 use leafbridge::envelope::Envelope;
 use leafbridge::store::events::{NewEvent, Stored};
 
@@ -46,12 +46,10 @@ pub async fn smtp_python() -> Option<PathBuf> {
     if made && ready(&python) {
         return Some(python);
     }
-    assert!(
-        std::env::var("LEAFBRIDGE_REQUIRE_PREREQUISITES").as_deref() != Ok("1"),
-        "aiosmtpd could not be installed into {}",
+    missing_prerequisite(&format!(
+        "aiosmtpd could not be installed into {} (python3 -m venv, pip)",
         venv.display()
-    );
-    eprintln!("\n*** SKIPPED: aiosmtpd could not be installed (python3 -m venv, pip) ***\n");
+    ));
     None
 }
 
