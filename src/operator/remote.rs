@@ -2,8 +2,8 @@
 //! answers as the in-process functions, over HTTP with the admin token.
 
 use anyhow::{Context, bail};
-use serde::{Deserialize, Serialize};
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 
 use super::attention::AttentionPage;
 use super::replay::{ReplayFilter, ReplayReport, Replayed};

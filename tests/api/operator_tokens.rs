@@ -5,8 +5,8 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::helpers::{ADMIN_TOKEN, TestApp, spawn_app};
-use leafbridge::jobs::Processors;
 use leafbridge::envelope::Envelope;
+use leafbridge::jobs::Processors;
 use leafbridge::store::events::{NewEvent, Stored};
 use leafbridge::store::links::{self, LinkKind, NewLink};
 use leafbridge::store::{notify, now_ms, resyncs};

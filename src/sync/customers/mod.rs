@@ -16,11 +16,11 @@ use crate::remote::ClientError;
 
 use super::SyncContext;
 use super::cache::Freshness;
-use super::record::{self, Writes};
 use super::parties::{
-    create_destination, destinations_for, link_destination, listed_destinations_for,
-    to_customer, updated_fields,
+    create_destination, destinations_for, link_destination, listed_destinations_for, to_customer,
+    updated_fields,
 };
+use super::record::{self, Writes};
 use super::step::{StepError, refused};
 
 /// Registers `leaflink.customer`.

@@ -16,8 +16,8 @@ use crate::matcher::{ItemIndex, OrderPlan, OrderStep, Outcome, System};
 use crate::remote::ClientError;
 use crate::sync::SyncContext;
 use crate::sync::parties::create_destination;
-use crate::sync::step::{StepError, refused};
 use crate::sync::record::Writes;
+use crate::sync::step::{StepError, refused};
 
 use super::linked::{link_order, mark_moving, planned_line};
 use super::load::Loaded;
