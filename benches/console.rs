@@ -72,7 +72,14 @@ async fn fill(db: &Db) -> anyhow::Result<()> {
             .collect();
         let refs: Vec<&NewEvent> = batch.iter().collect();
         let mut tx = db.pool.begin().await?;
-        events::insert_batch(&mut tx, &refs, start + chunk_start as i64 * step, 0).await?;
+        events::insert_batch(
+            &mut tx,
+            db.backend,
+            &refs,
+            start + chunk_start as i64 * step,
+            0,
+        )
+        .await?;
         tx.commit().await?;
     }
     let detail = r#"{"plan":null,"writes":[],"fix":{"system":"Flourish","action":"create item CF-1 in Flourish"}}"#;

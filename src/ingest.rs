@@ -20,7 +20,7 @@ use crate::store::{Backend, Db, now_ms, set_durable_commits};
 /// Most events committed together.
 const MAX_BATCH: usize = 256;
 
-type Reply = oneshot::Sender<Result<Stored, String>>;
+type Reply = oneshot::Sender<Result<Stored, sqlx::Error>>;
 
 /// What the writer is asked to do.
 enum Request {
@@ -46,8 +46,15 @@ impl std::fmt::Debug for Request {
 
 /// Why an event could not be stored (the request answers 503, the sender retries).
 #[derive(Debug, thiserror::Error)]
-#[error("the event could not be stored: {0}")]
-pub struct IngestError(pub String);
+pub enum IngestError {
+    #[error("the event could not be stored: the writer has stopped")]
+    WriterStopped,
+    #[error("the event could not be stored: the writer stopped before answering")]
+    NoAnswer,
+    /// The database refused the commit.
+    #[error("the event could not be stored: {0}")]
+    Database(#[source] sqlx::Error),
+}
 
 impl Ingest {
     /// Starts the writer task; `new_jobs` is notified (one waiter) after every commit.
@@ -79,11 +86,11 @@ impl Ingest {
         self.sender
             .send(Request::Store(Box::new(event), reply))
             .await
-            .map_err(|_| IngestError("the writer has stopped".into()))?;
+            .map_err(|_| IngestError::WriterStopped)?;
         answer
             .await
-            .map_err(|_| IngestError("the writer stopped before answering".into()))?
-            .map_err(IngestError)
+            .map_err(|_| IngestError::NoAnswer)?
+            .map_err(IngestError::Database)
     }
 
     /// Makes the writer panic when it reaches this request, as a fault in logging or a driver
@@ -183,7 +190,7 @@ impl Writer {
         events: &[NewEvent],
         now: i64,
         cutoff: i64,
-    ) -> Vec<Result<Stored, String>> {
+    ) -> Vec<Result<Stored, sqlx::Error>> {
         let all: Vec<&NewEvent> = events.iter().collect();
         match self.commit(&all, now, cutoff).await {
             Ok(results) => results.into_iter().map(Ok).collect(),
@@ -193,7 +200,7 @@ impl Writer {
                 let mut results = Vec::with_capacity(events.len());
                 for event in all {
                     let result = self.commit(&[event], now, cutoff).await;
-                    results.push(result.map(|mut r| r.remove(0)).map_err(|e| e.to_string()));
+                    results.push(result.map(|mut r| r.remove(0)));
                 }
                 results
             }
@@ -217,7 +224,8 @@ impl Writer {
                 set_durable_commits(connection, true).await?;
             }
             let mut tx = connection.begin().await?;
-            let results = events::insert_batch(&mut tx, events, now, cutoff).await?;
+            let results =
+                events::insert_batch(&mut tx, self.db.backend, events, now, cutoff).await?;
             tx.commit().await?;
             Ok(results)
         }
@@ -294,7 +302,13 @@ mod tests {
         let results = writer.store(&batch, 1_000, 0).await;
         let ok: Vec<bool> = results.iter().map(Result::is_ok).collect();
         assert_eq!(ok, [true, false, true]);
-        assert!(results[1].as_ref().unwrap_err().contains("poisoned row"));
+        assert!(
+            results[1]
+                .as_ref()
+                .unwrap_err()
+                .to_string()
+                .contains("poisoned row")
+        );
         let events: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM events")
             .fetch_one(&db.pool)
             .await

@@ -68,8 +68,18 @@ impl TransportConfig {
 /// Why a platform call failed, classified for the retry policy.
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
+    /// No answer: the connection failed, timed out or broke while the body was read.
     #[error("transport error: {0}")]
-    Transport(String),
+    Transport(#[source] reqwest::Error),
+    /// The configured base URL is not a URL.
+    #[error("transport error: invalid {platform} base URL: {source}")]
+    InvalidBaseUrl {
+        platform: &'static str,
+        source: url::ParseError,
+    },
+    /// The configured base URL cannot have a path (`mailto:…`, `data:…`).
+    #[error("transport error: base URL {base} cannot take a path")]
+    BaseUrlCannotTakePath { base: String },
     #[error("rate limited by the platform (retry after {retry_after:?})")]
     RateLimited { retry_after: Option<Duration> },
     #[error("platform error {status}: {message}")]
@@ -99,6 +109,8 @@ impl ClientError {
         matches!(
             self,
             Self::Transport(_)
+                | Self::InvalidBaseUrl { .. }
+                | Self::BaseUrlCannotTakePath { .. }
                 | Self::RateLimited { .. }
                 | Self::Server { .. }
                 | Self::Transient { .. }
@@ -172,7 +184,9 @@ pub fn url_with_segments(base: &url::Url, segments: &[&str]) -> Result<url::Url,
     }
     let mut url = base.clone();
     url.path_segments_mut()
-        .map_err(|()| ClientError::Transport(format!("base URL {base} cannot take a path")))?
+        .map_err(|()| ClientError::BaseUrlCannotTakePath {
+            base: base.to_string(),
+        })?
         .pop_if_empty()
         .extend(segments);
     Ok(url)
@@ -227,7 +241,7 @@ impl Transport {
             .connect_timeout(config.connect_timeout)
             .timeout(config.request_timeout)
             .build()
-            .map_err(|e| ClientError::Transport(e.to_string()))?;
+            .map_err(ClientError::Transport)?;
         let per_minute = NonZeroU32::new(config.requests_per_minute.max(1)).expect("nonzero");
         let burst = NonZeroU32::new(config.burst.max(1)).expect("nonzero");
         let limiter = RateLimiter::direct(Quota::per_minute(per_minute).allow_burst(burst));
@@ -306,7 +320,7 @@ impl Transport {
     /// One request, in a `platform_call` span (debug level) that names its method and path.
     async fn attempt(&self, request: reqwest::RequestBuilder) -> Result<Reply, ClientError> {
         let (http, request) = request.build_split();
-        let request = request.map_err(|e| ClientError::Transport(e.to_string()))?;
+        let request = request.map_err(ClientError::Transport)?;
         let method = request.method().as_str().to_owned();
         if self.mode.is_shadow() && !is_read(request.method()) {
             tracing::error!(platform = self.usage.platform(), %method, path = request.url().path(), "write attempted in shadow mode; not sent");
@@ -337,7 +351,7 @@ impl Transport {
             sent.as_ref().ok().map(|r| r.status().as_u16()),
             now_ms,
         );
-        let response = sent.map_err(|e| ClientError::Transport(e.to_string()))?;
+        let response = sent.map_err(ClientError::Transport)?;
         let status = response.status();
         let retry_after = response
             .headers()
@@ -345,10 +359,7 @@ impl Transport {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.trim().parse::<u64>().ok())
             .map(Duration::from_secs);
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| ClientError::Transport(e.to_string()))?;
+        let body = response.bytes().await.map_err(ClientError::Transport)?;
         if status.is_success() {
             Ok(Reply { status, body })
         } else {

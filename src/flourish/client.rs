@@ -100,8 +100,10 @@ impl FlourishClient {
         if !text.ends_with('/') {
             text.push('/');
         }
-        let base = Url::parse(&text)
-            .map_err(|e| ClientError::Transport(format!("invalid Flourish base URL: {e}")))?;
+        let base = Url::parse(&text).map_err(|source| ClientError::InvalidBaseUrl {
+            platform: "Flourish",
+            source,
+        })?;
         let transport = Transport::new("flourish", config.transport)?;
         Ok(Self {
             base,

@@ -7,7 +7,6 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::routing::post;
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 
 use super::routes::Routes;
 use super::{ApiError, AppState};
@@ -130,22 +129,15 @@ async fn receive(
         count(WebhookResult::BadRequest);
         ApiError::BadRequest(error.to_string())
     })?;
+    let kind = envelope.kind.clone();
     let ignored = envelope.job_kind.is_none();
+    let ignored_reason =
+        ignored.then(|| format!("leafbridge does not act on {source} {kind} events"));
+    // The envelope parsed, so the bytes are UTF-8 and the stored text hashes as they do.
+    let body = String::from_utf8_lossy(&bytes).into_owned();
     let event = NewEvent {
-        connection: state.connection.clone(),
-        source: source.to_owned(),
-        kind: envelope.kind.clone(),
-        action: envelope.action,
-        entity_key: envelope.entity_key,
-        body: String::from_utf8_lossy(&bytes).into_owned(),
-        body_hash: hex::encode(Sha256::digest(&bytes)),
-        job_kind: envelope.job_kind,
-        ignored_reason: ignored.then(|| {
-            format!(
-                "leafbridge does not act on {source} {} events",
-                envelope.kind
-            )
-        }),
+        ignored_reason,
+        ..NewEvent::new(&state.connection, source, envelope, body)
     };
     let stored = state.ingest.store(event).await.map_err(|error| {
         count(WebhookResult::Unavailable);
@@ -170,7 +162,7 @@ async fn receive(
             } else {
                 WebhookResult::Accepted
             });
-            tracing::info!(webhook.source = source, event.id = %event_id, event.kind = %envelope.kind, "webhook stored");
+            tracing::info!(webhook.source = source, event.id = %event_id, event.kind = %kind, "webhook stored");
             let status = if ignored {
                 StatusCode::OK
             } else {

@@ -78,8 +78,11 @@ impl LeafLinkClient {
         if !base_url.ends_with('/') {
             base_url.push('/');
         }
-        let base_url = url::Url::parse(&base_url)
-            .map_err(|e| ClientError::Transport(format!("invalid LeafLink base URL: {e}")))?;
+        let base_url =
+            url::Url::parse(&base_url).map_err(|source| ClientError::InvalidBaseUrl {
+                platform: "LeafLink",
+                source,
+            })?;
         let scheme = match config.auth_scheme {
             AuthScheme::App => "App",
             AuthScheme::Token => "Token",
@@ -96,7 +99,9 @@ impl LeafLinkClient {
     fn url(&self, segments: &[&str]) -> Result<url::Url, ClientError> {
         let mut url = crate::remote::url_with_segments(&self.base_url, segments)?;
         url.path_segments_mut()
-            .map_err(|()| ClientError::Transport("the base URL cannot take a path".into()))?
+            .map_err(|()| ClientError::BaseUrlCannotTakePath {
+                base: self.base_url.to_string(),
+            })?
             .push("");
         Ok(url)
     }

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use super::keys::{EmailKey, LicenseKey, SkuKey, StrainKey, StrainMatching};
-use super::records::{Destination, FlourishRep, Item, Product, Staff, Strain};
+use super::records::{Destination, FlourishRep, Product, Staff, Strain};
 
 /// The result of looking a key up in an index that may hold duplicates.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -91,11 +91,6 @@ impl ItemIndex {
         self.stored
             .get(&SkuKey::new(sku))
             .map_or(sku, String::as_str)
-    }
-
-    /// Indexes full item records.
-    pub fn from_items(items: &[Item]) -> Self {
-        Self::new(items.iter().map(|i| (i.id.as_str(), i.sku.as_str())))
     }
 
     /// The item ids with this SKU.

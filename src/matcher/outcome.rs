@@ -2,6 +2,7 @@
 //! problems the fix that would clear them.
 
 use std::fmt;
+use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
@@ -21,6 +22,47 @@ pub enum OutcomeKind {
     NeedsAttention,
     /// Transient errors outlived the retry schedule.
     Failed,
+}
+
+impl OutcomeKind {
+    /// The name stored in the database and sent on the wire (`needs_attention`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Synced => "synced",
+            Self::Unchanged => "unchanged",
+            Self::Ignored => "ignored",
+            Self::Held => "held",
+            Self::NeedsAttention => "needs_attention",
+            Self::Failed => "failed",
+        }
+    }
+}
+
+impl fmt::Display for OutcomeKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A text that names no outcome kind.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown outcome {0:?}")]
+pub struct UnknownOutcome(pub String);
+
+impl FromStr for OutcomeKind {
+    type Err = UnknownOutcome;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        Ok(match text {
+            "synced" => Self::Synced,
+            "unchanged" => Self::Unchanged,
+            "ignored" => Self::Ignored,
+            "held" => Self::Held,
+            "needs_attention" => Self::NeedsAttention,
+            "failed" => Self::Failed,
+            _ => return Err(UnknownOutcome(text.to_owned())),
+        })
+    }
 }
 
 /// The platform where a person has to act.
@@ -159,5 +201,15 @@ mod tests {
             outcome.to_string(),
             "NeedsAttention: x (fix in Flourish: do y)"
         );
+    }
+
+    #[test]
+    fn outcome_names_are_the_serde_names_and_parse_back() {
+        use OutcomeKind::*;
+        for kind in [Synced, Unchanged, Ignored, Held, NeedsAttention, Failed] {
+            assert_eq!(serde_json::to_value(kind).unwrap(), kind.as_str());
+            assert_eq!(kind.as_str().parse::<OutcomeKind>(), Ok(kind));
+        }
+        assert!("shipped".parse::<OutcomeKind>().is_err());
     }
 }

@@ -14,9 +14,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
-use sha2::{Digest as _, Sha256};
 use tokio_util::sync::CancellationToken;
 
+use crate::envelope::Envelope;
 use crate::ingest::Ingest;
 use crate::jobs::{JobContext, JobError, Processed, Processor};
 use crate::secrets::Sealer;
@@ -149,19 +149,15 @@ impl Notifier {
 
     async fn store(&self, connection: &str, delivery: &Delivery) -> anyhow::Result<()> {
         let body = serde_json::to_string(delivery)?;
+        let envelope = Envelope {
+            kind: "digest".into(),
+            action: None,
+            entity_key: format!("notify:{}", delivery.channel_id),
+            job_kind: Some(JOB_KIND.into()),
+        };
         let stored = self
             .ingest
-            .store(NewEvent {
-                connection: connection.to_owned(),
-                source: SOURCE.into(),
-                kind: "digest".into(),
-                action: None,
-                entity_key: format!("notify:{}", delivery.channel_id),
-                body_hash: hex::encode(Sha256::digest(body.as_bytes())),
-                body,
-                job_kind: Some(JOB_KIND.into()),
-                ignored_reason: None,
-            })
+            .store(NewEvent::new(connection, SOURCE, envelope, body))
             .await?;
         match stored {
             Stored::Accepted { .. } | Stored::Duplicate => Ok(()),

@@ -14,16 +14,15 @@ mod targets;
 
 use std::sync::Arc;
 
-use sha2::{Digest, Sha256};
-
-use crate::http::{ApiError, AppState};
+use crate::envelope::Envelope;
 use crate::ingest::Ingest;
 use crate::jobs::Processors;
 use crate::store::Db;
 use crate::store::events::{NewEvent, Stored};
 use crate::sync::SyncContext;
 
-/// Everything the operator functions need; built from the HTTP state or by the CLI.
+/// Everything the operator functions need; built from the HTTP state (`http::admin`) or by the
+/// CLI.
 #[derive(Clone)]
 pub struct Operator {
     pub db: Db,
@@ -36,16 +35,6 @@ pub struct Operator {
 }
 
 impl Operator {
-    pub fn from_state(state: &AppState) -> Self {
-        Self {
-            db: state.db.clone(),
-            ingest: state.ingest.clone(),
-            processors: state.processors.clone(),
-            sync: state.sync.clone(),
-            connection: state.connection.clone(),
-        }
-    }
-
     /// The sync context, or why the request cannot be served without it (409: the service's
     /// configuration, not the request, has to change).
     fn platforms(&self, why: &str) -> Result<&Arc<SyncContext>, OperatorError> {
@@ -59,20 +48,16 @@ impl Operator {
 
     /// Stores an operator event through the one ingest path (event + job in one commit).
     async fn store(&self, event: OperatorEvent) -> Result<String, OperatorError> {
+        let envelope = Envelope {
+            kind: event.kind,
+            action: Some(event.action.into()),
+            entity_key: event.entity_key,
+            job_kind: Some(event.job_kind),
+        };
         let body = event.body.to_string();
         let stored = self
             .ingest
-            .store(NewEvent {
-                connection: self.connection.clone(),
-                source: "operator".into(),
-                kind: event.kind,
-                action: Some(event.action.into()),
-                entity_key: event.entity_key,
-                body_hash: hex::encode(Sha256::digest(body.as_bytes())),
-                body,
-                job_kind: Some(event.job_kind),
-                ignored_reason: None,
-            })
+            .store(NewEvent::new(&self.connection, "operator", envelope, body))
             .await
             .map_err(|e| OperatorError::Unavailable(e.to_string()))?;
         match stored {
@@ -140,18 +125,5 @@ impl From<sqlx::Error> for OperatorError {
 impl From<crate::remote::ClientError> for OperatorError {
     fn from(error: crate::remote::ClientError) -> Self {
         Self::Platform(format!("a platform call failed: {error}"))
-    }
-}
-
-impl From<OperatorError> for ApiError {
-    fn from(error: OperatorError) -> Self {
-        match error {
-            OperatorError::NotFound(m) => Self::NotFound(m),
-            OperatorError::Invalid(m) => Self::Unprocessable(m),
-            OperatorError::Conflict(m) => Self::Conflict(m),
-            OperatorError::Unavailable(m) => Self::Unavailable(m),
-            OperatorError::Platform(m) => Self::BadGateway(m),
-            OperatorError::Internal(e) => Self::Internal(e),
-        }
     }
 }

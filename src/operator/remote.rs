@@ -2,14 +2,22 @@
 //! answers as the in-process functions, over HTTP with the admin token.
 
 use anyhow::{Context, bail};
-use serde::Serialize;
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 
 use super::attention::AttentionPage;
 use super::replay::{ReplayFilter, ReplayReport, Replayed};
 use super::resync::{ResyncRequest, ResyncResponse};
-use crate::http::error::ErrorBody;
 use crate::store::resyncs::ResyncView;
+
+/// The `{code, message}` body of every API error, as this client reads it. A deliberate mirror
+/// of `http::error::ErrorBody` (the server's side of the same wire shape), so that the operator
+/// functions do not depend on the HTTP layer that calls them.
+#[derive(Deserialize)]
+struct WireError {
+    code: String,
+    message: String,
+}
 
 /// A client for `/api/v1` of one instance.
 pub struct Remote {
@@ -108,7 +116,7 @@ impl Remote {
         let status = response.status();
         let bytes = response.bytes().await.context("reading the answer")?;
         if !status.is_success() {
-            match serde_json::from_slice::<ErrorBody>(&bytes) {
+            match serde_json::from_slice::<WireError>(&bytes) {
                 Ok(error) => bail!("{status}: {} ({})", error.message, error.code),
                 Err(_) => bail!("{status} from {url}"),
             }

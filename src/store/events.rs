@@ -5,7 +5,11 @@ use std::collections::HashSet;
 use std::fmt::Write;
 
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 use sqlx::{Any, AnyPool, Arguments, Row, Transaction};
+
+use super::Backend;
+use crate::envelope::Envelope;
 
 /// An event ready to be stored, with the job kind that will process it (`None`: recorded as
 /// ignored, no job).
@@ -23,6 +27,25 @@ pub struct NewEvent {
     pub ignored_reason: Option<String>,
 }
 
+impl NewEvent {
+    /// An event of `connection` from `source`, read as `envelope` says, with the hash of `body`
+    /// computed here (the same body again from the same source is a duplicate). Not ignored:
+    /// set [`NewEvent::ignored_reason`] for an event no job acts on.
+    pub fn new(connection: &str, source: &str, envelope: Envelope, body: String) -> Self {
+        Self {
+            connection: connection.to_owned(),
+            source: source.to_owned(),
+            kind: envelope.kind,
+            action: envelope.action,
+            entity_key: envelope.entity_key,
+            body_hash: hex::encode(Sha256::digest(body.as_bytes())),
+            body,
+            job_kind: envelope.job_kind,
+            ignored_reason: None,
+        }
+    }
+}
+
 /// What storing one event came to.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub enum Stored {
@@ -34,37 +57,30 @@ pub enum Stored {
 /// (13 parameters per event stays far below the limits: 32,766 on SQLite, 65,535 on PostgreSQL).
 const CHUNK: usize = 256;
 
-/// Stores one event and its job inside `tx`; a body already stored for the same source and
-/// connection after `dedupe_cutoff` makes it a duplicate.
-pub async fn insert(
-    tx: &mut Transaction<'_, Any>,
-    event: &NewEvent,
-    now: i64,
-    dedupe_cutoff: i64,
-) -> sqlx::Result<Stored> {
-    let mut stored = insert_batch(tx, &[event], now, dedupe_cutoff).await?;
-    Ok(stored.remove(0))
-}
-
-/// Stores many events and their jobs inside `tx` with one statement per table (per chunk of
-/// [`CHUNK`] events; on SQLite the three go in one call), answering for each in order. Deduplication is as if they were stored one
-/// after the other: a body repeated inside the batch is a duplicate of its first occurrence,
-/// and jobs are numbered in batch order so that each entity keeps its arrival order.
+/// Stores many events and their jobs inside `tx` (a transaction on a database of `backend`)
+/// with one statement per table (per chunk of [`CHUNK`] events; on SQLite the three go in one
+/// call), answering for each in order. A body already stored for the same source and
+/// connection after `dedupe_cutoff` makes an event a duplicate. Deduplication is as if they
+/// were stored one after the other: a body repeated inside the batch is a duplicate of its
+/// first occurrence, and jobs are numbered in batch order so that each entity keeps its
+/// arrival order.
 pub async fn insert_batch(
     tx: &mut Transaction<'_, Any>,
+    backend: Backend,
     events: &[&NewEvent],
     now: i64,
     dedupe_cutoff: i64,
 ) -> sqlx::Result<Vec<Stored>> {
     let mut stored = Vec::with_capacity(events.len());
     for chunk in events.chunks(CHUNK) {
-        stored.extend(insert_chunk(tx, chunk, now, dedupe_cutoff).await?);
+        stored.extend(insert_chunk(tx, backend, chunk, now, dedupe_cutoff).await?);
     }
     Ok(stored)
 }
 
 async fn insert_chunk(
     tx: &mut Transaction<'_, Any>,
+    backend: Backend,
     events: &[&NewEvent],
     now: i64,
     dedupe_cutoff: i64,
@@ -89,7 +105,7 @@ async fn insert_chunk(
         events,
         ids: &ids,
         picked: &first,
-        sqlite: tx.backend_name() == "SQLite",
+        sqlite: backend == Backend::Sqlite,
         now,
     };
     let fresh: HashSet<String> = rows.store(tx, dedupe_cutoff).await?.into_iter().collect();

@@ -1,36 +1,11 @@
-//! Jobs with leases: enqueue (inside the event's transaction), a short claim that keeps
-//! per-entity arrival order, heartbeats, and short completions. No transaction is held while a
-//! job runs.
+//! Jobs with leases: a short claim that keeps per-entity arrival order, heartbeats, and short
+//! completions. No transaction is held while a job runs. Jobs are written with their events, in
+//! the same statements (`events::insert_batch`).
 
 use serde::{Deserialize, Serialize};
 use sqlx::{Any, AnyPool, Row, Transaction};
 
 use super::{Backend, Db};
-
-/// Adds a pending job for an event, in the caller's transaction.
-pub async fn enqueue(
-    tx: &mut Transaction<'_, Any>,
-    connection: &str,
-    event_id: &str,
-    kind: &str,
-    entity_key: &str,
-    now: i64,
-) -> sqlx::Result<String> {
-    let id = uuid::Uuid::now_v7().to_string();
-    sqlx::query(
-        "INSERT INTO jobs (id, connection, event_id, kind, entity_key, state, attempts, run_at, \
-         created_at, updated_at) VALUES ($1, $2, $3, $4, $5, 'pending', 0, $6, $6, $6)",
-    )
-    .bind(&id)
-    .bind(connection)
-    .bind(event_id)
-    .bind(kind)
-    .bind(entity_key)
-    .bind(now)
-    .execute(&mut **tx)
-    .await?;
-    Ok(id)
-}
 
 /// A job a worker holds a lease on.
 #[derive(Clone, Debug)]

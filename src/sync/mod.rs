@@ -21,12 +21,14 @@ pub mod items;
 pub mod listings;
 pub mod open_orders;
 pub mod orders;
+mod parties;
 mod payments;
 pub mod poll;
 pub mod products;
 pub mod record;
 pub mod shadow;
 pub mod status;
+mod step;
 
 use std::sync::Arc;
 

@@ -19,7 +19,7 @@ use crate::matcher::order::money::money;
 use crate::matcher::{Outcome, System};
 use crate::store::links::{Link, NewLink};
 use crate::sync::cache::Freshness;
-use crate::sync::customers::refused;
+use crate::sync::step::refused;
 
 use super::orders::{from_f64, parse_decimal};
 use super::record::Writes;

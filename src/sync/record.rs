@@ -38,10 +38,7 @@ impl Writes {
 
 /// The stored name of an outcome kind (`needs_attention`, ...).
 pub fn outcome_name(kind: OutcomeKind) -> String {
-    serde_json::to_value(kind)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_else(|| format!("{kind:?}").to_lowercase())
+    kind.as_str().to_owned()
 }
 
 /// A run that ended in an outcome other than `synced` (nothing, or only some, written).

@@ -23,11 +23,11 @@ use crate::remote::ClientError;
 use crate::store::links::{self, Link, LinkKind};
 
 use super::SyncContext;
-use super::customers::refused;
 use super::inventory;
 use super::orders::{flourish_order_id, flourish_status, is_moving, leaflink_status};
 use super::payments;
 use super::record::{self, Writes};
+use super::step::refused;
 use super::store_error;
 
 /// Registers `flourish.order`.

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use parking_lot::Mutex;
 use serde_json::Value;
 
-use crate::helpers::{ADMIN_TOKEN, FLOURISH_KEY, LEAFLINK_KEY, order_webhook};
+use crate::helpers::{ADMIN_TOKEN, FLOURISH_KEY, LEAFLINK_KEY, order_webhook, signed_leaflink};
 
 /// Starts `leafbridge serve` on `database_url` and returns it with its address.
 fn start(database_url: &str) -> (Child, String) {
@@ -55,9 +55,8 @@ async fn every_acknowledged_event_survives_a_kill_at_any_instant() {
         let (acked, http, address) = (acked.clone(), http.clone(), address.clone());
         senders.push(tokio::spawn(async move {
             for i in 0..10_000 {
-                let body =
-                    serde_json::to_vec(&order_webhook(&format!("kill-{sender}-{i}"), i)).unwrap();
-                let signature = leafbridge::leaflink::webhook::sign(LEAFLINK_KEY.as_bytes(), &body);
+                let (body, signature) =
+                    signed_leaflink(&order_webhook(&format!("kill-{sender}-{i}"), i));
                 let response = http
                     .post(format!("{address}/webhooks/leaflink"))
                     .header("LL-Signature", signature)

@@ -27,6 +27,19 @@ pub fn postgres_url() -> Option<String> {
         .filter(|u| !u.is_empty())
 }
 
+/// A test's prerequisite (a browser, a document, a server) is missing: the test fails when
+/// `LEAFBRIDGE_REQUIRE_PREREQUISITES=1` (CI sets it: nothing passes there without running), and
+/// otherwise this says SKIPPED loudly and the caller returns early.
+#[track_caller]
+pub fn missing_prerequisite(missing: &str) {
+    assert!(
+        std::env::var("LEAFBRIDGE_REQUIRE_PREREQUISITES").as_deref() != Ok("1"),
+        "a required prerequisite is missing: {missing}"
+    );
+    let test = std::thread::current().name().unwrap_or("a test").to_owned();
+    eprintln!("\n*** SKIPPED {test}: {missing} ***\n");
+}
+
 /// True when the suite runs on PostgreSQL.
 pub fn on_postgres() -> bool {
     std::env::var("LEAFBRIDGE_TEST_BACKEND").is_ok_and(|b| b == "postgres")
@@ -183,11 +196,18 @@ pub async fn spawn_app_with(
     }
 }
 
+/// `body` as the bytes of a LeafLink webhook and the `LL-Signature` sent with them (under the
+/// test instance's [`LEAFLINK_KEY`]).
+pub fn signed_leaflink(body: &Value) -> (Vec<u8>, String) {
+    let bytes = serde_json::to_vec(body).unwrap();
+    let signature = leafbridge::leaflink::webhook::sign(LEAFLINK_KEY.as_bytes(), &bytes);
+    (bytes, signature)
+}
+
 impl TestApp {
     /// Posts a body to the LeafLink webhook, signed with the configured key.
     pub async fn post_leaflink(&self, body: &Value) -> reqwest::Response {
-        let bytes = serde_json::to_vec(body).unwrap();
-        let signature = leafbridge::leaflink::webhook::sign(LEAFLINK_KEY.as_bytes(), &bytes);
+        let (bytes, signature) = signed_leaflink(body);
         self.post_raw(
             "/webhooks/leaflink",
             "LL-Signature",

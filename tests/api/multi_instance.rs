@@ -6,16 +6,14 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use crate::helpers::{
-    TestProcessor, all_kinds, fresh_postgres, order_key, order_webhook, postgres_url, spawn_app_on,
-    test_config,
+    TestProcessor, all_kinds, fresh_postgres, missing_prerequisite, order_key, order_webhook,
+    postgres_url, spawn_app_on, test_config,
 };
 
 #[tokio::test]
 async fn two_instances_on_one_postgres_database_never_run_a_job_twice() {
     let Some(server) = postgres_url() else {
-        eprintln!(
-            "SKIPPED two_instances_on_one_postgres_database_never_run_a_job_twice: set LEAFBRIDGE_TEST_POSTGRES_URL to run it"
-        );
+        missing_prerequisite("no PostgreSQL: set LEAFBRIDGE_TEST_POSTGRES_URL to run it");
         return;
     };
     let database = fresh_postgres(&server).await;

@@ -10,11 +10,11 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use parking_lot::Mutex;
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
-use crate::helpers::TestApp;
+use crate::helpers::{TestApp, missing_prerequisite};
+use leafbridge::envelope::Envelope;
 use leafbridge::store::events::{NewEvent, Stored};
 
 static VENV: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
@@ -46,12 +46,10 @@ pub async fn smtp_python() -> Option<PathBuf> {
     if made && ready(&python) {
         return Some(python);
     }
-    assert!(
-        std::env::var("LEAFBRIDGE_REQUIRE_PREREQUISITES").as_deref() != Ok("1"),
-        "aiosmtpd could not be installed into {}",
+    missing_prerequisite(&format!(
+        "aiosmtpd could not be installed into {} (python3 -m venv, pip)",
         venv.display()
-    );
-    eprintln!("\n*** SKIPPED: aiosmtpd could not be installed (python3 -m venv, pip) ***\n");
+    ));
     None
 }
 
@@ -167,17 +165,17 @@ pub async fn finished_event(
     let stored = app
         .state
         .ingest
-        .store(NewEvent {
-            connection: connection.into(),
-            source: "leaflink".into(),
-            kind: "order".into(),
-            action: None,
-            entity_key: entity.into(),
-            body_hash: hex::encode(Sha256::digest(body.as_bytes())),
+        .store(NewEvent::new(
+            connection,
+            "leaflink",
+            Envelope {
+                kind: "order".into(),
+                action: None,
+                entity_key: entity.into(),
+                job_kind: Some("leaflink.order".into()),
+            },
             body,
-            job_kind: Some("leaflink.order".into()),
-            ignored_reason: None,
-        })
+        ))
         .await
         .unwrap();
     let Stored::Accepted { event_id } = stored else {

@@ -3,9 +3,9 @@
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
 
 use crate::helpers::{ADMIN_TOKEN, TestApp, spawn_app_declaring};
+use leafbridge::envelope::Envelope;
 use leafbridge::jobs::Processors;
 use leafbridge::store::events::{NewEvent, Stored};
 use leafbridge::store::links::{self, LinkKind, NewLink};
@@ -25,17 +25,17 @@ async fn seed(app: &TestApp, connection: &str) -> Rows {
     let stored = app
         .state
         .ingest
-        .store(NewEvent {
-            connection: connection.into(),
-            source: "leaflink".into(),
-            kind: "order".into(),
-            action: None,
-            entity_key: format!("leaflink.order:{connection}-1"),
-            body_hash: hex::encode(Sha256::digest(body.as_bytes())),
+        .store(NewEvent::new(
+            connection,
+            "leaflink",
+            Envelope {
+                kind: "order".into(),
+                action: None,
+                entity_key: format!("leaflink.order:{connection}-1"),
+                job_kind: Some("leaflink.order".into()),
+            },
             body,
-            job_kind: Some("leaflink.order".into()),
-            ignored_reason: None,
-        })
+        ))
         .await
         .unwrap();
     let Stored::Accepted { event_id } = stored else {

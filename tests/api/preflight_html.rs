@@ -6,6 +6,7 @@ use std::process::{Command, Output};
 
 use leafbridge::preflight;
 
+use crate::helpers::missing_prerequisite;
 use crate::preflight_support::{fixture, start};
 
 /// Chromium's flags for a quiet, sandbox-free, offline run with its own profile.
@@ -48,7 +49,7 @@ pub(crate) fn has_several_colours(png_bytes: &[u8]) -> bool {
 #[tokio::test]
 async fn html_report_renders_in_headless_chromium_with_its_summary() {
     if !chromium_installed() {
-        eprintln!("\n*** SKIPPED: chromium not installed (apt-get install -y chromium) ***\n");
+        missing_prerequisite("chromium not installed (apt-get install -y chromium)");
         return;
     }
     let world = start(&fixture("seed.json")).await;

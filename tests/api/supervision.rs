@@ -154,9 +154,7 @@ async fn a_panicking_writer_is_restarted_and_ingest_carries_on() {
     let during = tokio::spawn({
         let (http, address) = (app.http.clone(), app.address.clone());
         async move {
-            let body = serde_json::to_vec(&order_webhook("during", 2)).unwrap();
-            let signature =
-                leafbridge::leaflink::webhook::sign(crate::helpers::LEAFLINK_KEY.as_bytes(), &body);
+            let (body, signature) = crate::helpers::signed_leaflink(&order_webhook("during", 2));
             http.post(format!("{address}/webhooks/leaflink"))
                 .header("LL-Signature", signature)
                 .body(body)

@@ -65,53 +65,49 @@ async fn an_edit_delivered_before_its_create_ends_in_the_final_facility_only() {
     assert_eq!(kinds, ["unchanged", "synced"]);
 }
 
-#[tokio::test]
-async fn a_flourish_failing_then_recovering_ends_in_the_same_state() {
-    let world = spawn_world().await;
-    world.flourish.control().fail_next(6, 503);
-    trigger_order(&world, REDWOOD_ORDER, "first").await;
-    settle_with_retries(&world).await;
-
-    let key = format!("leaflink.order:{REDWOOD_ORDER}");
-    assert!(
-        failed_attempts(&world, &key).await >= 1,
-        "the failures reached the job"
-    );
-    assert_redwood_synced_once(&world);
-    assert_all_processed(&world).await;
+/// A platform fault in front of the first run, and what it is.
+struct Fault {
+    name: &'static str,
+    inject: fn(&World),
 }
 
+/// Each fault the first run meets; the job retries through it.
+const FAULTS: &[Fault] = &[
+    Fault {
+        name: "Flourish answers 503 six times",
+        inject: |world| world.flourish.control().fail_next(6, 503),
+    },
+    Fault {
+        name: "LeafLink answers 502 six times",
+        inject: |world| world.leaflink.control().fail_next(6, 502),
+    },
+    Fault {
+        name: "a 429 storm on both platforms",
+        inject: |world| {
+            world.flourish.control().rate_limit_next(10, 0);
+            world.leaflink.control().rate_limit_next(5, 0);
+        },
+    },
+];
+
 #[tokio::test]
-async fn a_leaflink_failing_then_recovering_ends_in_the_same_state() {
-    let world = spawn_world().await;
-    world.leaflink.control().fail_next(6, 502);
-    trigger_order(&world, REDWOOD_ORDER, "first").await;
-    settle_with_retries(&world).await;
+async fn a_platform_failing_then_recovering_ends_in_the_same_state() {
+    for fault in FAULTS {
+        eprintln!("fault: {}", fault.name);
+        let world = spawn_world().await;
+        (fault.inject)(&world);
+        trigger_order(&world, REDWOOD_ORDER, "first").await;
+        settle_with_retries(&world).await;
 
-    let key = format!("leaflink.order:{REDWOOD_ORDER}");
-    assert!(
-        failed_attempts(&world, &key).await >= 1,
-        "the failures reached the job"
-    );
-    assert_redwood_synced_once(&world);
-    assert_all_processed(&world).await;
-}
-
-#[tokio::test]
-async fn a_429_storm_ends_in_the_same_state() {
-    let world = spawn_world().await;
-    world.flourish.control().rate_limit_next(10, 0);
-    world.leaflink.control().rate_limit_next(5, 0);
-    trigger_order(&world, REDWOOD_ORDER, "first").await;
-    settle_with_retries(&world).await;
-
-    let key = format!("leaflink.order:{REDWOOD_ORDER}");
-    assert!(
-        failed_attempts(&world, &key).await >= 1,
-        "the failures reached the job"
-    );
-    assert_redwood_synced_once(&world);
-    assert_all_processed(&world).await;
+        let key = format!("leaflink.order:{REDWOOD_ORDER}");
+        assert!(
+            failed_attempts(&world, &key).await >= 1,
+            "{}: the failures reached the job",
+            fault.name
+        );
+        assert_redwood_synced_once(&world);
+        assert_all_processed(&world).await;
+    }
 }
 
 #[tokio::test]

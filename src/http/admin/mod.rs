@@ -24,6 +24,7 @@ use serde::{Deserialize, Serialize};
 
 use super::routes::Routes;
 use super::{ApiError, AppState, access};
+use crate::operator::{Operator, OperatorError};
 pub use events::{EventPage, EventQuery, EventView};
 
 /// Longest page any list returns.
@@ -50,6 +51,32 @@ pub fn routes(state: AppState) -> Routes<AppState> {
                 .merge(connections::routes())
                 .route_layer(middleware::from_fn_with_state(state, access::require_admin)),
         )
+}
+
+impl Operator {
+    /// The operator functions over the running service's store, ingest path and platforms.
+    pub fn from_state(state: &AppState) -> Self {
+        Self {
+            db: state.db.clone(),
+            ingest: state.ingest.clone(),
+            processors: state.processors.clone(),
+            sync: state.sync.clone(),
+            connection: state.connection.clone(),
+        }
+    }
+}
+
+impl From<OperatorError> for ApiError {
+    fn from(error: OperatorError) -> Self {
+        match error {
+            OperatorError::NotFound(m) => Self::NotFound(m),
+            OperatorError::Invalid(m) => Self::Unprocessable(m),
+            OperatorError::Conflict(m) => Self::Conflict(m),
+            OperatorError::Unavailable(m) => Self::Unavailable(m),
+            OperatorError::Platform(m) => Self::BadGateway(m),
+            OperatorError::Internal(e) => Self::Internal(e),
+        }
+    }
 }
 
 /// Path ids, filters and cursors never hold control characters; one sent percent-encoded

@@ -58,7 +58,9 @@ pub(crate) fn order(number: &str, body: &str) -> NewEvent {
 async fn store(db: &Db, events: &[NewEvent], now: i64, cutoff: i64) -> Vec<Stored> {
     let events: Vec<&NewEvent> = events.iter().collect();
     let mut tx = db.pool.begin().await.unwrap();
-    let stored = insert_batch(&mut tx, &events, now, cutoff).await.unwrap();
+    let stored = insert_batch(&mut tx, db.backend, &events, now, cutoff)
+        .await
+        .unwrap();
     tx.commit().await.unwrap();
     stored
 }

@@ -1,10 +1,8 @@
 //! Flow D: a LeafLink customer becomes (or is linked to) the Flourish destination with its
-//! licence number. Also the conversions from both platforms' party records into the matcher's
-//! plain records, which Flow A shares.
+//! licence number. The party conversions and destination reads it shares with Flow A live in
+//! `sync::parties`.
 
 use std::sync::Arc;
-
-mod shared;
 
 use crate::jobs::{JobContext, JobError, Processed, Processor, Processors};
 use crate::leaflink::client::CustomerQuery;
@@ -18,12 +16,12 @@ use crate::remote::ClientError;
 
 use super::SyncContext;
 use super::cache::Freshness;
-use super::record::{self, Writes};
-use shared::updated_fields;
-pub(crate) use shared::{
-    StepError, create_destination, destinations_for, link_destination, listed_destinations_for,
-    refused, to_customer,
+use super::parties::{
+    create_destination, destinations_for, link_destination, listed_destinations_for, to_customer,
+    updated_fields,
 };
+use super::record::{self, Writes};
+use super::step::{StepError, refused};
 
 /// Registers `leaflink.customer`.
 pub fn register(processors: &mut Processors, context: &Arc<SyncContext>) {

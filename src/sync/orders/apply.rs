@@ -15,8 +15,9 @@ use crate::matcher::order::{Adjustments, DestinationRef, OrderDraft, PlannedLine
 use crate::matcher::{ItemIndex, OrderPlan, OrderStep, Outcome, System};
 use crate::remote::ClientError;
 use crate::sync::SyncContext;
-use crate::sync::customers::{StepError, create_destination, refused};
+use crate::sync::parties::create_destination;
 use crate::sync::record::Writes;
+use crate::sync::step::{StepError, refused};
 
 use super::linked::{link_order, mark_moving, planned_line};
 use super::load::Loaded;

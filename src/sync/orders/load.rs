@@ -19,7 +19,7 @@ use crate::matcher::{ItemIndex, LicenseKey, Outcome, RepDirectory, SkuKey, find_
 use crate::remote::ClientError;
 use crate::sync::SyncContext;
 use crate::sync::cache::Freshness;
-use crate::sync::customers::{destinations_for, listed_destinations_for, to_customer};
+use crate::sync::parties::{destinations_for, listed_destinations_for, to_customer};
 
 /// Everything Flow A decides from, read fresh for one job.
 pub(super) struct Loaded {

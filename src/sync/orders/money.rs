@@ -12,7 +12,7 @@ use crate::matcher::order::money::{self, Reconciliation};
 use crate::matcher::order::{
     Adjustment, Adjustments, OrderDiscount, OrderLine, OrderMoney, OrderTax, PlannedLine,
 };
-use crate::sync::customers::StepError;
+use crate::sync::step::StepError;
 
 use super::linked::from_f64;
 use super::load::decimal;

@@ -30,7 +30,6 @@ use std::time::Duration;
 
 use anyhow::Context;
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 
 use super::SyncContext;
 use crate::config::SyncSettings;
@@ -264,17 +263,7 @@ async fn store(
             return Ok(());
         }
     }
-    let event = NewEvent {
-        connection: ctx.connection.clone(),
-        source: SOURCE.to_owned(),
-        kind: change.envelope.kind,
-        action: change.envelope.action,
-        entity_key: change.envelope.entity_key,
-        body_hash: hex::encode(Sha256::digest(change.body.as_bytes())),
-        body: change.body,
-        job_kind: change.envelope.job_kind,
-        ignored_reason: None,
-    };
+    let event = NewEvent::new(&ctx.connection, SOURCE, change.envelope, change.body);
     match ingest.store(event).await? {
         Stored::Accepted { .. } => report.enqueued += 1,
         Stored::Duplicate => report.duplicates += 1,

@@ -1,48 +1,19 @@
-//! What Flow D shares with Flow A: reading a licence's destinations, creating and linking a
-//! destination, and the matcher records of both platforms' parties.
+//! The parties Flow A (orders) and Flow D (customers) share: reading a licence's destinations,
+//! creating and linking a destination, and the matcher records of both platforms' parties.
 
 use crate::flourish::model::{Destination as FlourishDestination, DestinationFields};
 use crate::jobs::JobError;
 use crate::leaflink::model::Customer as LeafLinkCustomer;
 use crate::matcher::customer::{DestinationChanges, NewDestination};
 use crate::matcher::records::{Address, Customer, Destination};
-use crate::matcher::{DestinationIndex, LicenseKey, LinkSet, Outcome, StrainMatching};
+use crate::matcher::{DestinationIndex, LicenseKey, LinkSet, StrainMatching};
 use crate::remote::ClientError;
 use crate::store::claims::Claim;
 use crate::store::links::{self, LinkKind, NewLink};
 use crate::sync::cache::Freshness;
 use crate::sync::record::Writes;
+use crate::sync::step::StepError;
 use crate::sync::{SyncContext, record_link, store_error};
-
-/// Why a write step stopped: the platform's answer, or a failure of leafbridge's own store.
-pub(crate) enum StepError {
-    Platform(ClientError),
-    Job(JobError),
-}
-
-impl From<ClientError> for StepError {
-    fn from(error: ClientError) -> Self {
-        Self::Platform(error)
-    }
-}
-
-impl From<JobError> for StepError {
-    fn from(error: JobError) -> Self {
-        Self::Job(error)
-    }
-}
-
-/// A platform's 400 on a write means the data is wrong: `needs_attention` with its message.
-/// Anything else is the job layer's business (retry or dead).
-pub(crate) fn refused(error: StepError) -> Result<Outcome, JobError> {
-    match error {
-        StepError::Platform(ClientError::BadRequest { message, .. }) => Ok(Outcome::attention(
-            format!("the platform refused the write: {message}"),
-        )),
-        StepError::Platform(other) => Err(other.into()),
-        StepError::Job(error) => Err(error),
-    }
-}
 
 /// Like [`destinations_for`], from the listing of every destination shared by the jobs of a
 /// pass (as recent as `want`): the linked one and those whose licence equals `license` once
@@ -244,7 +215,7 @@ fn new_fields(new: &NewDestination) -> DestinationFields {
 
 /// The whole destination with the changes laid over it: `PUT` replaces what it is sent, and
 /// name and licence always go out, so they must be the current ones.
-pub(super) fn updated_fields(
+pub(crate) fn updated_fields(
     current: Option<&Destination>,
     changes: &DestinationChanges,
 ) -> DestinationFields {
