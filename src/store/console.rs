@@ -299,7 +299,9 @@ mod tests {
     async fn store(db: &crate::store::Db, events: &[events::NewEvent], at: i64) {
         let refs: Vec<&events::NewEvent> = events.iter().collect();
         let mut tx = db.pool.begin().await.unwrap();
-        insert_batch(&mut tx, db.backend, &refs, at, 0).await.unwrap();
+        insert_batch(&mut tx, db.backend, &refs, at, 0)
+            .await
+            .unwrap();
         tx.commit().await.unwrap();
     }
 

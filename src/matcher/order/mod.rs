@@ -3,8 +3,8 @@
 //! The status gate runs first, then routing (which may hold the order), then the lines (which
 //! may need attention), and only then the write decision in [`write`].
 
-mod gone;
 pub mod adoption;
+mod gone;
 mod lines;
 pub mod money;
 mod routing;
