@@ -183,9 +183,8 @@ fn fresh_reads(plan: &Value, facilities: u64) -> (u64, u64) {
     let plan = &plan["plan"];
     if plan.get("order_number").is_some() {
         (3, 3)
-    } else if plan.get("license_number").is_some() {
-        (1, 1)
-    } else if plan.get("steps").is_some() {
+    } else if plan.get("license_number").is_some() || plan.get("steps").is_some() {
+        // A customer (its destination) or an item (its product): one read on each side.
         (1, 1)
     } else {
         (1, facilities)
