@@ -351,7 +351,8 @@ async fn post(
 
 #[tokio::test]
 async fn a_connection_token_signs_in_to_its_own_connection_only() {
-    let app = spawn_scripted(Arc::new(Scripted::default())).await;
+    let processors = crate::helpers::all_kinds(Arc::new(Scripted::default()));
+    let app = crate::helpers::spawn_app_declaring(processors, &["brand-b"]).await;
     let http = client();
     let mine = seed(&app, "brand-b").await;
     let theirs = seed(&app, "default").await;
