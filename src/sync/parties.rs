@@ -15,6 +15,22 @@ use crate::sync::record::Writes;
 use crate::sync::step::StepError;
 use crate::sync::{SyncContext, record_link, store_error};
 
+/// The id of the Flourish destination linked to `license`, if any.
+async fn linked_destination(
+    context: &SyncContext,
+    license: &LicenseKey,
+) -> Result<Option<String>, JobError> {
+    let link = links::get(
+        &context.db.pool,
+        &context.connection,
+        LinkKind::Destination,
+        license.as_str(),
+    )
+    .await
+    .map_err(store_error)?;
+    Ok(link.map(|link| link.remote_id))
+}
+
 /// Like [`destinations_for`], from the listing of every destination shared by the jobs of a
 /// pass (as recent as `want`): the linked one and those whose licence equals `license` once
 /// trimmed.
@@ -24,15 +40,7 @@ pub(crate) async fn listed_destinations_for(
     want: Freshness,
 ) -> Result<(DestinationIndex, LinkSet), JobError> {
     let mut links = LinkSet::new(StrainMatching::default());
-    let link = links::get(
-        &context.db.pool,
-        &context.connection,
-        LinkKind::Destination,
-        license.as_str(),
-    )
-    .await
-    .map_err(store_error)?;
-    let linked = link.map(|link| link.remote_id);
+    let linked = linked_destination(context, license).await?;
     if let Some(id) = &linked {
         links.link_destination(license.as_str(), id);
     }
@@ -55,21 +63,13 @@ pub(crate) async fn destinations_for(
 ) -> Result<(DestinationIndex, LinkSet), JobError> {
     let mut links = LinkSet::new(StrainMatching::default());
     let mut found = Vec::new();
-    let link = links::get(
-        &context.db.pool,
-        &context.connection,
-        LinkKind::Destination,
-        license.as_str(),
-    )
-    .await
-    .map_err(store_error)?;
-    if let Some(link) = link {
-        match context.flourish.get_destination(&link.remote_id).await {
+    if let Some(id) = linked_destination(context, license).await? {
+        match context.flourish.get_destination(&id).await {
             Ok(dest) => found.push(to_destination(&dest)),
             Err(ClientError::NotFound { .. }) => {}
             Err(error) => return Err(error.into()),
         }
-        links.link_destination(license.as_str(), &link.remote_id);
+        links.link_destination(license.as_str(), &id);
     }
     let mut searched = context
         .flourish
