@@ -20,6 +20,8 @@ pub struct ConnectionView {
     pub name: String,
     /// The address operators reach leafbridge at (from the request).
     pub base_url: String,
+    /// `/<name>` after `/webhooks/<platform>`, or empty for the bare paths.
+    pub webhook_suffix: String,
     pub leaflink_keys: Vec<String>,
     pub flourish_keys: Vec<String>,
     pub platforms_configured: bool,
@@ -45,21 +47,32 @@ fn base_url(headers: &HeaderMap) -> String {
     format!("{scheme}://{host}")
 }
 
-/// `GET /console/connections`.
+/// `GET /console/connections`: every running connection for the admin, its own for a
+/// connection session.
 pub async fn page(
     State(state): State<AppState>,
     Extension(session): Extension<Session>,
     headers: HeaderMap,
 ) -> Result<Response, HtmlError> {
     let scoped = session.scope(&state);
-    // The service's own keys belong to its connection; another connection's are stored
-    // (sealed) with their fingerprints.
-    let (leaflink_keys, flourish_keys) = if scoped.connection == state.connection {
-        (
-            state.leaflink_keys.iter().map(fingerprint).collect(),
-            state.flourish_keys.iter().map(fingerprint).collect(),
-        )
-    } else {
+    let base_url = base_url(&headers);
+    let mut running = state.connections.all();
+    running.sort_by(|a, b| a.name().cmp(b.name()));
+    let mut views: Vec<ConnectionView> = running
+        .iter()
+        .filter(|r| session.connection.is_none() || r.name() == scoped.connection)
+        .map(|r| ConnectionView {
+            name: r.name().to_owned(),
+            base_url: base_url.clone(),
+            webhook_suffix: webhook_suffix(&state, r.name()),
+            leaflink_keys: r.leaflink_keys.iter().map(fingerprint).collect(),
+            flourish_keys: r.flourish_keys.iter().map(fingerprint).collect(),
+            platforms_configured: r.sync.is_some(),
+        })
+        .collect();
+    // A connection not running (stored without a key to open it, say): its stored keys'
+    // fingerprints, so the page still says which keys it has.
+    if views.is_empty() {
         let stored = connections::secrets(&state.db.pool, Some(scoped.connection.as_str())).await?;
         let of = |setting: &str| -> Vec<String> {
             stored
@@ -68,22 +81,32 @@ pub async fn page(
                 .map(|s| s.fingerprint.clone())
                 .collect()
         };
-        (of("leaflink_webhook_key"), of("flourish_webhook_key"))
-    };
-    let view = ConnectionView {
-        name: scoped.connection.clone(),
-        base_url: base_url(&headers),
-        leaflink_keys,
-        flourish_keys,
-        platforms_configured: scoped.sync.is_some(),
-    };
+        views.push(ConnectionView {
+            name: scoped.connection.clone(),
+            base_url,
+            webhook_suffix: webhook_suffix(&state, &scoped.connection),
+            leaflink_keys: of("leaflink_webhook_key"),
+            flourish_keys: of("flourish_webhook_key"),
+            platforms_configured: scoped.sync.is_some(),
+        });
+    }
     Ok(super::html(layout::page(
         "Connections",
         "/console/connections",
         &session,
         None,
-        render(&[view]),
+        render(&views),
     )))
+}
+
+/// What follows `/webhooks/<platform>` for `name`: nothing for the service's own connection
+/// (the bare paths), `/<name>` for any other.
+fn webhook_suffix(state: &AppState, name: &str) -> String {
+    if name == state.connection {
+        String::new()
+    } else {
+        format!("/{name}")
+    }
 }
 
 fn url_row(label: &str, url: &str, keys: &[String]) -> Markup {
@@ -105,8 +128,8 @@ pub fn render(connections: &[ConnectionView]) -> Markup {
                 table {
                     thead { tr { th scope="col" { "Webhook" } th scope="col" { "URL to paste into the platform" } th scope="col" { "Signing key fingerprints (SHA-256)" } } }
                     tbody {
-                        (url_row("LeafLink", &format!("{}/webhooks/leaflink", c.base_url), &c.leaflink_keys))
-                        (url_row("Flourish", &format!("{}/webhooks/flourish", c.base_url), &c.flourish_keys))
+                        (url_row("LeafLink", &format!("{}/webhooks/leaflink{}", c.base_url, c.webhook_suffix), &c.leaflink_keys))
+                        (url_row("Flourish", &format!("{}/webhooks/flourish{}", c.base_url, c.webhook_suffix), &c.flourish_keys))
                     }
                 }
                 p { "Platform API access: "
@@ -127,6 +150,7 @@ mod tests {
         let view = ConnectionView {
             name: "default".into(),
             base_url: "http://lb.example:8080".into(),
+            webhook_suffix: String::new(),
             leaflink_keys: vec![fingerprint(&secret)],
             flourish_keys: Vec::new(),
             platforms_configured: false,
@@ -144,10 +168,13 @@ mod tests {
         let view = ConnectionView {
             name: "default".into(),
             base_url: "http://lb".into(),
+            webhook_suffix: "/brand-b".into(),
             leaflink_keys: Vec::new(),
             flourish_keys: Vec::new(),
             platforms_configured: true,
         };
-        crate::console::a11y::assert_labelled(&render(&[view]).into_string());
+        let html = render(&[view]).into_string();
+        assert!(html.contains("http://lb/webhooks/leaflink/brand-b"));
+        crate::console::a11y::assert_labelled(&html);
     }
 }

@@ -368,6 +368,15 @@ async fn a_connection_token_signs_in_to_its_own_connection_only() {
         overview.contains("connection <code>brand-b</code>"),
         "{overview}"
     );
+    // Its connections page names its own webhook paths, not the service's bare ones.
+    let (status, connections) = page(&app, &http, &session, "/console/connections").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        connections.contains("/webhooks/leaflink/brand-b")
+            && connections.contains("/webhooks/flourish/brand-b"),
+        "{connections}"
+    );
+    assert!(!connections.contains("Connection <code>default</code>"));
     assert!(
         !overview.contains(&token),
         "the console never shows a secret"
