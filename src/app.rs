@@ -119,6 +119,7 @@ impl Application {
             base_url: format!("http://{}", listener.local_addr()?),
             connection: config.connection.name.clone(),
             watched: watched(&config, sync.as_deref()),
+            connections: Some(connections.clone()),
         };
         let state = AppState {
             db: db.clone(),

@@ -49,6 +49,9 @@ pub struct Notifier {
     /// The process's own connection, whose platform clients are `watched`.
     pub connection: String,
     pub watched: Vec<Watched>,
+    /// The running connections: another connection's platform clients are watched through
+    /// it (`None`: only the process's own are).
+    pub connections: Option<crate::connections::runtime::Registry>,
 }
 
 /// What one pass did for one connection.
@@ -87,16 +90,38 @@ impl Notifier {
         Ok(reports)
     }
 
+    /// The platform clients of another running connection, with their limits.
+    fn watched_of(&self, connection: &str) -> Vec<Watched> {
+        let Some(sync) = self
+            .connections
+            .as_ref()
+            .and_then(|registry| registry.get(connection))
+            .and_then(|running| running.sync.clone())
+        else {
+            return Vec::new();
+        };
+        vec![
+            Watched {
+                usage: Arc::clone(sync.leaflink.usage()),
+                requests_per_minute: sync.leaflink.requests_per_minute(),
+            },
+            Watched {
+                usage: Arc::clone(sync.flourish.usage()),
+                requests_per_minute: sync.flourish.requests_per_minute(),
+            },
+        ]
+    }
+
     /// Notes the problems of `connection`; when there is something to say and the period since
     /// its last digest has passed, stores one delivery per channel.
     pub async fn pass_connection(&self, connection: &str, now: i64) -> anyhow::Result<PassReport> {
         let pool = &self.db.pool;
-        let watched: &[Watched] = if connection == self.connection {
-            &self.watched
+        let watched = if connection == self.connection {
+            self.watched.clone()
         } else {
-            &[]
+            self.watched_of(connection)
         };
-        let (categories, seen) = collect::problems(&self.db, connection, watched, now).await?;
+        let (categories, seen) = collect::problems(&self.db, connection, &watched, now).await?;
         notify::observe(pool, connection, &categories, &seen, now).await?;
         let (opened, resolved) = notify::unannounced(pool, connection).await?;
         if opened.is_empty() && resolved.is_empty() {

@@ -329,3 +329,28 @@ async fn webhook_paths_name_a_running_connection_and_take_only_its_keys() {
     );
     twins.app.stop().await;
 }
+
+/// The owner of a connection other than the process's own hears about its platform refusing
+/// the API key: the notifier watches every running connection's clients.
+#[tokio::test]
+async fn another_connections_refused_key_is_noticed_for_that_connection_only() {
+    let twins = twins().await;
+    let app = &twins.app;
+    let now = leafbridge::store::now_ms();
+    let running = app.state.connections.get("brand-b").expect("brand-b runs");
+    let sync = running.sync.as_ref().expect("brand-b has both clients");
+    sync.leaflink.usage().record("GET", Some(401), now);
+    let notifier = leafbridge::notify::Notifier {
+        db: app.db.clone(),
+        ingest: app.state.ingest.clone(),
+        period: Duration::from_secs(60),
+        base_url: app.address.clone(),
+        connection: "default".into(),
+        watched: Vec::new(),
+        connections: Some(app.state.connections.clone()),
+    };
+    let brand_b = notifier.pass_connection("brand-b", now).await.unwrap();
+    assert!(brand_b.opened >= 1, "{brand_b:?}");
+    let own = notifier.pass_connection("default", now).await.unwrap();
+    assert_eq!(own.opened, 0, "{own:?}");
+}

@@ -36,6 +36,7 @@ fn notifier(app: &TestApp) -> Notifier {
         base_url: app.address.clone(),
         connection: "default".into(),
         watched: Vec::new(),
+        connections: Some(app.state.connections.clone()),
     }
 }
 
