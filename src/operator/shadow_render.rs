@@ -52,6 +52,42 @@ fn creations(out: &mut String, title: &str, list: &[Creation]) {
 }
 
 /// The report as plain text, surprises first.
+/// The counted order sections, in the report's order (text and HTML alike).
+fn order_sections(report: &ShadowReport) -> [(&'static str, &[Tally]); 4] {
+    [
+        (
+            "Orders that would be created, per Flourish facility",
+            &report.orders_by_facility,
+        ),
+        (
+            "Orders that would be created, per Flourish sales rep",
+            &report.orders_by_sales_rep,
+        ),
+        ("Orders held, and why", &report.orders_held),
+        ("Other order writes", &report.order_changes),
+    ]
+}
+
+/// The sections of records that would be created.
+fn creation_sections(report: &ShadowReport) -> [(&'static str, &[Creation]); 3] {
+    [
+        (
+            "Destinations that would be created",
+            &report.destinations_created,
+        ),
+        ("Strains that would be created", &report.strains_created),
+        ("Products that would be created", &report.products_created),
+    ]
+}
+
+/// The counted sections after the product and stock ones.
+fn closing_sections(report: &ShadowReport) -> [(&'static str, &[Tally]); 2] {
+    [
+        ("LeafLink status transitions", &report.status_transitions),
+        ("Needs attention, by reason", &report.attention),
+    ]
+}
+
 pub fn text(report: &ShadowReport) -> String {
     let mut out = String::new();
     let _ = writeln!(
@@ -75,33 +111,12 @@ pub fn text(report: &ShadowReport) -> String {
             ids(&surprise.event_ids)
         );
     }
-    tallies(
-        &mut out,
-        "Orders that would be created, per Flourish facility",
-        &report.orders_by_facility,
-    );
-    tallies(
-        &mut out,
-        "Orders that would be created, per Flourish sales rep",
-        &report.orders_by_sales_rep,
-    );
-    tallies(&mut out, "Orders held, and why", &report.orders_held);
-    tallies(&mut out, "Other order writes", &report.order_changes);
-    creations(
-        &mut out,
-        "Destinations that would be created",
-        &report.destinations_created,
-    );
-    creations(
-        &mut out,
-        "Strains that would be created",
-        &report.strains_created,
-    );
-    creations(
-        &mut out,
-        "Products that would be created",
-        &report.products_created,
-    );
+    for (title, list) in order_sections(report) {
+        tallies(&mut out, title, list);
+    }
+    for (title, list) in creation_sections(report) {
+        creations(&mut out, title, list);
+    }
     let _ = writeln!(out, "\nProducts that would be updated");
     if report.products_updated.is_empty() {
         let _ = writeln!(out, "  none");
@@ -140,12 +155,9 @@ pub fn text(report: &ShadowReport) -> String {
             ids(&stock.event_ids)
         );
     }
-    tallies(
-        &mut out,
-        "LeafLink status transitions",
-        &report.status_transitions,
-    );
-    tallies(&mut out, "Needs attention, by reason", &report.attention);
+    for (title, list) in closing_sections(report) {
+        tallies(&mut out, title, list);
+    }
     let _ = writeln!(out, "\nPlatform calls per hour (this process)");
     if report.platform_calls.is_empty() {
         let _ = writeln!(out, "  not known (ask a running instance with --url)");
@@ -236,33 +248,12 @@ pub fn html(report: &ShadowReport) -> String {
             links(&surprise.event_ids)
         );
     }
-    html_tallies(
-        &mut out,
-        "Orders that would be created, per Flourish facility",
-        &report.orders_by_facility,
-    );
-    html_tallies(
-        &mut out,
-        "Orders that would be created, per Flourish sales rep",
-        &report.orders_by_sales_rep,
-    );
-    html_tallies(&mut out, "Orders held, and why", &report.orders_held);
-    html_tallies(&mut out, "Other order writes", &report.order_changes);
-    html_creations(
-        &mut out,
-        "Destinations that would be created",
-        &report.destinations_created,
-    );
-    html_creations(
-        &mut out,
-        "Strains that would be created",
-        &report.strains_created,
-    );
-    html_creations(
-        &mut out,
-        "Products that would be created",
-        &report.products_created,
-    );
+    for (title, list) in order_sections(report) {
+        html_tallies(&mut out, title, list);
+    }
+    for (title, list) in creation_sections(report) {
+        html_creations(&mut out, title, list);
+    }
     out.push_str("<h2>Products that would be updated</h2><table><tr><th>SKU</th><th>Product</th><th>Before → after</th><th>Events</th></tr>");
     for update in &report.products_updated {
         let changes: Vec<String> = update
@@ -296,12 +287,9 @@ pub fn html(report: &ShadowReport) -> String {
         );
     }
     out.push_str("</table>");
-    html_tallies(
-        &mut out,
-        "LeafLink status transitions",
-        &report.status_transitions,
-    );
-    html_tallies(&mut out, "Needs attention, by reason", &report.attention);
+    for (title, list) in closing_sections(report) {
+        html_tallies(&mut out, title, list);
+    }
     out.push_str("<h2>Platform calls per hour</h2><table><tr><th>Hour</th><th>Platform</th><th>Calls</th><th>Limit</th></tr>");
     for hour in &report.platform_calls {
         let _ = write!(
@@ -327,29 +315,15 @@ pub fn html(report: &ShadowReport) -> String {
 
 /// Every event id the report cites, once.
 fn every_event(report: &ShadowReport) -> BTreeSet<String> {
-    let tallies = [
-        &report.orders_by_facility,
-        &report.orders_by_sales_rep,
-        &report.orders_held,
-        &report.order_changes,
-        &report.status_transitions,
-        &report.attention,
-    ];
-    let creations = [
-        &report.destinations_created,
-        &report.strains_created,
-        &report.products_created,
-    ];
+    let tallies = order_sections(report)
+        .into_iter()
+        .chain(closing_sections(report));
     let mut all: BTreeSet<String> = BTreeSet::new();
+    all.extend(tallies.flat_map(|(_, l)| l.iter().flat_map(|t| t.event_ids.clone())));
     all.extend(
-        tallies
-            .iter()
-            .flat_map(|l| l.iter().flat_map(|t| t.event_ids.clone())),
-    );
-    all.extend(
-        creations
-            .iter()
-            .flat_map(|l| l.iter().flat_map(|c| c.event_ids.clone())),
+        creation_sections(report)
+            .into_iter()
+            .flat_map(|(_, l)| l.iter().flat_map(|c| c.event_ids.clone())),
     );
     all.extend(report.surprises.iter().flat_map(|s| s.event_ids.clone()));
     all.extend(
